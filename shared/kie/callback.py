@@ -1,0 +1,139 @@
+"""Verification and parsing of the callbacks KIE POSTs to our `callBackUrl` (kie-api.md §2.4, §7).
+
+Two independent checks guard the callback route:
+
+- our own token: the callback URL we give KIE carries `t=callback_token(job_id, key)`, an
+  HMAC-SHA256 hex of the job id, so a forged callback cannot name a job it did not get from us;
+- KIE's signature, when a `webhookHmacKey` is configured: `X-Webhook-Timestamp` (Unix seconds) and
+  `X-Webhook-Signature = base64(HMAC-SHA256(key, f"{taskId}.{timestamp}"))`, plus a freshness check
+  that rejects replays with a timestamp more than `max_age_seconds` away from now.
+
+Even a verified callback is only a hint: the jobs program confirms it with recordInfo (§9).
+Every comparison is constant-time.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from shared.kie.errors import KieCallbackError, KieProtocolError, RejectReason
+from shared.kie.records import TaskRecord, TaskState, parse_task_record
+
+__all__ = [
+    "DEFAULT_MAX_AGE_SECONDS",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "CallbackEvent",
+    "callback_token",
+    "parse_callback",
+    "verify_callback_token",
+    "verify_webhook_signature",
+    "webhook_signature",
+]
+
+SIGNATURE_HEADER = "X-Webhook-Signature"
+TIMESTAMP_HEADER = "X-Webhook-Timestamp"
+# KIE does not document a replay window; ±5 minutes is the reference's recommendation (§7).
+DEFAULT_MAX_AGE_SECONDS = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackEvent:
+    """A parsed KIE callback: the envelope's code and msg around a task record."""
+
+    code: int
+    msg: str
+    record: TaskRecord
+
+    @property
+    def task_id(self) -> str:
+        """The KIE task id the callback is about."""
+        return self.record.task_id
+
+    @property
+    def succeeded(self) -> bool:
+        """True when KIE reports success (code 200 and state success)."""
+        return self.code == 200 and self.record.state is TaskState.SUCCESS
+
+
+def _key_bytes(key: str | bytes) -> bytes:
+    if not key:
+        raise ValueError("HMAC key must not be empty")
+    return key.encode() if isinstance(key, str) else key
+
+
+def callback_token(job_id: str, key: str | bytes) -> str:
+    """The token our callback URL carries for `job_id`: HMAC-SHA256(key, job_id) as hex."""
+    return hmac.new(_key_bytes(key), job_id.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_callback_token(job_id: str, token: str, key: str | bytes) -> bool:
+    """Whether `token` is the callback token of `job_id`, compared in constant time."""
+    expected = callback_token(job_id, key)
+    return hmac.compare_digest(expected.encode(), token.encode("utf-8", "replace"))
+
+
+def webhook_signature(task_id: str, timestamp: int, key: str | bytes) -> str:
+    """KIE's `X-Webhook-Signature` for a task and timestamp: base64(HMAC-SHA256(key, "id.ts"))."""
+    message = f"{task_id}.{timestamp}".encode()
+    return base64.b64encode(hmac.new(_key_bytes(key), message, hashlib.sha256).digest()).decode()
+
+
+def verify_webhook_signature(
+    *,
+    task_id: str,
+    timestamp: str | None,
+    signature: str | None,
+    key: str | bytes,
+    max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS,
+    now: float | None = None,
+) -> None:
+    """Check KIE's signature headers for `task_id`; raise `KieCallbackError` saying why not.
+
+    `timestamp` and `signature` are the raw header values (None when absent). A timestamp further
+    than `max_age_seconds` from `now` (default: the wall clock) in either direction is stale, even
+    with a valid signature, so a captured callback cannot be replayed later.
+    """
+    if not timestamp or not signature:
+        raise KieCallbackError(RejectReason.MISSING_SIGNATURE, "signature headers missing", task_id=task_id)
+    try:
+        stamp = int(timestamp.strip())
+    except ValueError as exc:
+        raise KieCallbackError(
+            RejectReason.MALFORMED, "timestamp is not an integer", task_id=task_id
+        ) from exc
+    current = time.time() if now is None else now
+    if abs(current - stamp) > max_age_seconds:
+        raise KieCallbackError(RejectReason.STALE_TIMESTAMP, "timestamp outside the window", task_id=task_id)
+    expected = webhook_signature(task_id, stamp, key)
+    if not hmac.compare_digest(expected.encode(), signature.strip().encode("utf-8", "replace")):
+        raise KieCallbackError(RejectReason.BAD_SIGNATURE, "signature does not match", task_id=task_id)
+
+
+def parse_callback(body: bytes | str | Mapping[str, object]) -> CallbackEvent:
+    """Parse a callback body (raw JSON or decoded) into a `CallbackEvent`; raise KieCallbackError."""
+    envelope = _decode(body) if isinstance(body, bytes | str) else body
+    if not isinstance(envelope, Mapping):
+        raise KieCallbackError(RejectReason.MALFORMED, "callback body is not a JSON object")
+    code = envelope.get("code")
+    if not isinstance(code, int) or isinstance(code, bool):
+        raise KieCallbackError(RejectReason.MALFORMED, "callback has no integer code")
+    msg = envelope.get("msg", envelope.get("message"))
+    try:
+        record = parse_task_record(envelope.get("data"))
+    except KieProtocolError as exc:
+        raise KieCallbackError(RejectReason.MALFORMED, f"callback data: {exc.message}") from exc
+    return CallbackEvent(code=code, msg=msg if isinstance(msg, str) else "", record=record)
+
+
+def _decode(raw: bytes | str) -> object:
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise KieCallbackError(RejectReason.MALFORMED, "callback body is not valid JSON") from exc

@@ -1,0 +1,361 @@
+"""`KieClient`: the one aiohttp adapter between TRT and KIE.ai (kie-api.md §1, §2, §5, §6).
+
+Every answer is checked twice: a non-2xx HTTP status and a body `code` other than 200 are both errors
+(KIE often reports errors inside an HTTP 200), mapped to the typed tree in `shared.kie.errors`. Foreign
+exceptions (aiohttp, JSON) are translated here and nowhere else, and the API key never appears in a log
+line or an exception message: it only ever travels in the Authorization header, and server text is
+redacted before it is used.
+
+Retries live only in `_call`; what is retried depends on whether repeating the request is harmless:
+
+- idempotent calls (recordInfo, credit, download-url, byte uploads): 429, 455, 500, network errors
+  and timeouts, with exponential backoff and full jitter, up to `RetryPolicy.max_attempts`;
+- createTask: see `KieClient.create_task` (it can cost money, so only provably-unsent requests);
+- streaming uploads: only connect failures, because a consumed stream cannot be replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import mimetypes
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
+from enum import Enum
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+import structlog
+
+from shared.kie.errors import (
+    KieApiError,
+    KieClientClosedError,
+    KieConnectError,
+    KieError,
+    KieGatewayError,
+    KieProtocolError,
+    KieRateLimitedError,
+    KieRecordNotFoundError,
+    KieServiceUnavailableError,
+    KieSubmitOutcomeUnknownError,
+    KieTimeoutError,
+    KieTransportError,
+    KieUnknownCodeError,
+    api_error_for,
+)
+from shared.kie.policy import KieTimeouts, RetryPolicy
+from shared.kie.ratelimit import RateLimiter
+from shared.kie.records import TaskRecord, UploadedFile, parse_task_record, parse_uploaded_file
+
+__all__ = ["KieClient"]
+
+_log = structlog.get_logger(__name__)
+
+_GATEWAY_STATUSES = frozenset({502, 503, 504})
+_REDACTED = "[redacted]"
+
+
+class _Replay(Enum):
+    """How freely a failed call may be repeated."""
+
+    IDEMPOTENT = "idempotent"
+    CREATE_TASK = "create_task"
+    ONE_SHOT = "one_shot"
+
+
+class KieClient:
+    """Async client of the KIE Market API and upload host; use as `async with KieClient(...)`.
+
+    `session` may be shared with other adapters; the client then leaves closing it to its owner.
+    Without one, `start()` opens a private session and `close()` closes it. `rate_limiter` is awaited
+    before every createTask attempt (None: no shared budget, for tools and tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_base_url: str,
+        upload_base_url: str,
+        api_key: str,
+        session: aiohttp.ClientSession | None = None,
+        rate_limiter: RateLimiter | None = None,
+        timeouts: KieTimeouts | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        if not api_key:
+            raise ValueError("KIE api_key must not be empty")
+        self._api_base = api_base_url.rstrip("/")
+        self._upload_base = upload_base_url.rstrip("/")
+        self._api_key = api_key
+        self._external_session = session
+        self._session: aiohttp.ClientSession | None = session
+        self._rate_limiter = rate_limiter
+        self._timeouts = timeouts or KieTimeouts()
+        self._retry = retry_policy or RetryPolicy()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"KieClient(api_base_url={self._api_base!r}, upload_base_url={self._upload_base!r})"
+
+    async def start(self) -> None:
+        """Open the private session if none was injected; calling it twice is harmless."""
+        if self._closed:
+            raise KieClientClosedError("KieClient was closed and cannot be restarted")
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        """Close the private session (an injected one stays open); idempotent."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and session is not self._external_session:
+            await session.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def create_task(self, model: str, input: Mapping[str, Any], callback_url: str | None = None) -> str:
+        """Submit a Market task and return its taskId (`POST /api/v1/jobs/createTask`).
+
+        createTask costs credits, so it is repeated only when KIE cannot have created the task:
+
+        - body/HTTP code 429: KIE documents that rate-limited requests are rejected and not queued;
+        - code 455: KIE is in maintenance and rejects the request before processing it;
+        - `KieConnectError`: the connection was never established (refused, DNS, connect timeout),
+          so no byte of the request left this process.
+
+        Everything else is not repeated. Where KIE may have created the task anyway (a read or total
+        timeout after the request was written, a dropped connection, a proxy 502/503/504, code 500,
+        an unknown code, or an answer that is not a valid envelope) the error is raised as
+        `KieSubmitOutcomeUnknownError` (its `cause` is the original error): the caller must not submit
+        again, but wait for the callback carrying its job id, or poll, until the job's deadline.
+        Definite rejections (401, 402, 422, ...) are raised as they are. Every attempt, retries
+        included, first takes a slot of the shared createTask budget.
+        """
+        body: dict[str, Any] = {"model": model, "input": dict(input)}
+        if callback_url:
+            body["callBackUrl"] = callback_url
+        url = f"{self._api_base}/api/v1/jobs/createTask"
+
+        async def attempt() -> Any:
+            if self._rate_limiter is not None:
+                await self._rate_limiter.acquire()
+            return await self._send("POST", url, json_body=body)
+
+        try:
+            data = await self._call("createTask", attempt, _Replay.CREATE_TASK)
+        except KieError as exc:
+            if _submit_is_ambiguous(exc):
+                raise KieSubmitOutcomeUnknownError(exc) from exc
+            raise
+        task_id = data.get("taskId") if isinstance(data, Mapping) else None
+        if not isinstance(task_id, str) or not task_id:
+            raise KieSubmitOutcomeUnknownError(KieProtocolError("createTask answer has no data.taskId"))
+        _log.info("kie_task_created", model=model, task_id=task_id)
+        return task_id
+
+    async def record_info(self, task_id: str) -> TaskRecord:
+        """Fetch a task's details (`GET /api/v1/jobs/recordInfo`) as a parsed `TaskRecord`.
+
+        An unknown or not-yet-visible task raises `KieRecordNotFoundError` (code 422 "recordInfo is
+        null"); callers polling right after creation may try again a few times.
+        """
+        url = f"{self._api_base}/api/v1/jobs/recordInfo"
+
+        async def attempt() -> Any:
+            return await self._send("GET", url, params={"taskId": task_id}, task_id=task_id)
+
+        data = await self._call("recordInfo", attempt, _Replay.IDEMPOTENT)
+        if data is None:
+            raise KieRecordNotFoundError("recordInfo is null", code=422, task_id=task_id)
+        try:
+            return parse_task_record(data)
+        except KieProtocolError as exc:
+            raise KieProtocolError(exc.message, task_id=task_id) from exc
+
+    async def credit_balance(self) -> int | float:
+        """Return the account's remaining credits (`GET /api/v1/chat/credit`)."""
+        url = f"{self._api_base}/api/v1/chat/credit"
+        data = await self._call("credit", lambda: self._send("GET", url), _Replay.IDEMPOTENT)
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            raise KieProtocolError(f"credit balance is {type(data).__name__}, not a number")
+        return data
+
+    async def download_url(self, url: str) -> str:
+        """Turn a KIE-hosted result URL into a 20-minute direct link (`POST /api/v1/common/download-url`)."""
+        endpoint = f"{self._api_base}/api/v1/common/download-url"
+
+        async def attempt() -> Any:
+            return await self._send("POST", endpoint, json_body={"url": url})
+
+        data = await self._call("downloadUrl", attempt, _Replay.IDEMPOTENT)
+        if not isinstance(data, str) or not data:
+            raise KieProtocolError("download-url answer data is not a URL")
+        return data
+
+    async def upload_file_stream(
+        self, data: bytes | AsyncIterable[bytes], file_name: str, upload_path: str
+    ) -> UploadedFile:
+        """Upload a file to the upload host as multipart (`POST /api/file-stream-upload`).
+
+        `bytes` are retried like any idempotent call (the same fileName in the same path overwrites).
+        An async iterable is streamed and can be read only once, so it is retried only when the
+        connection failed before anything was read. Uploaded files live about a day: submit soon.
+        """
+        _check_upload_path(upload_path)
+        url = f"{self._upload_base}/api/file-stream-upload"
+        content_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+
+        async def attempt() -> Any:
+            form = aiohttp.FormData()
+            form.add_field("file", data, filename=file_name, content_type=content_type)
+            form.add_field("uploadPath", upload_path)
+            form.add_field("fileName", file_name)
+            return await self._send("POST", url, form=form, upload=True)
+
+        replay = _Replay.IDEMPOTENT if isinstance(data, bytes) else _Replay.ONE_SHOT
+        return parse_uploaded_file(await self._call("uploadStream", attempt, replay))
+
+    async def upload_from_url(
+        self, file_url: str, upload_path: str, file_name: str | None = None
+    ) -> UploadedFile:
+        """Have the upload host fetch a public URL (`POST /api/file-url-upload`, 30 s fetch limit).
+
+        Never pass a Telegram file URL here: it contains the bot token (kie-api.md §6).
+        """
+        _check_upload_path(upload_path)
+        url = f"{self._upload_base}/api/file-url-upload"
+        body = {"fileUrl": file_url, "uploadPath": upload_path}
+        if file_name:
+            body["fileName"] = file_name
+
+        async def attempt() -> Any:
+            return await self._send("POST", url, json_body=body, upload=True)
+
+        return parse_uploaded_file(await self._call("uploadUrl", attempt, _Replay.IDEMPOTENT))
+
+    async def _call(self, op: str, attempt: Callable[[], Awaitable[Any]], replay: _Replay) -> Any:
+        """Run `attempt` with the retry policy: the single retry site of this client."""
+        last = self._retry.max_attempts - 1
+        for number in range(self._retry.max_attempts):
+            try:
+                return await attempt()
+            except KieError as exc:
+                if number == last or not _may_retry(exc, replay):
+                    raise
+                delay = self._retry.delay(number)
+                _log.warning(
+                    "kie_retry",
+                    op=op,
+                    attempt=number + 1,
+                    delay_seconds=round(delay, 3),
+                    error=type(exc).__name__,
+                    code=exc.code,
+                    detail=exc.message,
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        json_body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        form: aiohttp.FormData | None = None,
+        upload: bool = False,
+        task_id: str | None = None,
+    ) -> Any:
+        """One HTTP exchange: send, translate transport failures, return the envelope's `data`."""
+        session = self._require_session()
+        timeout = self._timeouts.for_upload() if upload else self._timeouts.for_api()
+        headers = {"Authorization": f"Bearer {self._api_key}"}
+        if form is None:
+            headers["Content-Type"] = "application/json"
+        payload: Any = form if form is not None else (None if json_body is None else json.dumps(json_body))
+        try:
+            async with session.request(
+                method, url, headers=headers, params=params, data=payload, timeout=timeout
+            ) as resp:
+                status, raw = resp.status, await resp.read()
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            raise KieConnectError(self._describe("connection failed", exc), task_id=task_id) from exc
+        except TimeoutError as exc:
+            raise KieTimeoutError(self._describe("timed out", exc), task_id=task_id) from exc
+        except aiohttp.ClientError as exc:
+            raise KieTransportError(self._describe("transport error", exc), task_id=task_id) from exc
+        return self._unwrap(status, raw, task_id)
+
+    def _unwrap(self, status: int, raw: bytes, task_id: str | None) -> Any:
+        """Check HTTP status and body `code`; return `data` or raise the typed error."""
+        try:
+            body = json.loads(raw) if raw else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, Mapping) or not _is_code(body.get("code")):
+            raise self._non_envelope_error(status, task_id)
+        code = int(body["code"])
+        message = self._redact(str(body.get("msg") or body.get("message") or ""))
+        if code != 200:
+            raise api_error_for(code, message, task_id=task_id, http_status=status)
+        if not 200 <= status < 300:
+            raise api_error_for(status, message, task_id=task_id, http_status=status)
+        if body.get("success") is False:
+            raise KieUnknownCodeError(message or "request reported success=false", code=code, task_id=task_id)
+        return body.get("data")
+
+    def _non_envelope_error(self, status: int, task_id: str | None) -> KieError:
+        """An answer without a KIE envelope: map its HTTP status, or call it a protocol error."""
+        if status in _GATEWAY_STATUSES:
+            return KieGatewayError(f"gateway answered HTTP {status}", task_id=task_id, http_status=status)
+        if 200 <= status < 300:
+            return KieProtocolError("answer is not a KIE envelope", task_id=task_id, http_status=status)
+        return api_error_for(
+            status, f"HTTP {status} without a KIE envelope", task_id=task_id, http_status=status
+        )
+
+    def _require_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            state = "closed" if self._closed else "not started"
+            raise KieClientClosedError(f"KieClient is {state}; use `async with KieClient(...)`")
+        return self._session
+
+    def _describe(self, what: str, exc: BaseException) -> str:
+        return self._redact(f"{what}: {type(exc).__name__}: {exc}".rstrip(": "))
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._api_key, _REDACTED)
+
+
+def _may_retry(exc: KieError, replay: _Replay) -> bool:
+    """Whether the failed attempt may be repeated under the call's replay rule."""
+    if replay is _Replay.ONE_SHOT:
+        return isinstance(exc, KieConnectError)
+    if replay is _Replay.CREATE_TASK:
+        return isinstance(exc, KieConnectError | KieRateLimitedError | KieServiceUnavailableError)
+    return exc.retryable
+
+
+def _submit_is_ambiguous(exc: KieError) -> bool:
+    """Whether a failed createTask may nonetheless have created (and charged for) a task."""
+    if isinstance(exc, KieConnectError):
+        return False
+    if isinstance(exc, KieTransportError | KieProtocolError | KieUnknownCodeError):
+        return True
+    return isinstance(exc, KieApiError) and exc.code == 500
+
+
+def _is_code(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_upload_path(upload_path: str) -> None:
+    if not upload_path or upload_path.startswith("/") or upload_path.endswith("/"):
+        raise ValueError("upload_path must be non-empty, without leading or trailing '/'")
