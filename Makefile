@@ -1,0 +1,44 @@
+# TRT: every target sets itself up on a fresh clone (.venv from pyproject.toml) before it runs.
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+PYTHON    ?= $(shell command -v python3.11 || command -v python3)
+CODE      := services shared emulators
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export BOT_WORKERS ?= 2
+
+.PHONY: setup run test lint ctl status migrate catalog-check bench chaos clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+run: setup            ## start local Redis/PostgreSQL if needed, migrate, run supervisord in the foreground
+	scripts/run.sh
+
+test: setup lint      ## lint, type-check, then the whole suite
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check $(CODE) tests
+	$(VENV)/bin/ruff format --check $(CODE) tests
+	$(VENV)/bin/mypy
+
+ctl: setup            ## make ctl ARGS="status" (any supervisorctl command)
+	$(VENV)/bin/supervisorctl -c supervisor.conf $(ARGS)
+
+migrate: setup
+	$(PY) -m shared.migrations
+
+catalog-check: setup  ## validate catalog/registry.json offline; prints one JSON line
+	$(PY) -m shared.catalog.check
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf var/log var/*.sock var/*.pid

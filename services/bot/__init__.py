@@ -1,0 +1,1 @@
+"""bot: python-telegram-bot workers that handle every user-facing update."""

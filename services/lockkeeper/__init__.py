@@ -1,0 +1,1 @@
+"""lockkeeper: holds the leader lease for this host and publishes who leads."""

@@ -1,0 +1,1 @@
+"""warmup: loads and validates the KIE model catalogue, publishes snapshots, refreshes them."""

@@ -1,0 +1,1 @@
+"""webhook: HTTP ingress for Telegram updates and KIE callbacks, plus /health, /ready and /metrics."""

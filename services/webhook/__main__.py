@@ -1,0 +1,8 @@
+"""``python -m services.webhook``."""
+
+import sys
+
+from services.webhook.app import PROGRAM
+from shared.process import run
+
+sys.exit(run(PROGRAM))

@@ -1,0 +1,24 @@
+"""The project's error tree.
+
+    TrtError
+    ├── ConfigError          a setting is missing or malformed; the program exits with EXIT_CONFIG
+    └── ServiceUnavailable   Redis or PostgreSQL cannot be reached within its budget
+
+Errors of a single adapter (KIE, the catalogue) live beside that adapter and root here too.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "ServiceUnavailable", "TrtError"]
+
+
+class TrtError(Exception):
+    """Root of every error TRT raises on purpose."""
+
+
+class ConfigError(TrtError):
+    """A setting is missing or malformed. The message names the variable and what is expected."""
+
+
+class ServiceUnavailable(TrtError):
+    """A backing service (Redis, PostgreSQL) did not answer within its budget."""

@@ -1,0 +1,164 @@
+"""Settings: every environment variable TRT reads, validated once at program start.
+
+Nothing else in the project reads ``os.environ``. A bad or missing value raises :class:`ConfigError`
+with one line naming the variable and what is expected.
+"""
+
+from __future__ import annotations
+
+import socket
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from shared.errors import ConfigError
+
+__all__ = ["BotMode", "LockBackend", "LogFormat", "Settings", "load_settings"]
+
+_SECRET_TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+class BotMode(StrEnum):
+    WEBHOOK = "webhook"
+    POLLING = "polling"
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class LockBackend(StrEnum):
+    REDIS = "redis"
+    POSTGRES = "postgres"
+
+
+class Settings(BaseSettings):
+    """All of TRT's configuration. Frozen: built once per process and passed down."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=True)
+
+    TELEGRAM_BOT_TOKEN: SecretStr | None = None
+    TELEGRAM_API_BASE_URL: str = "https://api.telegram.org"
+    BOT_MODE: BotMode = BotMode.WEBHOOK
+    WEBHOOK_URL: str | None = None
+    WEBHOOK_SECRET_TOKEN: SecretStr | None = None
+    PORT: int = Field(default=10000, ge=1, le=65535)
+    BIND_HOST: str = "127.0.0.1"
+    PUBLIC_BASE_URL: str | None = None
+    KIE_API_KEY: SecretStr | None = None
+    KIE_API_BASE_URL: str = "https://api.kie.ai"
+    KIE_UPLOAD_BASE_URL: str = "https://kieai.redpandaai.co"
+    KIE_WEBHOOK_HMAC_KEY: SecretStr | None = None
+    DATABASE_URL: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    DATABASE_CONNECT_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, le=120)
+    REDIS_URL: str = "redis://127.0.0.1:6379/0"
+    REDIS_KEY_PREFIX: str = "trt:"
+    REDIS_CONNECT_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, le=120)
+    BOOT_WARMUP_BUDGET_SECONDS: float = Field(default=30.0, gt=0, le=600)
+    LEASE_TTL_SECONDS: float = Field(default=15.0, ge=1, le=600)
+    LOCK_BACKEND: LockBackend = LockBackend.REDIS
+    HEARTBEAT_INTERVAL_SECONDS: float = Field(default=2.0, gt=0, le=60)
+    HOST_ID: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
+    ADMIN_IDS: Annotated[frozenset[int], NoDecode] = frozenset()
+    SUPERVISOR_PROCESS_NAME: str | None = None
+    SUPERVISOR_GROUP_NAME: str | None = None
+    LOG_LEVEL: str = "INFO"
+    LOG_FORMAT: LogFormat = LogFormat.JSON
+
+    @field_validator("ADMIN_IDS", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.lstrip("-").isdigit() for part in parts):
+                raise ValueError("expected comma-separated Telegram user ids, e.g. 123,456")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("LOG_LEVEL")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("TELEGRAM_API_BASE_URL", "KIE_API_BASE_URL", "KIE_UPLOAD_BASE_URL")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @field_validator("WEBHOOK_URL", "PUBLIC_BASE_URL")
+    @classmethod
+    def _check_optional_url(cls, value: str | None) -> str | None:
+        return None if value is None else _http_url(value)
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("expected a postgresql:// URL")
+        return value
+
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _check_redis_url(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("WEBHOOK_SECRET_TOKEN")
+    @classmethod
+    def _check_secret_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            raw = value.get_secret_value()
+            if not 1 <= len(raw) <= 256 or not set(raw) <= _SECRET_TOKEN_CHARS:
+                raise ValueError("expected 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    def require_telegram(self) -> SecretStr:
+        """Return the bot token, or stop the program if it is not configured."""
+        if self.TELEGRAM_BOT_TOKEN is None or not self.TELEGRAM_BOT_TOKEN.get_secret_value():
+            raise ConfigError("TELEGRAM_BOT_TOKEN: required, expected the bot token from @BotFather")
+        return self.TELEGRAM_BOT_TOKEN
+
+    def require_webhook_secret(self) -> SecretStr:
+        """Return the webhook secret, required whenever Telegram delivers by webhook."""
+        if self.WEBHOOK_SECRET_TOKEN is None:
+            raise ConfigError("WEBHOOK_SECRET_TOKEN: required, expected 1-256 characters of A-Z a-z 0-9 _ -")
+        return self.WEBHOOK_SECRET_TOKEN
+
+    def telegram_method_url(self, method: str) -> str:
+        """URL of a Bot API method, for code that calls Telegram without PTB."""
+        token = self.require_telegram().get_secret_value()
+        return f"{self.TELEGRAM_API_BASE_URL}/bot{token}/{method}"
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from the environment (or ``environ``), raising ConfigError on the first bad value."""
+    try:
+        if environ is None:
+            return Settings()
+        return Settings.model_validate(
+            {key: value for key, value in environ.items() if key in Settings.model_fields}
+        )
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    variable = ".".join(str(part) for part in error["loc"]) or "settings"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    given = error.get("input")
+    shown = "" if "TOKEN" in variable or "KEY" in variable else f" (got {given!r})"
+    return f"{variable}: {message}{shown}"

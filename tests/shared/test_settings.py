@@ -1,0 +1,71 @@
+"""Settings: every variable validated at start, with one clear line naming what is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.errors import ConfigError
+from shared.settings import BotMode, LogFormat, load_settings
+
+BAD_VALUES = {
+    "PORT": "abc",
+    "REDIS_URL": "http://127.0.0.1:6379",
+    "DATABASE_URL": "mysql://root@localhost/trt",
+    "REDIS_CONNECT_TIMEOUT_SECONDS": "-1",
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": "zero",
+    "BOOT_WARMUP_BUDGET_SECONDS": "0",
+    "LEASE_TTL_SECONDS": "0.1",
+    "HEARTBEAT_INTERVAL_SECONDS": "soon",
+    "BOT_MODE": "carrier-pigeon",
+    "LOCK_BACKEND": "zookeeper",
+    "LOG_FORMAT": "xml",
+    "LOG_LEVEL": "LOUD",
+    "ADMIN_IDS": "12,alice",
+    "TELEGRAM_API_BASE_URL": "ftp://api.telegram.org",
+    "KIE_API_BASE_URL": "api.kie.ai",
+    "KIE_UPLOAD_BASE_URL": "//upload",
+    "WEBHOOK_URL": "not a url",
+    "PUBLIC_BASE_URL": "example.org",
+    "WEBHOOK_SECRET_TOKEN": "has spaces!",
+}
+
+
+class TestLoadSettings:
+    def test_defaults_are_valid(self) -> None:
+        """An empty environment gives working defaults for local development."""
+        settings = load_settings({})
+        assert settings.PORT == 10000
+        assert settings.BOT_MODE is BotMode.WEBHOOK
+        assert settings.LOG_FORMAT is LogFormat.JSON
+        assert settings.TELEGRAM_API_BASE_URL == "https://api.telegram.org"
+
+    @pytest.mark.parametrize("variable", sorted(BAD_VALUES))
+    def test_bad_value_names_the_variable(self, variable: str) -> None:
+        """A malformed value raises ConfigError whose single line starts with the variable's name."""
+        with pytest.raises(ConfigError) as caught:
+            load_settings({variable: BAD_VALUES[variable]})
+        message = str(caught.value)
+        assert message.startswith(f"{variable}: ")
+        assert "\n" not in message
+
+    def test_secret_values_are_not_echoed(self) -> None:
+        """A rejected secret is described, never repeated back."""
+        with pytest.raises(ConfigError) as caught:
+            load_settings({"WEBHOOK_SECRET_TOKEN": "leaky secret value"})
+        assert "leaky" not in str(caught.value)
+
+    def test_admin_ids_parse_as_a_set(self) -> None:
+        """ADMIN_IDS is a comma-separated list of Telegram ids."""
+        assert frozenset({1, 22, 333}) == load_settings({"ADMIN_IDS": "1, 22,333"}).ADMIN_IDS
+
+    def test_missing_bot_token_is_reported_when_required(self) -> None:
+        """Programs that talk to Telegram refuse to start without a token, naming the variable."""
+        with pytest.raises(ConfigError, match=r"^TELEGRAM_BOT_TOKEN: required"):
+            load_settings({}).require_telegram()
+
+    def test_base_urls_lose_trailing_slash(self) -> None:
+        """Base URLs are normalised so that method URLs never contain a double slash."""
+        settings = load_settings(
+            {"TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/", "TELEGRAM_BOT_TOKEN": "1:x"}
+        )
+        assert settings.telegram_method_url("getMe") == "http://127.0.0.1:8081/bot1:x/getMe"
