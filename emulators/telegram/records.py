@@ -1,0 +1,65 @@
+"""Records of interactions that span several calls: callback queries, checkouts and payments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["CallbackRecord", "CheckoutRecord", "PaymentRecord"]
+
+
+@dataclass
+class CallbackRecord:
+    """A button press sent to the bot, and the bot's answerCallbackQuery (if any)."""
+
+    id: str
+    user_id: int
+    chat_id: int
+    message_id: int
+    data: str
+    answer: dict[str, Any] | None = None
+
+    @property
+    def answered(self) -> bool:
+        """Whether the bot answered the query."""
+        return self.answer is not None
+
+
+@dataclass
+class CheckoutRecord:
+    """A pre_checkout_query sent to the bot, and its answer."""
+
+    id: str
+    user_id: int
+    chat_id: int
+    invoice_message_id: int
+    currency: str
+    total_amount: int
+    payload: str
+    ok: bool | None = None
+    error_message: str | None = None
+
+
+@dataclass
+class PaymentRecord:
+    """A completed payment that the bot may refund."""
+
+    charge_id: str
+    user_id: int
+    chat_id: int
+    currency: str
+    total_amount: int
+    payload: str
+    refunded: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        """Render for the control API."""
+        return {
+            "telegram_payment_charge_id": self.charge_id,
+            "user_id": self.user_id,
+            "chat_id": self.chat_id,
+            "currency": self.currency,
+            "total_amount": self.total_amount,
+            "invoice_payload": self.payload,
+            "refunded": self.refunded,
+        }

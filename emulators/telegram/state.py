@@ -1,0 +1,211 @@
+"""`BotApiState`: the emulator's world plus what simulated users do in it.
+
+A test (or the sandbox web chat) creates users, then acts as them: sends text or commands, presses
+inline buttons, sends photos and pays invoices. Each action becomes an update with the bot's next
+update_id, delivered by webhook or handed out by getUpdates.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from .bot import BotState
+from .errors import EmulatorError
+from .files import media_payload
+from .model import Chat, Message, Update, UpdateKind, User
+from .records import CallbackRecord, CheckoutRecord, PaymentRecord
+from .store import DEFAULT_TOKEN, StateStore
+
+__all__ = ["DEFAULT_TOKEN", "BotApiState", "utf16_len"]
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, the unit of Telegram entity offsets."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _command_entities(text: str) -> list[dict[str, Any]] | None:
+    """A leading /command gets a bot_command entity, as Telegram's clients produce."""
+    if not text.startswith("/"):
+        return None
+    head = text.split(maxsplit=1)[0] if text.strip() else text
+    return [{"type": "bot_command", "offset": 0, "length": utf16_len(head)}]
+
+
+class BotApiState(StateStore):
+    """The emulator's state and the simulation API (see the package docstring)."""
+
+    def __init__(self, tokens: Sequence[str] = (DEFAULT_TOKEN,), **kwargs: Any) -> None:
+        super().__init__(tokens, **kwargs)
+        self._query_ids = itertools.count(1)
+
+    # -- simulated user actions ------------------------------------------------------------------
+
+    def send_text(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        token: str | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> Update:
+        """The user sends a text message (a leading /command is marked as one)."""
+        if not text:
+            raise EmulatorError("text must not be empty")
+        bot, user, chat = self._actor(user_id, chat_id, token)
+        message = bot.add_message(
+            chat, user, text=text, entities=_command_entities(text), reply_to_message_id=reply_to_message_id
+        )
+        return self._emit_message(bot, message)
+
+    def send_photo(
+        self,
+        user_id: int,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        file_name: str = "photo.jpg",
+        chat_id: int | None = None,
+        token: str | None = None,
+    ) -> Update:
+        """The user sends a photo; its bytes become a stored file the bot can getFile."""
+        bot, user, chat = self._actor(user_id, chat_id, token)
+        stored = self.files.put(data, "photo", file_name=file_name)
+        message = bot.add_message(
+            chat, user, caption=caption, content={"photo": media_payload(stored, "photo")}
+        )
+        return self._emit_message(bot, message)
+
+    def press_button(
+        self,
+        user_id: int,
+        message_id: int,
+        *,
+        callback_data: str | None = None,
+        button_text: str | None = None,
+        chat_id: int | None = None,
+        token: str | None = None,
+    ) -> Update:
+        """The user presses an inline button (by callback_data or label) on one of the bot's messages."""
+        bot, user, chat = self._actor(user_id, chat_id, token)
+        message = bot.message(chat.id, message_id)
+        if message is None or not message.from_bot:
+            raise EmulatorError(f"no bot message {message_id} in chat {chat.id}")
+        data = _find_callback_data(message, callback_data, button_text)
+        record = CallbackRecord(
+            id=self._next_query_id(bot), user_id=user.id, chat_id=chat.id, message_id=message_id, data=data
+        )
+        bot.callback_queries[record.id] = record
+        payload = {
+            "id": record.id,
+            "from": user.to_api(),
+            "message": message.to_api(),
+            "chat_instance": str(abs(chat.id) * 31 + bot.user.id),
+            "data": data,
+        }
+        return self._emit(bot, UpdateKind.CALLBACK_QUERY, payload, chat.id)
+
+    def pay_invoice(
+        self, user_id: int, message_id: int, *, chat_id: int | None = None, token: str | None = None
+    ) -> Update:
+        """The user pays an invoice message: the bot gets a pre_checkout_query to answer.
+
+        When the bot answers ok, the successful_payment message follows (see `complete_checkout`).
+        """
+        bot, user, chat = self._actor(user_id, chat_id, token)
+        message = bot.message(chat.id, message_id)
+        invoice = message.content.get("invoice") if message else None
+        if message is None or invoice is None:
+            raise EmulatorError(f"no invoice message {message_id} in chat {chat.id}")
+        record = CheckoutRecord(
+            id=self._next_query_id(bot),
+            user_id=user.id,
+            chat_id=chat.id,
+            invoice_message_id=message_id,
+            currency=invoice["currency"],
+            total_amount=invoice["total_amount"],
+            payload=message.internal["invoice_payload"],
+        )
+        bot.checkouts[record.id] = record
+        payload = {
+            "id": record.id,
+            "from": user.to_api(),
+            "currency": record.currency,
+            "total_amount": record.total_amount,
+            "invoice_payload": record.payload,
+        }
+        return self._emit(bot, UpdateKind.PRE_CHECKOUT_QUERY, payload, user.id)
+
+    def complete_checkout(self, bot: BotState, record: CheckoutRecord) -> Update:
+        """After an ok answer: the user's successful_payment message reaches the bot."""
+        charge_id = f"stxEMU{record.id}"
+        bot.payments[charge_id] = PaymentRecord(
+            charge_id=charge_id,
+            user_id=record.user_id,
+            chat_id=record.chat_id,
+            currency=record.currency,
+            total_amount=record.total_amount,
+            payload=record.payload,
+        )
+        payment = {
+            "currency": record.currency,
+            "total_amount": record.total_amount,
+            "invoice_payload": record.payload,
+            "telegram_payment_charge_id": charge_id,
+            "provider_payment_charge_id": f"prov{record.id}",
+        }
+        chat = self.chats[record.chat_id]
+        message = bot.add_message(chat, self.users[record.user_id], content={"successful_payment": payment})
+        return self._emit_message(bot, message)
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    def chat_messages(
+        self, chat_id: int, *, token: str | None = None, include_deleted: bool = False
+    ) -> list[Message]:
+        """The chat's history with the bot, edits applied in place."""
+        return self.bot(token).messages(chat_id, include_deleted=include_deleted)
+
+    def bot_replies(self, chat_id: int, *, token: str | None = None) -> list[Message]:
+        """Only the bot's messages in the chat."""
+        return [m for m in self.chat_messages(chat_id, token=token) if m.from_bot]
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _actor(self, user_id: int, chat_id: int | None, token: str | None) -> tuple[BotState, User, Chat]:
+        """Resolve who acts where; the user must be a member of the chat."""
+        user = self.user(user_id)
+        chat = self.chats.get(user_id if chat_id is None else chat_id)
+        if chat is None or user_id not in chat.member_ids:
+            raise EmulatorError(f"user {user_id} is not in chat {chat_id}")
+        return self.bot(token), user, chat
+
+    def _next_query_id(self, bot: BotState) -> str:
+        return f"{bot.user.id}{next(self._query_ids):09d}"
+
+    def _emit_message(self, bot: BotState, message: Message) -> Update:
+        reply_to = bot.message(message.chat.id, message.reply_to_message_id or 0)
+        return self._emit(bot, UpdateKind.MESSAGE, message.to_api(reply_to=reply_to), message.chat.id)
+
+    def _emit(self, bot: BotState, kind: UpdateKind, payload: dict[str, Any], chat_key: int) -> Update:
+        update = bot.enqueue(kind, payload, chat_key)
+        self.changes.notify()
+        return update
+
+
+def _find_callback_data(message: Message, callback_data: str | None, button_text: str | None) -> str:
+    """The callback_data of the pressed button; it must be on the message's inline keyboard."""
+    rows = (message.reply_markup or {}).get("inline_keyboard") or []
+    for button in (b for row in rows for b in row):
+        data = button.get("callback_data")
+        if data is None:
+            continue
+        if callback_data is not None and data == callback_data:
+            return str(data)
+        if callback_data is None and button_text is not None and button.get("text") == button_text:
+            return str(data)
+    wanted = callback_data if callback_data is not None else button_text
+    raise EmulatorError(f"message {message.message_id} has no callback button {wanted!r}")
