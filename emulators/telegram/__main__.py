@@ -15,6 +15,7 @@ import sys
 import structlog
 
 from .app import run_emulator
+from .delivery import DeliveryPolicy
 from .state import DEFAULT_TOKEN, BotApiState
 
 log = structlog.get_logger(__name__)
@@ -38,7 +39,8 @@ async def serve(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with run_emulator(state, port=args.port, host=args.host) as running:
+    policy = DeliveryPolicy(initial_backoff=args.retry_initial, max_backoff=args.retry_max)
+    async with run_emulator(state, port=args.port, host=args.host, delivery=policy) as running:
         sys.stdout.write(f"telegram emulator listening on {running.url}\n")
         sys.stdout.flush()
         log.info("emulator_started", url=running.url, bots=len(state.bots))

@@ -17,7 +17,9 @@ from .call import Described, Handler, MethodCall
 from .errors import BotApiError, InternalError, NotFound, TooManyRequests, Unauthorized
 from .faults import FaultKind
 from .methods_core import CORE_METHODS
+from .methods_media import MEDIA_METHODS
 from .methods_messages import MESSAGE_METHODS
+from .methods_payments import PAYMENT_METHODS
 from .params import Params, read_params
 from .state import BotApiState
 
@@ -105,4 +107,4 @@ def _answer(body: dict[str, Any], status: int) -> web.Response:
 
 def default_routes() -> BotApiRoutes:
     """The routes with every implemented method."""
-    return BotApiRoutes(method_table(CORE_METHODS, MESSAGE_METHODS))
+    return BotApiRoutes(method_table(CORE_METHODS, MESSAGE_METHODS, MEDIA_METHODS, PAYMENT_METHODS))

@@ -41,6 +41,11 @@ class BotState:
         self._update_ids = itertools.count(1)
         self._messages: dict[int, dict[int, Message]] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
+        self._media_groups = itertools.count(13_000_000_000_000_001)
+
+    def now(self) -> int:
+        """The current Unix time from the injected clock."""
+        return int(self._clock())
 
     # -- updates ---------------------------------------------------------------------------------
 
@@ -104,6 +109,10 @@ class BotState:
         """The chat's messages in order."""
         found = self._messages.get(chat_id, {}).values()
         return [m for m in found if include_deleted or not m.deleted]
+
+    def new_media_group_id(self) -> str:
+        """A fresh media_group_id."""
+        return str(next(self._media_groups))
 
     def chat_ids(self) -> list[int]:
         """Chats with at least one message."""
