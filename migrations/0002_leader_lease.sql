@@ -1,11 +1,12 @@
--- The PostgreSQL lease backend and fencing.
+-- The PostgreSQL lease backend, fencing, and the leader's activity log.
 --
--- leader_lease holds at most one row per lease name. expires_at is always compared with the database
--- clock (now()), never a client clock, so hosts with skewed clocks agree on when a term ends.
--- leader_epoch is the one epoch source of the PostgreSQL backend; acquire takes
--- greatest(nextval, floor) so PostgreSQL terms stay above any epoch the Redis backend has issued.
--- fence holds, per resource, the highest epoch that ever wrote to it: a write carrying a lower epoch is
--- rejected in the same transaction (see shared/fencing.py).
+-- leader_lease holds one row per lease name. expires_at is only ever compared with the database clock
+-- (now()), never a client clock, so hosts with skewed clocks agree on when a term ends.
+--
+-- Epochs: leader_terms (from 0001) records every term either backend granted. A new term's epoch is
+-- above every epoch recorded there and in fence, so epochs stay comparable when a deployment switches
+-- LOCK_BACKEND. leader_terms is also the global fence: a fenced write whose epoch is below the highest
+-- recorded term is rejected even for a resource the new leader has not written yet.
 CREATE TABLE leader_lease (
     name        text PRIMARY KEY,
     holder      text NOT NULL,
@@ -14,8 +15,8 @@ CREATE TABLE leader_lease (
     expires_at  timestamptz NOT NULL
 );
 
-CREATE SEQUENCE leader_epoch AS bigint MINVALUE 1;
-
+-- Per resource, the highest epoch that wrote to it; a write carrying a lower epoch is rejected in the
+-- same transaction (shared/fencing.py).
 CREATE TABLE fence (
     resource    text PRIMARY KEY,
     epoch       bigint NOT NULL CHECK (epoch > 0),
@@ -23,7 +24,11 @@ CREATE TABLE fence (
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- Terms of the Redis backend are recorded here too (best effort), so a later PostgreSQL term knows
--- the highest epoch ever granted.
-ALTER TABLE leader_terms DROP CONSTRAINT IF EXISTS leader_terms_pkey;
-ALTER TABLE leader_terms ADD PRIMARY KEY (epoch, backend);
+-- One fenced row per leader beat: who acted as leader, with which epoch, when. Pruned by the writer.
+CREATE TABLE leader_activity (
+    id          bigserial PRIMARY KEY,
+    epoch       bigint NOT NULL,
+    holder      text NOT NULL,
+    at          timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX leader_activity_at ON leader_activity (at);
