@@ -79,7 +79,7 @@ def verify_callback_token(job_id: str, token: str, key: str | bytes) -> bool:
     return hmac.compare_digest(expected.encode(), token.encode("utf-8", "replace"))
 
 
-def webhook_signature(task_id: str, timestamp: int, key: str | bytes) -> str:
+def webhook_signature(task_id: str, timestamp: int | str, key: str | bytes) -> str:
     """KIE's `X-Webhook-Signature` for a task and timestamp: base64(HMAC-SHA256(key, "id.ts"))."""
     message = f"{task_id}.{timestamp}".encode()
     return base64.b64encode(hmac.new(_key_bytes(key), message, hashlib.sha256).digest()).decode()
@@ -102,16 +102,14 @@ def verify_webhook_signature(
     """
     if not timestamp or not signature:
         raise KieCallbackError(RejectReason.MISSING_SIGNATURE, "signature headers missing", task_id=task_id)
-    try:
-        stamp = int(timestamp.strip())
-    except ValueError as exc:
-        raise KieCallbackError(
-            RejectReason.MALFORMED, "timestamp is not an integer", task_id=task_id
-        ) from exc
+    raw_stamp = timestamp.strip()
+    if not (raw_stamp.isascii() and raw_stamp.isdigit()):
+        raise KieCallbackError(RejectReason.MALFORMED, "timestamp is not an integer", task_id=task_id)
     current = time.time() if now is None else now
-    if abs(current - stamp) > max_age_seconds:
+    if abs(current - int(raw_stamp)) > max_age_seconds:
         raise KieCallbackError(RejectReason.STALE_TIMESTAMP, "timestamp outside the window", task_id=task_id)
-    expected = webhook_signature(task_id, stamp, key)
+    # KIE signs the header text as sent, so the message is built from it verbatim.
+    expected = webhook_signature(task_id, raw_stamp, key)
     if not hmac.compare_digest(expected.encode(), signature.strip().encode("utf-8", "replace")):
         raise KieCallbackError(RejectReason.BAD_SIGNATURE, "signature does not match", task_id=task_id)
 

@@ -53,6 +53,8 @@ _log = structlog.get_logger(__name__)
 
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
 _REDACTED = "[redacted]"
+# Telegram file download URLs embed the bot token: they must never leave the process.
+_TELEGRAM_FILE_URL = "/file/bot"
 
 
 class _Replay(Enum):
@@ -130,13 +132,18 @@ class KieClient:
         - `KieConnectError`: the connection was never established (refused, DNS, connect timeout),
           so no byte of the request left this process.
 
-        Everything else is not repeated. Where KIE may have created the task anyway (a read or total
-        timeout after the request was written, a dropped connection, a proxy 502/503/504, code 500,
-        an unknown code, or an answer that is not a valid envelope) the error is raised as
-        `KieSubmitOutcomeUnknownError` (its `cause` is the original error): the caller must not submit
-        again, but wait for the callback carrying its job id, or poll, until the job's deadline.
-        Definite rejections (401, 402, 422, ...) are raised as they are. Every attempt, retries
-        included, first takes a slot of the shared createTask budget.
+        Everything else is not repeated. Where KIE may have created the task anyway the error is
+        raised as `KieSubmitOutcomeUnknownError` (its `cause` is the original error): a read timeout,
+        or a total timeout (even one that fired while connecting, since the two cannot be told
+        apart), a connection dropped after connecting, a proxy 502/503/504, body code 500 (an
+        unexpected error may strike after the task was stored), an unknown code, or an answer that
+        is not a valid envelope. The caller must then not submit again, but wait for the callback
+        carrying its job id, or poll, until the job's deadline. The same holds if the caller cancels
+        this coroutine mid-request. Definite rejections (401, 402, 422, ...) are raised as they are.
+
+        Every attempt, retries included, first takes a slot of the shared createTask budget (KIE
+        counts rejected requests too); Redis errors from the limiter propagate unchanged, before
+        anything is sent.
         """
         body: dict[str, Any] = {"model": model, "input": dict(input)}
         if callback_url:
@@ -227,9 +234,11 @@ class KieClient:
     ) -> UploadedFile:
         """Have the upload host fetch a public URL (`POST /api/file-url-upload`, 30 s fetch limit).
 
-        Never pass a Telegram file URL here: it contains the bot token (kie-api.md §6).
+        A Telegram file URL is refused with ValueError: it contains the bot token (kie-api.md §6).
         """
         _check_upload_path(upload_path)
+        if _TELEGRAM_FILE_URL in file_url:
+            raise ValueError("refusing to hand a Telegram file URL (it embeds the bot token) to KIE")
         url = f"{self._upload_base}/api/file-url-upload"
         body = {"fileUrl": file_url, "uploadPath": upload_path}
         if file_name:

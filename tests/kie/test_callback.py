@@ -143,10 +143,11 @@ class TestWebhookSignature:
             verify_webhook_signature(task_id="t1", timestamp=timestamp, signature=signature, key=HMAC_KEY)
         assert caught.value.reason is RejectReason.MISSING_SIGNATURE
 
-    def test_non_integer_timestamp_is_malformed(self) -> None:
-        """A timestamp that is not an integer number of seconds is MALFORMED."""
+    @pytest.mark.parametrize("timestamp", ["12.5", "abc", "-5", "\u0661\u0662\u0663"])
+    def test_non_integer_timestamp_is_malformed(self, timestamp: str) -> None:
+        """A timestamp that is not a plain ASCII integer number of seconds is MALFORMED."""
         with pytest.raises(KieCallbackError) as caught:
-            verify_webhook_signature(task_id="t1", timestamp="12.5", signature="x", key=HMAC_KEY, now=NOW)
+            verify_webhook_signature(task_id="t1", timestamp=timestamp, signature="x", key=HMAC_KEY, now=NOW)
         assert caught.value.reason is RejectReason.MALFORMED
 
 

@@ -124,3 +124,10 @@ class TestUrlUpload:
             "uploadPath": "images/x",
             "fileName": "a.png",
         }
+
+    async def test_telegram_file_url_is_refused(self, stub: KieStub, make_client: ClientFactory) -> None:
+        """A Telegram file URL embeds the bot token, so it is refused before anything is sent."""
+        client = await make_client()
+        with pytest.raises(ValueError):
+            await client.upload_from_url("https://api.telegram.org/file/bot123:ABC/photos/a.jpg", "images/x")
+        assert stub.hits(FROM_URL) == []
