@@ -22,6 +22,26 @@ In process::
 from __future__ import annotations
 
 from .app import RunningEmulator, create_app, run_emulator
+from .delivery import DeliveryPolicy
+from .errors import BotApiError, EmulatorError
+from .faults import FaultKind, FaultRule
+from .model import Chat, Message, RecordedCall, Update, User
 from .state import DEFAULT_TOKEN, BotApiState
 
-__all__ = ["DEFAULT_TOKEN", "BotApiState", "RunningEmulator", "create_app", "run_emulator"]
+__all__ = [
+    "DEFAULT_TOKEN",
+    "BotApiError",
+    "BotApiState",
+    "Chat",
+    "DeliveryPolicy",
+    "EmulatorError",
+    "FaultKind",
+    "FaultRule",
+    "Message",
+    "RecordedCall",
+    "RunningEmulator",
+    "Update",
+    "User",
+    "create_app",
+    "run_emulator",
+]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
 
 from emulators.telegram import BotApiState, RunningEmulator
+from emulators.telegram.faults import FaultKind, FaultRule
 
 from .conftest import TOKEN
 
@@ -71,3 +73,158 @@ class TestParameterForms:
         _, body = await call(http, emulator, "sendMessage", chat_id=user.id, text="j")
         assert [m.text for m in state.chat_messages(user.id)] == ["q", "f", "j"]
         assert [m.message_id for m in state.chat_messages(user.id)] == [1, 2, 3]
+
+
+class TestValidation:
+    async def test_unknown_chat_is_chat_not_found(
+        self, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """Sending to a chat that does not exist answers 'chat not found'."""
+        status, body = await call(http, emulator, "sendMessage", chat_id=42, text="hi")
+        assert (status, body["description"]) == (400, "Bad Request: chat not found")
+
+    async def test_empty_and_long_text_are_refused(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """Empty text and text over 4096 characters get Telegram's answers."""
+        user = state.create_user()
+        _, empty = await call(http, emulator, "sendMessage", chat_id=user.id, text="  ")
+        _, long = await call(http, emulator, "sendMessage", chat_id=user.id, text="x" * 4097)
+        _, limit = await call(http, emulator, "sendMessage", chat_id=user.id, text="x" * 4096)
+        assert empty["description"] == "Bad Request: message text is empty"
+        assert long["description"] == "Bad Request: message is too long"
+        assert limit["ok"] is True
+
+    async def test_callback_data_over_64_bytes_is_button_data_invalid(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """callback_data is limited to 64 bytes (not characters)."""
+        user = state.create_user()
+        markup = {"inline_keyboard": [[{"text": "x", "callback_data": "é" * 33}]]}
+        status, body = await call(
+            http, emulator, "sendMessage", chat_id=user.id, text="t", reply_markup=markup
+        )
+        assert (status, body["description"]) == (400, "Bad Request: BUTTON_DATA_INVALID")
+
+    async def test_keyboard_must_be_array_of_arrays(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """A flat button list is refused for inline and reply keyboards."""
+        user = state.create_user()
+        flat = {"inline_keyboard": [{"text": "x", "callback_data": "x"}]}
+        _, inline = await call(http, emulator, "sendMessage", chat_id=user.id, text="t", reply_markup=flat)
+        _, reply = await call(
+            http, emulator, "sendMessage", chat_id=user.id, text="t", reply_markup={"keyboard": ["a"]}
+        )
+        assert "must be an Array of Arrays" in inline["description"]
+        assert "must be an Array of Arrays" in reply["description"]
+
+    async def test_html_parse_mode_yields_entities(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """HTML markup becomes plain text plus entities; broken HTML is refused."""
+        user = state.create_user()
+        _, body = await call(
+            http, emulator, "sendMessage", chat_id=user.id, text="<b>Hi</b> &amp; you", parse_mode="HTML"
+        )
+        assert body["result"]["text"] == "Hi & you"
+        assert body["result"]["entities"] == [{"type": "bold", "offset": 0, "length": 2}]
+        _, bad = await call(http, emulator, "sendMessage", chat_id=user.id, text="<b>Hi", parse_mode="HTML")
+        assert bad["description"].startswith("Bad Request: can't parse entities")
+
+
+class TestEdits:
+    async def test_edit_applies_in_place_and_identical_edit_is_refused(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """editMessageText changes the stored message; the same content again is 'not modified'."""
+        user = state.create_user()
+        markup = {"inline_keyboard": [[{"text": "Go", "callback_data": "go"}]]}
+        _, sent = await call(http, emulator, "sendMessage", chat_id=user.id, text="one", reply_markup=markup)
+        mid = sent["result"]["message_id"]
+        _, edited = await call(
+            http,
+            emulator,
+            "editMessageText",
+            chat_id=user.id,
+            message_id=mid,
+            text="two",
+            reply_markup=markup,
+        )
+        assert edited["result"]["text"] == "two"
+        assert "edit_date" in edited["result"]
+        _, again = await call(
+            http,
+            emulator,
+            "editMessageText",
+            chat_id=user.id,
+            message_id=mid,
+            text="two",
+            reply_markup=markup,
+        )
+        assert again["description"].startswith("Bad Request: message is not modified: ")
+        [message] = state.chat_messages(user.id)
+        assert (message.text, message.edit_count) == ("two", 1)
+
+    async def test_editing_missing_message_is_refused(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """Editing a message id that does not exist answers 'message to edit not found'."""
+        user = state.create_user()
+        _, body = await call(http, emulator, "editMessageText", chat_id=user.id, message_id=99, text="x")
+        assert body["description"] == "Bad Request: message to edit not found"
+
+    async def test_reply_markup_edit_and_delete(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """editMessageReplyMarkup without markup removes the keyboard; deleteMessage hides the message."""
+        user = state.create_user()
+        markup = {"inline_keyboard": [[{"text": "Go", "callback_data": "go"}]]}
+        _, sent = await call(http, emulator, "sendMessage", chat_id=user.id, text="one", reply_markup=markup)
+        mid = sent["result"]["message_id"]
+        _, edited = await call(http, emulator, "editMessageReplyMarkup", chat_id=user.id, message_id=mid)
+        assert "reply_markup" not in edited["result"]
+        _, deleted = await call(http, emulator, "deleteMessage", chat_id=user.id, message_id=mid)
+        _, twice = await call(http, emulator, "deleteMessage", chat_id=user.id, message_id=mid)
+        assert deleted["result"] is True
+        assert twice["description"] == "Bad Request: message to delete not found"
+        assert state.chat_messages(user.id) == []
+
+
+class TestFaults:
+    async def test_flood_fault_answers_429_for_next_n_calls(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """A 429 rule with count=2 fails two sendMessage calls with retry_after, then lets them through."""
+        user = state.create_user()
+        state.faults.add(FaultRule("sendMessage", FaultKind.FLOOD, count=2, retry_after=3))
+        results = [await call(http, emulator, "sendMessage", chat_id=user.id, text="x") for _ in range(3)]
+        assert [status for status, _ in results] == [429, 429, 200]
+        assert results[0][1] == {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 3",
+            "parameters": {"retry_after": 3},
+        }
+        assert len(state.chat_messages(user.id)) == 1
+        assert [c.status for c in state.calls_of("sendMessage")] == [429, 429, 200]
+
+    async def test_server_error_and_fraction(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """A 500 rule for a fraction of calls fails roughly that share of them."""
+        state.faults.add(FaultRule("getMe", FaultKind.SERVER_ERROR, count=None, fraction=0.5))
+        statuses = [(await call(http, emulator, "getMe"))[0] for _ in range(40)]
+        assert set(statuses) == {200, 500}
+        assert 8 <= statuses.count(500) <= 32
+
+    async def test_slow_fault_delays_the_answer(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """A slow rule delays the call but still answers it."""
+        state.faults.add(FaultRule("getMe", FaultKind.SLOW, delay=0.3))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        status, _ = await call(http, emulator, "getMe")
+        assert status == 200
+        assert loop.time() - started >= 0.3
