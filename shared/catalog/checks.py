@@ -39,6 +39,8 @@ def check_catalog(data: CatalogData) -> None:
         seen.add(model.id)
         if model.type not in data.type_labels:
             raise _fail(model, "type", f"type {model.type.value!r} has no menu label under 'types'")
+        if model.price.source not in data.price_sources:
+            raise _fail(model, "price.source", f"{model.price.source!r} is not listed under 'price_sources'")
         check_model(model)
 
 

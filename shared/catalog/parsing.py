@@ -41,6 +41,7 @@ class CatalogData:
     models: tuple[Model, ...]
     type_labels: Mapping[GenType, Localized]
     usd_per_credit: Decimal
+    price_sources: frozenset[str]
 
 
 def _type_name(value: object) -> str:
@@ -96,6 +97,19 @@ class _Reader:
         value = self.get(key, (int, float), default)
         return None if value is None else Decimal(str(value))
 
+    def only(self, allowed: frozenset[str]) -> None:
+        """Reject keys outside `allowed`, so a misspelt key cannot be silently ignored."""
+        for key in self.raw:
+            if key not in allowed:
+                raise self.error(key, f"unknown key; expected one of {sorted(allowed)!r}")
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        """Return an optional list of non-empty strings."""
+        items = self.get(key, list, [])
+        if not all(isinstance(item, str) and item for item in items):
+            raise self.error(key, "expected a list of non-empty strings")
+        return tuple(items)
+
     def choice(self, key: str, enum: type[Any]) -> Any:
         """Return a member of the string enum `enum`."""
         value = self.text(key)
@@ -110,6 +124,15 @@ def _names(kinds: tuple[type, ...]) -> str:
     return " or ".join(_JSON_NAMES.get(kind, kind.__name__) for kind in kinds)
 
 
+_FIELD_KEYS = frozenset(
+    {"name", "kind", "required", "default", "values", "min", "max", "max_length", "multiple", "min_items"}
+    | {"max_items", "voices"}
+)
+_MODEL_KEYS = frozenset(
+    {"id", "type", "route", "name", "description", "typical_seconds", "time_limit_seconds", "input"}
+    | {"rules", "price", "notes"}
+)
+_PRICE_KEYS = frozenset({"unit", "unit_param", "seconds", "base", "rates", "factors", "source", "note"})
 _JSON_NAMES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object"}
 _SCALARS = (str, int, float, bool)
 
@@ -142,6 +165,7 @@ def parse_field(raw: object, model_id: str, index: int) -> Field:
     name = raw.get("name") if isinstance(raw, dict) else None
     path = name if isinstance(name, str) and name else f"input[{index}]"
     reader = _Reader(raw, model_id, path, flat=True)
+    reader.only(_FIELD_KEYS)
     kind = reader.choice("kind", FieldKind)
     return Field(
         name=reader.text("name"),
@@ -155,7 +179,7 @@ def parse_field(raw: object, model_id: str, index: int) -> Field:
         multiple=reader.get("multiple", bool, False),
         min_items=_int_or_none(reader, "min_items"),
         max_items=_int_or_none(reader, "max_items"),
-        voices=tuple(str(voice) for voice in reader.get("voices", list, [])),
+        voices=reader.strings("voices"),
     )
 
 
@@ -171,26 +195,27 @@ def _condition(reader: _Reader, key: str = "when") -> Condition:
 
 def _rule(raw: object, model_id: str, index: int) -> Rule:
     reader = _Reader(raw, model_id, f"rules[{index}]")
+    reader.only(frozenset({"when", "require", "max_length"}))
     limits = reader.get("max_length", dict, {})
     for name, limit in limits.items():
         if isinstance(limit, bool) or not isinstance(limit, int):
             raise reader.error(f"max_length.{name}", "expected integer")
-    require = reader.get("require", list, [])
-    if not all(isinstance(name, str) for name in require):
-        raise reader.error("require", "expected a list of field names")
-    return Rule(when=_condition(reader), require=tuple(require), max_length=tuple(limits.items()))
+    return Rule(when=_condition(reader), require=reader.strings("require"), max_length=tuple(limits.items()))
 
 
 def parse_price(raw: object, model_id: str) -> Price:
     """Parse a model's `price` object."""
     reader = _Reader(raw, model_id, "price")
+    reader.only(_PRICE_KEYS)
     rates = []
     for index, item in enumerate(reader.get("rates", list, [])):
         sub = _Reader(item, model_id, f"price.rates[{index}]")
+        sub.only(frozenset({"when", "base"}))
         rates.append(PriceRate(when=_condition(sub), base=_required_number(sub, "base")))
     factors = []
     for index, item in enumerate(reader.get("factors", list, [])):
         sub = _Reader(item, model_id, f"price.factors[{index}]")
+        sub.only(frozenset({"when", "factor"}))
         factors.append(PriceFactor(when=_condition(sub), factor=_required_number(sub, "factor")))
     return Price(
         unit=reader.choice("unit", PriceUnit),
@@ -215,6 +240,7 @@ def parse_model(raw: object, index: int) -> Model:
     probe = _Reader(raw, None, f"models[{index}]")
     model_id: str = probe.text("id")
     reader = _Reader(raw, model_id, "")
+    reader.only(_MODEL_KEYS)
     fields = reader.get("input", list)
     return Model(
         id=model_id,
@@ -251,4 +277,6 @@ def parse_document(document: object) -> CatalogData:
     if rate <= 0:
         raise credits.error("usd_per_credit", "must be positive")
     models = tuple(parse_model(item, i) for i, item in enumerate(reader.get("models", list)))
-    return CatalogData(models=models, type_labels=_type_labels(reader), usd_per_credit=rate)
+    sources = frozenset(reader.get("price_sources", dict))
+    labels = _type_labels(reader)
+    return CatalogData(models=models, type_labels=labels, usd_per_credit=rate, price_sources=sources)

@@ -102,6 +102,19 @@ def _time_limit_below_typical(doc: dict[str, Any]) -> None:
     entry(doc, "z-image")["time_limit_seconds"] = 1
 
 
+def _misspelt_default(doc: dict[str, Any]) -> None:
+    field = input_field(doc, "nano-banana-2", "resolution")
+    field["defualt"] = field.pop("default")
+
+
+def _misspelt_price_key(doc: dict[str, Any]) -> None:
+    entry(doc, "nano-banana-2")["price"]["rate"] = entry(doc, "nano-banana-2")["price"].pop("rates")
+
+
+def _unlisted_price_source(doc: dict[str, Any]) -> None:
+    entry(doc, "z-image")["price"]["source"] = "a blog post"
+
+
 CASES: list[tuple[str, Edit, str, str]] = [
     ("missing field kind", _drop_field_kind, "nano-banana-2", "resolution"),
     ("missing price", _drop_model_price, "z-image", "price"),
@@ -124,6 +137,9 @@ CASES: list[tuple[str, Edit, str, str]] = [
     ("media range inverted", _media_range_inverted, "google/nano-banana-edit", "image_urls"),
     ("unknown field kind", _unknown_field_kind, "z-image", "prompt"),
     ("rule requires unknown field", _rule_requires_unknown_field, "V5", "rules[1].require"),
+    ("misspelt default", _misspelt_default, "nano-banana-2", "resolution"),
+    ("misspelt price key", _misspelt_price_key, "nano-banana-2", "price.rate"),
+    ("unlisted price source", _unlisted_price_source, "z-image", "price.source"),
     ("time limit below typical", _time_limit_below_typical, "z-image", "time_limit_seconds"),
 ]
 
