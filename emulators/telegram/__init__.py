@@ -17,6 +17,52 @@ In process::
         state.send_text(user.id, "/start")
         ...
         assert [m.text for m in state.bot_replies(user.id)] == ["Hello"]
+
+Bot API methods: getMe, setWebhook, deleteWebhook, getWebhookInfo, getUpdates, sendMessage,
+editMessageText, editMessageCaption, editMessageReplyMarkup, deleteMessage, answerCallbackQuery,
+sendChatAction, sendPhoto, sendVideo, sendAudio, sendVoice, sendDocument, sendMediaGroup, getFile,
+sendInvoice, answerPreCheckoutQuery, refundStarPayment, setMyCommands, getMyCommands, deleteMyCommands.
+Unknown token: 401 "Unauthorized"; unknown method: 404 "Not Found"; invalid input: 400 with Telegram's
+description ("Bad Request: chat not found", "message text is empty", "message is too long",
+"BUTTON_DATA_INVALID", "message to edit not found", "message is not modified: ...").
+
+Updates: every simulated action gets the bot's next update_id. With a webhook set, updates are POSTed
+with ``X-Telegram-Bot-Api-Secret-Token`` and re-sent (backoff 0.1 s doubling to 2 s by default, see
+``DeliveryPolicy``) until a 2xx; one chat at a time in order, chats concurrently up to max_connections.
+Without one they wait for getUpdates (409 for a second concurrent poller or while a webhook is set).
+
+Python simulation API (on ``BotApiState``): ``create_user``, ``create_group``, ``send_text``,
+``send_photo``, ``press_button`` (by callback_data or button_text), ``pay_invoice`` (then an ok
+answerPreCheckoutQuery makes the successful_payment message follow); inspection: ``calls_of``,
+``chat_messages``, ``bot_replies``, ``bot(token).updates``, ``bot(token).webhook_stats``,
+``faults.add(FaultRule(...))``; ``changes`` is a signal that fires on every visible change.
+
+Control API (JSON; answers ``{"ok": true, "result": ...}`` or 400 ``{"ok": false, "description"}``).
+``token`` selects the bot and defaults to the first one:
+
+    GET    /_emulator/state           bots (webhook info), users, chats, generation
+    GET    /_emulator/users           simulated users
+    POST   /_emulator/users           {first_name, username?, last_name?, user_id?, language_code?}
+    POST   /_emulator/groups          {title, member_ids, chat_id?}
+    POST   /_emulator/send_text       {user_id, text, chat_id?, reply_to_message_id?, token?}
+    POST   /_emulator/press_button    {user_id, message_id, callback_data | button_text, chat_id?, token?}
+    POST   /_emulator/send_photo      multipart (user_id, caption?, chat_id?, token?, one file part)
+                                      or JSON {user_id, data_base64, caption?, file_name?}
+    POST   /_emulator/pay_invoice     {user_id, message_id, chat_id?, token?}
+    GET    /_emulator/calls           ?method=&token=&since=  recorded Bot API calls
+                                      (seq, method, params, status, response)
+    GET    /_emulator/chats/{chat_id}/messages   ?token=&include_deleted=1
+                                      messages as they stand (edits in place, keyboards, "emulator" block)
+    GET    /_emulator/updates         ?token=  every update with delivered flag and attempts
+    GET    /_emulator/callback_queries  ?token=  button presses with the bot's answers
+    GET    /_emulator/payments        ?token=  checkouts with answers, completed payments
+    GET    /_emulator/webhook         ?token=  getWebhookInfo plus attempts/failures/delivered counters
+    GET    /_emulator/faults          active fault rules
+    POST   /_emulator/faults          {method | "*", kind: "429" | "500" | "slow", count?, fraction?,
+                                       retry_after?, delay?}   (count null = until cleared)
+    DELETE /_emulator/faults          clear all rules
+    GET    /_emulator/changes         ?after=N&timeout=S  long-poll until the change generation passes N
+    GET    /_emulator/files/{file_id} a stored file's bytes (no bot token needed)
 """
 
 from __future__ import annotations

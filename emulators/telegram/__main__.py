@@ -29,6 +29,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--token", action="extend", nargs="+", default=None, help="bot token(s) to accept; repeatable"
     )
+    parser.add_argument("--retry-initial", type=float, default=0.1, help="first webhook retry delay (s)")
+    parser.add_argument("--retry-max", type=float, default=2.0, help="longest webhook retry delay (s)")
     return parser.parse_args(argv)
 
 

@@ -143,13 +143,15 @@ class Message:
         """Render for the control API: the Bot API view plus emulator bookkeeping."""
         data = self.to_api()
         data["reply_markup"] = self.reply_markup
-        data["emulator"] = {
-            "deleted": self.deleted,
-            "edit_count": self.edit_count,
-            "from_bot": self.from_bot,
-            "reply_to_message_id": self.reply_to_message_id,
-            **self.internal,
-        }
+        data["emulator"] = _drop_none(
+            {
+                "deleted": self.deleted,
+                "edit_count": self.edit_count,
+                "from_bot": self.from_bot,
+                "reply_to_message_id": self.reply_to_message_id,
+                **self.internal,
+            }
+        )
         return _drop_none(data)
 
     def _inline_markup(self) -> JsonObject | None:
