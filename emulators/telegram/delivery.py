@@ -105,7 +105,11 @@ class WebhookDispatcher:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._policy.max_backoff)
         finally:
+            # Free the slot before waking the dispatch loop, or it would still count this task.
             self._busy_chats.discard(update.chat_key)
+            current = asyncio.current_task()
+            if current is not None:
+                self._in_flight.discard(current)
             self._bot.update_signal.notify()
 
     async def _attempt(self, webhook: WebhookConfig, update: Update) -> bool:

@@ -78,3 +78,14 @@ class TestPythonTelegramBot:
             assert await update.callback_query.answer("done")
         [record] = state.bot().callback_queries.values()
         assert record.answer is not None and record.answer["text"] == "done"
+
+    async def test_commands_and_chat_action(self, state: BotApiState, emulator: RunningEmulator) -> None:
+        """set_my_commands/get_my_commands round-trip; send_chat_action validates the action."""
+        user = state.create_user()
+        async with make_bot(emulator) as bot:
+            assert await bot.set_my_commands([("start", "Start"), ("help", "Help")])
+            commands = await bot.get_my_commands()
+            assert [(c.command, c.description) for c in commands] == [("start", "Start"), ("help", "Help")]
+            assert await bot.send_chat_action(user.id, "typing")
+            with pytest.raises(BadRequest):
+                await bot.send_chat_action(user.id, "dancing")

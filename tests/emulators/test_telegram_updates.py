@@ -205,3 +205,18 @@ class TestWebhookDelivery:
             assert receiver.accepted[0]["message"]["text"] == "early"
         finally:
             await runner.cleanup()
+
+    async def test_max_connections_bounds_parallel_deliveries(
+        self, state: BotApiState, fast_emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """No more than max_connections webhook requests are in flight at once."""
+        receiver = Receiver(delay=0.05)
+        runner, url = await _serve_receiver(receiver)
+        try:
+            await call(http, fast_emulator, "setWebhook", url=url, max_connections=2)
+            for i in range(6):
+                state.send_text(state.create_user(f"c{i}").id, "hi")
+            await _wait_for(lambda: len(receiver.accepted) == 6)
+            assert receiver.peak == 2
+        finally:
+            await runner.cleanup()
