@@ -48,3 +48,48 @@ class Keys:
     def leader_channel(self) -> str:
         """Pub/sub channel announcing every change of leader."""
         return f"{self.prefix}leader"
+
+    # The inbox: every key shares the {inbox} hash tag so the ingest script touches one cluster slot.
+    @property
+    def inbox(self) -> str:
+        """Stream of accepted Telegram updates, consumed by the bot workers' group."""
+        return f"{self.prefix}{{inbox}}:updates"
+
+    @property
+    def inbox_dead(self) -> str:
+        """Stream of updates that failed too often; kept for operators, no longer blocking their chat."""
+        return f"{self.prefix}{{inbox}}:dead"
+
+    def update_claim(self, update_id: int) -> str:
+        """Marks an update_id as accepted, so Telegram's retries and duplicates are dropped."""
+        return f"{self.prefix}{{inbox}}:claim:{update_id}"
+
+    @property
+    def chat_sequence(self) -> str:
+        """Hash chat → number of updates accepted for it: each entry carries its place in its chat."""
+        return f"{self.prefix}{{inbox}}:chat-seq"
+
+    @property
+    def chat_done(self) -> str:
+        """Hash chat → sequence number of the last update of that chat fully handled."""
+        return f"{self.prefix}{{inbox}}:chat-done"
+
+    @property
+    def inbox_failures(self) -> str:
+        """Hash entry id → failed handling attempts, for the dead-letter rule."""
+        return f"{self.prefix}{{inbox}}:failures"
+
+    @property
+    def polling_offset(self) -> str:
+        """getUpdates offset of the polling leader, advanced only after the append."""
+        return f"{self.prefix}{{inbox}}:offset"
+
+    def telegram_rate(self, scope: str) -> str:
+        """Sliding-window log of outgoing Bot API sends for one scope (global or a chat)."""
+        return f"{self.prefix}tg-rate:{scope}"
+
+    @property
+    def telegram_pause(self) -> str:
+        """Set while Telegram asked us to wait (RetryAfter): every worker holds its sends until it expires."""
+        return f"{self.prefix}tg-rate:pause"
+

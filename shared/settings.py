@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     LOCK_BACKEND: LockBackend = LockBackend.REDIS
     HEARTBEAT_INTERVAL_SECONDS: float = Field(default=2.0, gt=0, le=60)
     HOST_ID: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
+    TELEGRAM_RATE_PER_SECOND: int = Field(default=30, ge=1, le=10_000)
+    TELEGRAM_RATE_PER_CHAT_SECOND: int = Field(default=1, ge=1, le=1_000)
+    TELEGRAM_RATE_PER_GROUP_MINUTE: int = Field(default=20, ge=1, le=10_000)
+    BOT_CONCURRENCY: int = Field(default=64, ge=1, le=1_000)
+    INBOX_CLAIM_IDLE_SECONDS: float = Field(default=15.0, ge=1, le=3600)
     ADMIN_IDS: Annotated[frozenset[int], NoDecode] = frozenset()
     SUPERVISOR_PROCESS_NAME: str | None = None
     SUPERVISOR_GROUP_NAME: str | None = None

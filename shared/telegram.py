@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import redis.asyncio as aioredis
 from telegram.ext import Application, ApplicationBuilder
 
+from shared.keys import Keys
 from shared.settings import Settings
+from shared.telegram_limits import RedisRateLimiter, TelegramLimits
 
-__all__ = ["build_application"]
+__all__ = ["build_application", "telegram_limits"]
 
 
-def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
-    """An Application with no Updater: updates come from our inbox, never from PTB's own fetching."""
+def build_application(settings: Settings, redis: aioredis.Redis) -> Application:  # type: ignore[type-arg]
+    """An Application with no Updater (updates come from our inbox) and the shared rate limiter."""
     token = settings.require_telegram().get_secret_value()
     base = settings.TELEGRAM_API_BASE_URL
     return (
@@ -19,5 +22,14 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .updater(None)
+        .rate_limiter(RedisRateLimiter(redis, Keys(settings.REDIS_KEY_PREFIX), telegram_limits(settings)))
         .build()
+    )
+
+
+def telegram_limits(settings: Settings) -> TelegramLimits:
+    return TelegramLimits(
+        per_second=settings.TELEGRAM_RATE_PER_SECOND,
+        per_chat_second=settings.TELEGRAM_RATE_PER_CHAT_SECOND,
+        per_group_minute=settings.TELEGRAM_RATE_PER_GROUP_MINUTE,
     )

@@ -6,13 +6,20 @@ Two runs on one machine never collide: each run gets its own prefix and database
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import psycopg
 import pytest
 import redis.asyncio as aioredis
+
+# PTB 22 warns (an error under filterwarnings=error) when it builds a RetryAfter unless told to use
+# timedeltas, which is what our rate limiter expects anyway.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -72,3 +79,38 @@ def _database_url(run_id: str) -> Iterator[str]:
 @pytest.fixture(name="free_port")
 def _free_port() -> int:
     return free_port()
+
+
+class PrivateRedis:
+    """A redis-server of this test's own, on a free port, that the test may stop and start again."""
+
+    def __init__(self, workdir: str) -> None:
+        self.port = free_port()
+        self._workdir = workdir
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server") or "redis-server"
+        args = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        self._process = subprocess.Popen([*args, "--dir", self._workdir], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.02)
+        raise RuntimeError(f"redis-server did not listen on {self.port}")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(10)
+            self._process = None
+
+
+@pytest.fixture(name="private_redis")
+def _private_redis(tmp_path: object) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(str(tmp_path))
+    server.start()
+    yield server
+    server.stop()

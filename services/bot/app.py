@@ -1,10 +1,13 @@
-"""The bot worker: a PTB Application initialised against the Bot API and kept until the stop event."""
+"""The bot worker: consumes the inbox through the ``bot`` group and runs each update through PTB."""
 
 from __future__ import annotations
 
 import structlog
 from telegram.error import InvalidToken
 
+from services.bot import handlers
+from services.bot.consumer import ConsumerConfig, InboxConsumer
+from services.bot.dispatch import UpdateDispatcher
 from shared.errors import ConfigError
 from shared.heartbeat import ProcessState
 from shared.process import Program, Runtime
@@ -20,19 +23,33 @@ def check(settings: Settings) -> None:
     settings.require_telegram()
 
 
+def consumer_config(settings: Settings) -> ConsumerConfig:
+    return ConsumerConfig(
+        concurrency=settings.BOT_CONCURRENCY,
+        claim_idle_ms=int(settings.INBOX_CLAIM_IDLE_SECONDS * 1000),
+    )
+
+
 async def serve(runtime: Runtime) -> None:
-    """Initialise the Application (getMe), start it, and stop it in order when asked."""
-    application = build_application(runtime.settings)
+    """Initialise PTB (getMe), consume until stopped, drain, then shut PTB down."""
+    application = build_application(runtime.settings, runtime.redis)
+    handlers.register(application)
+    dispatcher = UpdateDispatcher(application)
     try:
         await application.initialize()
     except InvalidToken as exc:
         raise ConfigError("TELEGRAM_BOT_TOKEN: rejected by the Bot API as unauthorized") from exc
     try:
-        await application.start()
+        consumer = InboxConsumer(
+            runtime.redis,
+            runtime.keys,
+            f"{runtime.identity.host}/{runtime.identity.ctl_name}",
+            dispatcher,
+            consumer_config(runtime.settings),
+        )
         runtime.set_state(ProcessState.RUNNING)
         log.info("bot_ready", username=application.bot.username)
-        await runtime.stop.wait()
-        await application.stop()
+        await consumer.run(runtime.stop)
     finally:
         await application.shutdown()
 

@@ -1,13 +1,16 @@
-"""The webhook program: an aiohttp server on ``PORT`` that runs until the stop event."""
+"""The webhook program: an aiohttp server on ``BIND_HOST:PORT`` that runs until the stop event."""
 
 from __future__ import annotations
 
 import structlog
 from aiohttp import web
 
-from services.webhook.health import RUNTIME, health
+from services.webhook.health import RUNTIME, health, metrics_endpoint, ready
+from services.webhook.telegram_route import INBOX, SECRET, receive_update
 from shared.heartbeat import ProcessState
+from shared.inbox import InboxWriter
 from shared.process import Program, Runtime
+from shared.settings import BotMode, Settings
 
 __all__ = ["PROGRAM", "build_app"]
 
@@ -16,27 +19,38 @@ log = structlog.get_logger()
 MAX_BODY_BYTES = 1024 * 1024
 
 
+def check(settings: Settings) -> None:
+    if settings.BOT_MODE is BotMode.WEBHOOK:
+        settings.require_webhook_secret()
+
+
 def build_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[RUNTIME] = runtime
+    app[INBOX] = InboxWriter(runtime.redis, runtime.keys)
     app.router.add_get("/health", health)
+    app.router.add_get("/ready", ready)
+    app.router.add_get("/metrics", metrics_endpoint)
+    secret = runtime.settings.WEBHOOK_SECRET_TOKEN
+    if secret is not None:
+        app[SECRET] = secret.get_secret_value().encode()
+        app.router.add_post("/telegram/webhook", receive_update)
     return app
 
 
 async def serve(runtime: Runtime) -> None:
-    """Listen on BIND_HOST:PORT until stopped; on stop, refuse new requests and finish in-flight ones."""
+    """Listen until stopped; on stop, refuse new requests and finish in-flight ones."""
     runner = web.AppRunner(build_app(runtime), access_log=None, handle_signals=False)
     await runner.setup()
     try:
-        site = web.TCPSite(
-            runner, host=runtime.settings.BIND_HOST, port=runtime.settings.PORT, shutdown_timeout=5.0
-        )
+        settings = runtime.settings
+        site = web.TCPSite(runner, host=settings.BIND_HOST, port=settings.PORT, shutdown_timeout=5.0)
         await site.start()
         runtime.set_state(ProcessState.RUNNING)
-        log.info("webhook_listening", port=runtime.settings.PORT)
+        log.info("webhook_listening", host=settings.BIND_HOST, port=settings.PORT)
         await runtime.stop.wait()
     finally:
         await runner.cleanup()
 
 
-PROGRAM = Program(name="webhook", serve=serve, needs_db=False)
+PROGRAM = Program(name="webhook", serve=serve, check=check)

@@ -1,0 +1,102 @@
+"""The inbox: Telegram updates accepted once, kept in a Redis stream until a bot worker handled them.
+
+Accepting an update is one Lua script, so it is all-or-nothing: if the update_id was seen, nothing
+happens; otherwise the entry is appended with its chat and its place in that chat, the chat's counter
+advances, and only then the update_id is claimed. A failed append leaves no claim behind, so Telegram's
+retry is accepted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from shared.keys import Keys
+
+__all__ = ["CLAIM_TTL_SECONDS", "InboxEntry", "InboxWriter", "chat_key_of"]
+
+# Telegram keeps undelivered updates for 24 h; a claim must outlive every possible retry of one.
+CLAIM_TTL_SECONDS = 26 * 3600
+# Bounded so a stuck group cannot fill Redis; far above any backlog a healthy system builds.
+INBOX_MAXLEN = 1_000_000
+
+_ACCEPT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+local seq = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') + 1
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*',
+  'update_id', ARGV[2], 'chat', ARGV[1], 'seq', seq, 'update', ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[1], seq)
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[5])
+return seq
+"""
+
+_CHAT_PATHS = (
+    ("message", "chat"),
+    ("edited_message", "chat"),
+    ("channel_post", "chat"),
+    ("edited_channel_post", "chat"),
+    ("business_message", "chat"),
+    ("my_chat_member", "chat"),
+    ("chat_member", "chat"),
+    ("chat_join_request", "chat"),
+)
+_USER_PATHS = ("callback_query", "inline_query", "pre_checkout_query", "shipping_query", "poll_answer")
+
+
+def chat_key_of(update: dict[str, Any]) -> str:
+    """The ordering key of an update: its chat, else its user, else one shared lane."""
+    for field, inner in _CHAT_PATHS:
+        chat = update.get(field, {}).get(inner)
+        if isinstance(chat, dict) and "id" in chat:
+            return str(chat["id"])
+    callback_chat = update.get("callback_query", {}).get("message", {}).get("chat", {})
+    if "id" in callback_chat:
+        return str(callback_chat["id"])
+    for field in _USER_PATHS:
+        user = update.get(field, {}).get("from") or update.get(field, {}).get("user")
+        if isinstance(user, dict) and "id" in user:
+            return f"u{user['id']}"
+    return "global"
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    """One stream entry as a worker sees it."""
+
+    entry_id: str
+    update_id: int
+    chat: str
+    seq: int
+    update: dict[str, Any]
+
+    @classmethod
+    def from_fields(cls, entry_id: str, fields: dict[bytes, bytes]) -> InboxEntry:
+        return cls(
+            entry_id=entry_id,
+            update_id=int(fields[b"update_id"]),
+            chat=fields[b"chat"].decode(),
+            seq=int(fields[b"seq"]),
+            update=json.loads(fields[b"update"]),
+        )
+
+
+class InboxWriter:
+    """Accepts updates into the inbox exactly once per update_id."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._accept = redis.register_script(_ACCEPT)
+
+    async def accept(self, update: dict[str, Any], raw: str | None = None) -> bool:
+        """Append ``update`` unless its update_id was accepted before. True when it is new."""
+        update_id = int(update["update_id"])
+        keys = [self._keys.update_claim(update_id), self._keys.chat_sequence, self._keys.inbox]
+        body = raw if raw is not None else json.dumps(update, separators=(",", ":"))
+        args: list[str | int] = [chat_key_of(update), update_id, body, INBOX_MAXLEN, CLAIM_TTL_SECONDS]
+        return int(await self._accept(keys=keys, args=args)) > 0

@@ -1,0 +1,58 @@
+"""Fixtures that run the real programs: the Bot API emulator and a supervised TRT system."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from xprocess import ProcessStarter
+
+from tests.conftest import free_port
+from tests.e2e.system import System, migrate, prepare_home, start, system_env
+
+BOT_TOKEN = "123456:TEST-token-for-emulator-only"
+
+
+@pytest.fixture(name="telegram_url", scope="module")
+def _telegram_url(xprocess: Any) -> Iterator[str]:
+    """The project's Bot API emulator, as a separate process on a free port."""
+    port = free_port()
+
+    class Starter(ProcessStarter):
+        args = [sys.executable, "-m", "emulators.telegram", "--port", str(port), "--token", BOT_TOKEN]
+        pattern = "telegram emulator listening"
+        timeout = 30
+        terminate_on_interrupt = True
+
+    name = f"telegram-emulator-{port}"
+    xprocess.ensure(name, Starter, restart=True)
+    yield f"http://127.0.0.1:{port}"
+    xprocess.getinfo(name).terminate()
+
+
+@pytest.fixture(name="system_env_factory")
+def _system_env_factory(database_url: str, key_prefix: str, telegram_url: str) -> Any:
+    def build(**overrides: str) -> dict[str, str]:
+        return system_env(
+            DATABASE_URL=database_url,
+            REDIS_KEY_PREFIX=key_prefix,
+            HOST_ID=f"host-{uuid.uuid4().hex[:6]}",
+            TELEGRAM_BOT_TOKEN=BOT_TOKEN,
+            TELEGRAM_API_BASE_URL=telegram_url,
+            **overrides,
+        )
+
+    return build
+
+
+@pytest.fixture(name="system")
+def _system(xprocess: Any, tmp_path: Path, system_env_factory: Any) -> Iterator[System]:
+    """A running TRT system with every program RUNNING; stopped with SIGTERM afterwards."""
+    port = free_port()
+    env = system_env_factory(PORT=str(port))
+    migrate(env)
+    yield from start(xprocess, prepare_home(tmp_path), port, env)
