@@ -6,6 +6,7 @@ own var/), its own HTTP port, Redis key prefix and host id, and shares the run's
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -165,7 +166,9 @@ def start(xprocess: Any, home: Path, port: int, env: dict[str, str]) -> Iterator
         def startup_check(self) -> bool:
             try:
                 return system.all_running()
-            except OSError:
+            except (OSError, http.client.HTTPException):
+                # A call that failed mid-request (socket not there yet) poisons the cached connection.
+                system._rpc = None
                 return False
 
     name = f"supervisord-{home.parent.name}"
