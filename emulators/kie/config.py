@@ -1,0 +1,137 @@
+"""The emulator's settings: keys and credits, phase timings per generation type, callback delivery,
+charging, HTTP status mirroring, rate limits and the random seed. Frozen; built once and injected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from shared.catalog import GenType
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "AudioFormat",
+    "CallbackPolicy",
+    "ChargeOn",
+    "EmulatorConfig",
+    "PhaseDurations",
+    "RateLimits",
+    "default_phases",
+]
+
+DEFAULT_API_KEY = "kie-emulator-key"
+
+
+class ChargeOn(StrEnum):
+    """When a task's price leaves the balance (kie-api.md §8.2: on success by default)."""
+
+    SUCCESS = "success"
+    ACCEPT = "accept"
+
+
+class AudioFormat(StrEnum):
+    """The container of audio results."""
+
+    MP3 = "mp3"
+    WAV = "wav"
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseDurations:
+    """Seconds a task spends waiting, queuing and generating before it ends."""
+
+    waiting: float
+    queuing: float
+    generating: float
+
+    def __post_init__(self) -> None:
+        if min(self.waiting, self.queuing, self.generating) < 0:
+            raise ValueError("phase durations must not be negative")
+
+    @property
+    def total(self) -> float:
+        """Seconds from creation to the final state."""
+        return self.waiting + self.queuing + self.generating
+
+    @classmethod
+    def split(cls, total: float) -> PhaseDurations:
+        """Split a total as 10% waiting, 20% queuing, 70% generating."""
+        return cls(total * 0.1, total * 0.2, total * 0.7)
+
+
+_IMAGE = PhaseDurations(0.5, 0.5, 2.0)
+_VIDEO = PhaseDurations(1.0, 1.0, 6.0)
+_AUDIO = PhaseDurations(0.5, 0.5, 3.0)
+_VIDEO_TYPES = {
+    GenType.TEXT_TO_VIDEO,
+    GenType.IMAGE_TO_VIDEO,
+    GenType.VIDEO_TO_VIDEO,
+    GenType.AVATAR,
+}
+
+
+def default_phases() -> Mapping[GenType, PhaseDurations]:
+    """A few seconds per task: quick enough for the sandbox, slow enough to see the states."""
+    table: dict[GenType, PhaseDurations] = {}
+    for gen_type in GenType:
+        if gen_type in _VIDEO_TYPES:
+            table[gen_type] = _VIDEO
+        elif gen_type in (GenType.TEXT_TO_SPEECH, GenType.MUSIC):
+            table[gen_type] = _AUDIO
+        else:
+            table[gen_type] = _IMAGE
+    return MappingProxyType(table)
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackPolicy:
+    """How callbacks are delivered: per-attempt timeout, retry delays after failures, duplicate spacing.
+
+    KIE documents a 15 s timeout and "3 consecutive retries" (§2.4, §7); the delays are ours (§8.8).
+    """
+
+    timeout: float = 15.0
+    retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0)
+    duplicate_delay: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """KIE's documented limits (§7); None switches a limit off."""
+
+    create_per_window: int | None = 20
+    create_window_seconds: float = 10.0
+    record_per_second: int | None = 10
+
+
+@dataclass(frozen=True, slots=True)
+class EmulatorConfig:
+    """Everything the emulator is started with.
+
+    `api_keys` maps each accepted key to its starting credits. `hmac_key` switches on KIE's webhook
+    signature headers. `mirror_http_status` answers errors with the code as HTTP status too (KIE's
+    practice is HTTP 200 with the code in the body). `null_polls` makes recordInfo answer
+    "recordInfo is null" for that many polls right after creation (§2.2).
+    """
+
+    api_keys: Mapping[str, float] = field(default_factory=lambda: {DEFAULT_API_KEY: 10_000.0})
+    phases: Mapping[GenType, PhaseDurations] = field(default_factory=default_phases)
+    callbacks: CallbackPolicy = field(default_factory=CallbackPolicy)
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    hmac_key: str | None = None
+    charge_on: ChargeOn = ChargeOn.SUCCESS
+    mirror_http_status: bool = False
+    null_polls: int = 0
+    seed: int = 0
+    fail_code: str = "500"
+    fail_msg: str = "Internal server error"
+    audio_format: AudioFormat = AudioFormat.MP3
+    video_seconds: int = 2
+    audio_seconds: float = 2.0
+
+    def phases_for(self, gen_type: GenType) -> PhaseDurations:
+        """The phase timings of a generation type."""
+        return self.phases.get(gen_type) or default_phases()[gen_type]
