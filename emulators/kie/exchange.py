@@ -42,7 +42,9 @@ async def exchange(
     info, key, rule = CallInfo(), None, None
     try:
         key = state.authenticate(request.headers.get("Authorization"))
-        rule = await _faults_before(state, endpoint)
+        rule = await _draw_faults(state, endpoint)
+        if rule is not None and not (rule.after_create and endpoint == "createTask"):
+            raise rule.failure()
         data = await operation(request, state, key, info)
         if rule is not None:
             raise rule.failure()
@@ -67,16 +69,12 @@ async def exchange(
     return web.json_response(body, status=status)
 
 
-async def _faults_before(state: KieState, endpoint: str) -> ApiFault | None:
-    """Sleep for slow rules; raise a firing error now, or return it when it fires after creation."""
+async def _draw_faults(state: KieState, endpoint: str) -> ApiFault | None:
+    """Sleep for the slow rules that fire; return the error rule that fires, if any."""
     delay, rule = state.faults.draw(endpoint)
     if delay:
         await asyncio.sleep(delay)
-    if rule is None:
-        return None
-    if rule.after_create and endpoint == "createTask":
-        return rule
-    raise rule.failure()
+    return rule
 
 
 def _status(state: KieState, failure: KieFailure, rule: ApiFault | None) -> int:
