@@ -7,7 +7,9 @@ the lease could expire in the store, and publishes that instant as ``expires_at`
 elsewhere stop no later than the keeper does.
 
 Before acquiring, the keeper reads the published state: a live term granted by the *other* backend
-(a deployment caught mid-switch of ``LOCK_BACKEND``) is waited out, never overlapped.
+(a deployment caught mid-switch of ``LOCK_BACKEND``) is waited out, never overlapped. A live term of a
+crashed predecessor on this same host is waited out plus half a TTL, so that after a crash another
+host takes over rather than the restarted keeper of the host that just failed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ import structlog
 from redis.exceptions import RedisError
 
 from shared.aio import wait_stopped
-from shared.lease import LeaderBoard, LeaderInfo, LeaseBackend, LeaseBackendFailed, LeaseError
+from shared.lease import (
+    LeaderBoard,
+    LeaderInfo,
+    LeaseBackend,
+    LeaseBackendFailed,
+    LeaseError,
+    holder_host,
+)
 
 __all__ = ["EpochSource", "LeaseKeeper", "TermRecorder"]
 
@@ -57,6 +66,8 @@ class LeaseKeeper:
         self._margin = min(1.0, ttl_seconds * 0.1)
         self._budget = ttl_seconds / 3
         self._poll = min(1.0, ttl_seconds / 6)
+        self._grace = ttl_seconds / 2
+        self._defer_until = 0.0
         self._known_floor = 0
         self._epoch: int | None = None
         self._recorded = False
@@ -116,7 +127,26 @@ class LeaseKeeper:
         if current is not None and current.is_live() and current.backend != self._backend.name:
             log.warning("lease_held_by_other_backend", backend=current.backend, holder=current.holder)
             return False
-        return True
+        return not self._defers_to_other_hosts(current)
+
+    def _defers_to_other_hosts(self, current: LeaderInfo | None) -> bool:
+        """True until half a TTL after the published expiry of a crashed predecessor's term on this host.
+
+        A host whose lock keeper just died is suspect: other hosts get the first chance to take over.
+        """
+        now = time.monotonic()
+        predecessor = (
+            current is not None
+            and current.holder not in (None, self._backend.holder)
+            and current.host == holder_host(self._backend.holder)
+        )
+        if predecessor and current is not None:
+            # From the published expiry, which precedes the store's own expiry by the safety margin.
+            until = now + (current.expires_at - time.time()) + self._grace
+            if until > now and self._defer_until < now:
+                log.info("lease_deferring_to_other_hosts", predecessor=current.holder, epoch=current.epoch)
+            self._defer_until = max(self._defer_until, until)
+        return now < self._defer_until
 
     async def _renew(self) -> bool:
         """Renew the term; True when confirmed in time. A refusal steps down at once."""
