@@ -165,6 +165,32 @@ class TestRedisKeeper:
             assert keeper.epoch is None
             await eventually(lambda: keeper.epoch is not None, within=2)
 
+    async def test_a_crashed_predecessor_on_this_host_gives_other_hosts_priority(
+        self, redis_client: Redis, key_prefix: str
+    ) -> None:
+        """After a crash, the restarted keeper waits half a TTL past the old term; another host wins."""
+        board = LeaderBoard(redis_client, Keys(key_prefix), 10)
+        await board.publish(LeaderInfo("a/lockkeeper/1", 1, time.time() + 0.3))
+        restarted = redis_keeper(redis_client, key_prefix, "a/lockkeeper/2")
+        other_host = redis_keeper(redis_client, key_prefix, "b/lockkeeper/3")
+        with capture_logs() as logs:
+            async with keeping(restarted):
+                await asyncio.sleep(0.3 + TTL / 4)
+                assert restarted.epoch is None
+                async with keeping(other_host):
+                    await eventually(lambda: other_host.epoch is not None, within=1)
+        assert events(logs, "lease_deferring_to_other_hosts")
+
+    async def test_a_restarted_keeper_alone_leads_after_the_grace(
+        self, redis_client: Redis, key_prefix: str
+    ) -> None:
+        """With no other host, the restarted keeper takes a new term soon after the grace period."""
+        board = LeaderBoard(redis_client, Keys(key_prefix), 10)
+        await board.publish(LeaderInfo("a/lockkeeper/1", 1, time.time() + 0.2))
+        restarted = redis_keeper(redis_client, key_prefix, "a/lockkeeper/2")
+        async with keeping(restarted):
+            await eventually(lambda: restarted.epoch is not None, within=0.2 + TTL / 2 + 1)
+
 
 class TestPostgresKeeper:
     async def test_leads_through_postgres_and_publishes_to_redis(
