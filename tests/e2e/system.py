@@ -167,7 +167,10 @@ def start(xprocess: Any, home: Path, port: int, env: dict[str, str]) -> Iterator
             try:
                 return system.all_running()
             except (OSError, http.client.HTTPException):
-                # A call that failed mid-request (socket not there yet) poisons the cached connection.
+                # A call that failed mid-request (socket not there yet) poisons the cached connection:
+                # close it (an unclosed socket is a ResourceWarning, an error under pytest) and retry.
+                if system._rpc is not None:
+                    system._rpc("close")()
                 system._rpc = None
                 return False
 
