@@ -93,6 +93,10 @@ class InboxWriter:
         self._keys = keys
         self._accept = redis.register_script(_ACCEPT)
 
+    @property
+    def redis(self) -> aioredis.Redis:
+        return self._redis
+
     async def accept(self, update: dict[str, Any], raw: str | None = None) -> bool:
         """Append ``update`` unless its update_id was accepted before. True when it is new."""
         update_id = int(update["update_id"])

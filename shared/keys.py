@@ -93,3 +93,6 @@ class Keys:
         """Set while Telegram asked us to wait (RetryAfter): every worker holds its sends until it expires."""
         return f"{self.prefix}tg-rate:pause"
 
+    def telegram_journal(self, update_id: int, call: int) -> str:
+        """Result of the n-th Bot API call made while handling an update, replayed if it is re-handled."""
+        return f"{self.prefix}tg-journal:{update_id}:{call}"

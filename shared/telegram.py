@@ -7,6 +7,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from shared.keys import Keys
 from shared.settings import Settings
+from shared.telegram_journal import JournaledLimiter
 from shared.telegram_limits import RedisRateLimiter, TelegramLimits
 
 __all__ = ["build_application", "telegram_limits"]
@@ -22,9 +23,14 @@ def build_application(settings: Settings, redis: aioredis.Redis) -> Application:
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .updater(None)
-        .rate_limiter(RedisRateLimiter(redis, Keys(settings.REDIS_KEY_PREFIX), telegram_limits(settings)))
+        .rate_limiter(_limiter(settings, redis))
         .build()
     )
+
+
+def _limiter(settings: Settings, redis: aioredis.Redis) -> JournaledLimiter:
+    keys = Keys(settings.REDIS_KEY_PREFIX)
+    return JournaledLimiter(RedisRateLimiter(redis, keys, telegram_limits(settings)), redis, keys)
 
 
 def telegram_limits(settings: Settings) -> TelegramLimits:

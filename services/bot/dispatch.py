@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from shared.inbox import InboxEntry
+from shared.telegram_journal import journal_scope
 
 __all__ = ["HandlerFailed", "UpdateDispatcher"]
 
@@ -39,7 +40,8 @@ class UpdateDispatcher:
         token = _errors.set(errors)
         try:
             update = Update.de_json(entry.update, self._application.bot)
-            await self._application.process_update(update)
+            with journal_scope(entry.update_id):
+                await self._application.process_update(update)
         finally:
             _errors.reset(token)
         if errors:

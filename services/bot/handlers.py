@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import Update
+import structlog
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -14,7 +16,9 @@ from telegram.ext import (
 
 from services.bot.messages import Language, text
 
-__all__ = ["register"]
+__all__ = ["answer_callback", "register"]
+
+log = structlog.get_logger()
 
 _PREVIEW_CHARS = 60
 
@@ -27,7 +31,11 @@ def _language(update: Update) -> Language:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet the user in their language."""
     assert update.effective_message is not None
-    await update.effective_message.reply_text(text("welcome", _language(update)))
+    language = _language(update)
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text("button_ping", language), callback_data="ping")]]
+    )
+    await update.effective_message.reply_text(text("welcome", language), reply_markup=keyboard)
 
 
 async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -43,11 +51,21 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
     language = _language(update)
-    await query.answer(text("button_ack", language))
+    await answer_callback(query, text("button_ack", language))
     if query.message is not None:
         await context.bot.send_message(
             query.message.chat.id, text("button_pressed", language, choice=(query.data or "")[:64])
         )
+
+
+async def answer_callback(query: CallbackQuery, notice: str) -> None:
+    """Answer a button press. A press already answered (a re-handled update) or expired needs nothing."""
+    try:
+        await query.answer(notice)
+    except BadRequest as exc:
+        if "query is too old" not in exc.message.lower():
+            raise
+        log.info("callback_answer_skipped", reason=exc.message)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

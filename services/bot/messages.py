@@ -35,6 +35,10 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         Language.EN: "Done",
         Language.RU: "Готово",
     },
+    "button_ping": {
+        Language.EN: "Ping",
+        Language.RU: "Пинг",
+    },
     "sorry_error": {
         Language.EN: "Something went wrong on our side. Please try again in a minute.",
         Language.RU: "У нас что-то пошло не так. Попробуйте ещё раз через минуту.",

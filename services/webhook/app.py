@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import aiohttp
 import structlog
 from aiohttp import web
 
 from services.webhook.health import RUNTIME, health, metrics_endpoint, ready
+from services.webhook.registration import Poller, WebhookRegistrar
 from services.webhook.telegram_route import INBOX, SECRET, receive_update
+from shared.botapi import BotApi
+from shared.errors import ConfigError
 from shared.heartbeat import ProcessState
 from shared.inbox import InboxWriter
+from shared.leadership import LeaderDuty, LeaderWatch, run_while_leader
 from shared.process import Program, Runtime
 from shared.settings import BotMode, Settings
 
@@ -20,8 +27,11 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def check(settings: Settings) -> None:
+    settings.require_telegram()
     if settings.BOT_MODE is BotMode.WEBHOOK:
         settings.require_webhook_secret()
+        if settings.WEBHOOK_URL is None:
+            raise ConfigError("WEBHOOK_URL: required when BOT_MODE=webhook, expected the public HTTPS URL")
 
 
 def build_app(runtime: Runtime) -> web.Application:
@@ -48,9 +58,28 @@ async def serve(runtime: Runtime) -> None:
         await site.start()
         runtime.set_state(ProcessState.RUNNING)
         log.info("webhook_listening", host=settings.BIND_HOST, port=settings.PORT)
-        await runtime.stop.wait()
+        await _run_leader_duties(runtime, runner.app[INBOX])
     finally:
         await runner.cleanup()
+
+
+async def _run_leader_duties(runtime: Runtime, inbox: InboxWriter) -> None:
+    """Until stopped: register the webhook (or poll) whenever this host leads."""
+    settings = runtime.settings
+    async with aiohttp.ClientSession() as session:
+        api = BotApi(session, settings.TELEGRAM_API_BASE_URL, settings.require_telegram().get_secret_value())
+        duty: LeaderDuty
+        if settings.BOT_MODE is BotMode.POLLING:
+            duty = Poller(api, inbox, runtime.keys)
+        else:
+            assert settings.WEBHOOK_URL is not None
+            duty = WebhookRegistrar(
+                api, settings.WEBHOOK_URL, settings.require_webhook_secret().get_secret_value()
+            )
+        watch = LeaderWatch(runtime.redis, runtime.keys, runtime.identity.host)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(watch.run(runtime.stop), name="leader-watch")
+            group.create_task(run_while_leader(watch, duty, runtime.stop, name="ingress"), name="ingress")
 
 
 PROGRAM = Program(name="webhook", serve=serve, check=check)

@@ -13,6 +13,7 @@ from xprocess import ProcessStarter
 
 from tests.conftest import free_port
 from tests.e2e.system import System, migrate, prepare_home, start, system_env
+from tests.e2e.telegram_control import TelegramControl
 
 BOT_TOKEN = "123456:TEST-token-for-emulator-only"
 
@@ -34,6 +35,11 @@ def _telegram_url(xprocess: Any) -> Iterator[str]:
     xprocess.getinfo(name).terminate()
 
 
+@pytest.fixture(name="telegram")
+def _telegram(telegram_url: str) -> TelegramControl:
+    return TelegramControl(telegram_url)
+
+
 @pytest.fixture(name="system_env_factory")
 def _system_env_factory(database_url: str, key_prefix: str, telegram_url: str) -> Any:
     def build(**overrides: str) -> dict[str, str]:
@@ -53,6 +59,6 @@ def _system_env_factory(database_url: str, key_prefix: str, telegram_url: str) -
 def _system(xprocess: Any, tmp_path: Path, system_env_factory: Any) -> Iterator[System]:
     """A running TRT system with every program RUNNING; stopped with SIGTERM afterwards."""
     port = free_port()
-    env = system_env_factory(PORT=str(port))
+    env = system_env_factory(PORT=str(port), WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook")
     migrate(env)
     yield from start(xprocess, prepare_home(tmp_path), port, env)

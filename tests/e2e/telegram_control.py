@@ -1,0 +1,56 @@
+"""A small synchronous client for the Bot API emulator's control API (``/_emulator/...``)."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from typing import Any
+
+
+class TelegramControl:
+    """Acts as Telegram's users and reads what the bot did, over HTTP."""
+
+    def __init__(self, base_url: str) -> None:
+        self._base = base_url
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self._base}/_emulator/{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            payload = json.load(response)
+        assert payload["ok"], payload
+        return payload["result"]
+
+    def create_user(self, first_name: str, language_code: str = "en") -> int:
+        return int(
+            self._request("POST", "users", {"first_name": first_name, "language_code": language_code})["id"]
+        )
+
+    def send_text(self, user_id: int, text: str) -> dict[str, Any]:
+        return dict(self._request("POST", "send_text", {"user_id": user_id, "text": text}))
+
+    def press_button(self, user_id: int, message_id: int, callback_data: str) -> dict[str, Any]:
+        body = {"user_id": user_id, "message_id": message_id, "callback_data": callback_data}
+        return dict(self._request("POST", "press_button", body))
+
+    def messages(self, chat_id: int) -> list[dict[str, Any]]:
+        return list(self._request("GET", f"chats/{chat_id}/messages"))
+
+    def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        return [m for m in self.messages(chat_id) if m["from"]["is_bot"]]
+
+    def calls(self, method: str | None = None) -> list[dict[str, Any]]:
+        query = "" if method is None else "?" + urllib.parse.urlencode({"method": method})
+        return list(self._request("GET", f"calls{query}"))
+
+    def webhook(self) -> dict[str, Any]:
+        return dict(self._request("GET", "webhook"))
+
+    def add_fault(self, **rule: Any) -> None:
+        self._request("POST", "faults", rule)
