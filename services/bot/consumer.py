@@ -22,8 +22,9 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
+from services.bot.turns import ChatTurns
 from shared import metrics, streams
-from shared.aio import wait_stopped
+from shared.aio import first_of, wait_stopped
 from shared.inbox import InboxEntry
 from shared.keys import Keys
 
@@ -68,6 +69,7 @@ class InboxConsumer:
         self._config = config
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._complete = redis.register_script(_COMPLETE)
+        self._turns = ChatTurns(redis, keys.chat_done)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop``; then finish what is in flight (bounded), leaving the rest pending."""
@@ -75,6 +77,7 @@ class InboxConsumer:
         upkeep = [
             asyncio.create_task(self._claim_abandoned(stop), name=f"{self._name}:claim"),
             asyncio.create_task(self._touch_in_flight(stop), name=f"{self._name}:touch"),
+            asyncio.create_task(self._turns.run(stop), name=f"{self._name}:turns"),
         ]
         try:
             await self._read(stop, start_id="0")
@@ -132,14 +135,9 @@ class InboxConsumer:
 
     async def _wait_turn(self, entry: InboxEntry, stop: asyncio.Event) -> bool:
         """Wait until the previous update of this chat is handled. False if asked to stop meanwhile."""
-        delay = 0.005
-        while True:
-            done = int(await self._redis.hget(self._keys.chat_done, entry.chat) or 0)
-            if done >= entry.seq - 1:
-                return True
-            if await wait_stopped(stop, delay):
-                return False
-            delay = min(delay * 2, 0.1)
+        turn = asyncio.ensure_future(self._turns.wait(entry.chat, entry.seq))
+        await first_of(turn, stop.wait())
+        return not turn.cancelled()
 
     async def _handle_with_retries(self, entry: InboxEntry) -> bool:
         done = int(await self._redis.hget(self._keys.chat_done, entry.chat) or 0)
