@@ -96,3 +96,13 @@ class Keys:
     def telegram_journal(self, update_id: int, call: int) -> str:
         """Result of the n-th Bot API call made while handling an update, replayed if it is re-handled."""
         return f"{self.prefix}tg-journal:{update_id}:{call}"
+
+    # Operations: the crash guard writes these; `python -m shared.ops.status` reads them.
+    @property
+    def alerts(self) -> str:
+        """Stream of operator alerts (exits, give-ups, crash-guard stops, …); also their pub/sub channel."""
+        return f"{self.prefix}alerts"
+
+    def restarts(self, host: str) -> str:
+        """One host's unexpected exits and failed starts: sorted set of ``name|time|pid`` by time."""
+        return f"{self.prefix}restarts:{host}"

@@ -9,8 +9,17 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
+    "ALERTS",
+    "CRASHGUARD_STOPS",
     "HANDLER_SECONDS",
+    "INBOX_DEAD_LETTERS",
+    "INBOX_LAG",
+    "INBOX_LENGTH",
+    "INBOX_OLDEST_PENDING_SECONDS",
+    "INBOX_PENDING",
     "LEADER",
+    "LEASE_EPOCH",
+    "PROGRAM_EXITS",
     "TELEGRAM_CALLS",
     "UPDATES_DEAD_LETTERED",
     "UPDATES_DUPLICATE",
@@ -27,3 +36,18 @@ UPDATES_DEAD_LETTERED = Counter("trt_updates_dead_lettered_total", "Updates move
 HANDLER_SECONDS = Histogram("trt_handler_seconds", "Time to handle one update")
 TELEGRAM_CALLS = Counter("trt_telegram_calls_total", "Outgoing Bot API calls", ["method", "outcome"])
 LEADER = Gauge("trt_leader", "1 while this process's host holds the leader lease")
+LEASE_EPOCH = Gauge("trt_lease_epoch", "Epoch of the leader term this host last saw published")
+
+# Inbox gauges, refreshed by each host's lock keeper (every host sees the same stream: alert on max()).
+INBOX_LENGTH = Gauge("trt_inbox_length", "Entries in the inbox stream")
+INBOX_LAG = Gauge("trt_inbox_lag", "Inbox entries not yet delivered to the bot group")
+INBOX_PENDING = Gauge("trt_inbox_pending", "Inbox entries delivered but not acknowledged")
+INBOX_OLDEST_PENDING_SECONDS = Gauge(
+    "trt_inbox_oldest_pending_seconds", "Age of the oldest unacknowledged inbox entry"
+)
+INBOX_DEAD_LETTERS = Gauge("trt_inbox_dead_letters", "Entries in the dead-letter stream")
+
+# The crash guard (supervisord event listener) of each host.
+PROGRAM_EXITS = Counter("trt_program_exits_total", "Unexpected exits and failed starts", ["program", "kind"])
+CRASHGUARD_STOPS = Counter("trt_crashguard_stops_total", "Programs stopped for crash looping", ["program"])
+ALERTS = Counter("trt_alerts_total", "Operator alerts published", ["kind"])

@@ -68,8 +68,14 @@ class Settings(BaseSettings):
     BOT_CONCURRENCY: int = Field(default=64, ge=1, le=1_000)
     INBOX_CLAIM_IDLE_SECONDS: float = Field(default=15.0, ge=1, le=3600)
     ADMIN_IDS: Annotated[frozenset[int], NoDecode] = frozenset()
+    # Operations: per-process metrics ports (0 = off) and the crash guard's restart intensity.
+    METRICS_PORT_BASE: int = Field(default=0, ge=0, le=65000)
+    RESTART_INTENSITY: int = Field(default=5, ge=1, le=1000)
+    RESTART_PERIOD_SECONDS: float = Field(default=60.0, gt=0, le=86400)
+    ALERT_COLLAPSE_SECONDS: float = Field(default=10.0, ge=0, le=3600)
     SUPERVISOR_PROCESS_NAME: str | None = None
     SUPERVISOR_GROUP_NAME: str | None = None
+    SUPERVISOR_SERVER_URL: str | None = None
     LOG_LEVEL: str = "INFO"
     LOG_FORMAT: LogFormat = LogFormat.JSON
 
