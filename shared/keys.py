@@ -97,6 +97,31 @@ class Keys:
         """Result of the n-th Bot API call made while handling an update, replayed if it is re-handled."""
         return f"{self.prefix}tg-journal:{update_id}:{call}"
 
+    # The model catalogue: warmup writes it, shared.catalog.cache reads it (layout: shared.catalog.store).
+    def catalog_snapshot(self, version: str) -> str:
+        """JSON envelope of one catalogue version (content hash); written whole before anything names it."""
+        return f"{self.prefix}catalog:snapshot:{version}"
+
+    @property
+    def catalog_current(self) -> str:
+        """The catalogue version in service; moved only after its snapshot is fully written."""
+        return f"{self.prefix}catalog:current"
+
+    @property
+    def catalog_channel(self) -> str:
+        """Pub/sub channel announcing each new catalogue version: a hint, the pointer is the truth."""
+        return f"{self.prefix}catalog"
+
+    @property
+    def catalog_fence(self) -> str:
+        """Highest leader epoch that moved the catalogue pointer: an older leader's refresh is refused."""
+        return f"{self.prefix}catalog:fence"
+
+    @property
+    def catalog_refresh(self) -> str:
+        """JSON report of the last KIE catalogue refresh (disappeared models, price changes, outcome)."""
+        return f"{self.prefix}catalog:refresh"
+
     # Operations: the crash guard writes these; `python -m shared.ops.status` reads them.
     @property
     def alerts(self) -> str:

@@ -10,6 +10,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "ALERTS",
+    "CATALOG_MODELS_DISAPPEARED",
     "CRASHGUARD_STOPS",
     "HANDLER_SECONDS",
     "INBOX_DEAD_LETTERS",
@@ -17,6 +18,8 @@ __all__ = [
     "INBOX_LENGTH",
     "INBOX_OLDEST_PENDING_SECONDS",
     "INBOX_PENDING",
+    "KIE_CREDITS",
+    "KIE_CREDITS_LOW",
     "LEADER",
     "LEASE_EPOCH",
     "PROGRAM_EXITS",
@@ -51,3 +54,10 @@ INBOX_DEAD_LETTERS = Gauge("trt_inbox_dead_letters", "Entries in the dead-letter
 PROGRAM_EXITS = Counter("trt_program_exits_total", "Unexpected exits and failed starts", ["program", "kind"])
 CRASHGUARD_STOPS = Counter("trt_crashguard_stops_total", "Programs stopped for crash looping", ["program"])
 ALERTS = Counter("trt_alerts_total", "Operator alerts published", ["kind"])
+
+# The model catalogue and the KIE account, set by warmup's leader duties.
+CATALOG_MODELS_DISAPPEARED = Gauge(
+    "trt_catalog_models_disappeared", "Registry models KIE's catalogue no longer lists (last refresh)"
+)
+KIE_CREDITS = Gauge("trt_kie_credits", "KIE account credit balance as last read")
+KIE_CREDITS_LOW = Gauge("trt_kie_credits_low", "1 while the KIE balance is below KIE_LOW_BALANCE_CREDITS")

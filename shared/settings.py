@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -58,6 +59,10 @@ class Settings(BaseSettings):
     REDIS_KEY_PREFIX: str = "trt:"
     REDIS_CONNECT_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, le=120)
     BOOT_WARMUP_BUDGET_SECONDS: float = Field(default=30.0, gt=0, le=600)
+    CATALOG_REGISTRY_PATH: Path | None = None
+    CATALOG_REFRESH_INTERVAL_SECONDS: float = Field(default=21600.0, ge=1, le=7 * 86400)
+    KIE_LOW_BALANCE_CREDITS: float = Field(default=1000.0, ge=0)
+    KIE_BALANCE_CHECK_INTERVAL_SECONDS: float = Field(default=300.0, ge=1, le=86400)
     LEASE_TTL_SECONDS: float = Field(default=15.0, ge=1, le=600)
     LOCK_BACKEND: LockBackend = LockBackend.REDIS
     HEARTBEAT_INTERVAL_SECONDS: float = Field(default=2.0, gt=0, le=60)

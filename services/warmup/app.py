@@ -1,10 +1,29 @@
-"""The catalogue warmup's lifecycle. It holds its Redis client until the stop event."""
+"""The catalogue warmup: publishes the registry as a Redis snapshot and, as leader, refreshes it from KIE.
+
+Every host's warmup publishes the registry file at start (:mod:`services.warmup.boot`; a broken file
+leaves the last good snapshot in service and the program ``degraded``). With ``KIE_API_KEY`` set, the
+warmup of the leading host also runs two leader duties: the catalogue refresh from KIE's catalogue
+and schema endpoints (:mod:`services.warmup.refresh`, every ``CATALOG_REFRESH_INTERVAL_SECONDS``, at
+most one request per second account-wide) and the credit balance watch (:mod:`services.warmup.balance`,
+every ``KIE_BALANCE_CHECK_INTERVAL_SECONDS``, alerting below ``KIE_LOW_BALANCE_CREDITS``).
+"""
 
 from __future__ import annotations
 
+import asyncio
+
+import aiohttp
 import structlog
 
+from services.warmup.balance import BalanceWatch
+from services.warmup.boot import BootPublisher
+from services.warmup.refresh import CatalogRefresher
+from shared.catalog import DEFAULT_REGISTRY_PATH
+from shared.catalog.store import SnapshotStore
 from shared.heartbeat import ProcessState
+from shared.kie import KieClient, RedisWindowLimiter
+from shared.kie.catalog_api import CATALOG_BUDGET_KEY, KieCatalogApi
+from shared.leadership import LeaderWatch, run_while_leader
 from shared.process import Program, Runtime
 
 __all__ = ["PROGRAM"]
@@ -13,9 +32,61 @@ log = structlog.get_logger()
 
 
 async def serve(runtime: Runtime) -> None:
-    runtime.set_state(ProcessState.RUNNING)
-    log.info("warmup_ready")
-    await runtime.stop.wait()
+    """Publish the registry, then follow the file and run the leader duties until stopped."""
+    settings = runtime.settings
+    runtime.set_state(ProcessState.STARTING)
+    boot = BootPublisher(
+        SnapshotStore(runtime.redis, runtime.keys),
+        settings.CATALOG_REGISTRY_PATH or DEFAULT_REGISTRY_PATH,
+        budget_seconds=settings.BOOT_WARMUP_BUDGET_SECONDS,
+        set_state=runtime.set_state,
+    )
+    await boot.start()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(boot.run(runtime.stop), name="catalog-file")
+        if settings.KIE_API_KEY is not None and settings.KIE_API_KEY.get_secret_value():
+            group.create_task(_leader_duties(runtime), name="catalog-leader-duties")
+        else:
+            log.info("kie_refresh_disabled", reason="KIE_API_KEY is not set")
+
+
+async def _leader_duties(runtime: Runtime) -> None:
+    """While this host leads: refresh the catalogue from KIE and watch the credit balance."""
+    settings = runtime.settings
+    assert settings.KIE_API_KEY is not None
+    api_key = settings.KIE_API_KEY.get_secret_value()
+    limiter = RedisWindowLimiter(
+        runtime.redis, key_prefix=runtime.keys.prefix, limit=1, window_seconds=1.0, name=CATALOG_BUDGET_KEY
+    )
+    async with (
+        aiohttp.ClientSession() as session,
+        KieClient(
+            api_base_url=settings.KIE_API_BASE_URL,
+            upload_base_url=settings.KIE_UPLOAD_BASE_URL,
+            api_key=api_key,
+            session=session,
+        ) as client,
+    ):
+        catalog = KieCatalogApi(
+            api_base_url=settings.KIE_API_BASE_URL, api_key=api_key, session=session, rate_limiter=limiter
+        )
+        refresher = CatalogRefresher(
+            runtime.redis, runtime.keys, catalog, interval=settings.CATALOG_REFRESH_INTERVAL_SECONDS
+        )
+        balance = BalanceWatch(
+            runtime.redis,
+            runtime.keys,
+            client,
+            threshold=settings.KIE_LOW_BALANCE_CREDITS,
+            interval=settings.KIE_BALANCE_CHECK_INTERVAL_SECONDS,
+            host=runtime.identity.host,
+        )
+        watch = LeaderWatch(runtime.redis, runtime.keys, runtime.identity.host)
+        stop = runtime.stop
+        async with asyncio.TaskGroup() as group:
+            group.create_task(watch.run(stop), name="leader-watch")
+            group.create_task(run_while_leader(watch, refresher.run, stop, name="catalog-refresh"))
+            group.create_task(run_while_leader(watch, balance.run, stop, name="kie-balance"))
 
 
 PROGRAM = Program(name="warmup", serve=serve, needs_db=False)

@@ -8,6 +8,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 
+from shared.catalog.store import SnapshotStore
 from shared.heartbeat import read_heartbeats
 from shared.lease import read_leader
 from shared.process import Runtime
@@ -35,10 +36,12 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def ready(request: web.Request) -> web.Response:
-    """200 when this host can serve users: Redis and PostgreSQL answer and a leader is known."""
+    """200 when this host can serve users: Redis and PostgreSQL answer, a leader is known, and a
+    catalogue snapshot is in service."""
     runtime = request.app[RUNTIME]
     checks = {"redis": await _redis_ok(runtime), "postgres": await _postgres_ok(runtime)}
     checks["leader"] = checks["redis"] and await _leader_known(runtime)
+    checks["catalog"] = checks["redis"] and await _catalog_published(runtime)
     status = 200 if all(checks.values()) else 503
     return web.json_response({"ready": status == 200, "checks": checks}, status=status)
 
@@ -68,3 +71,11 @@ async def _postgres_ok(runtime: Runtime) -> bool:
 async def _leader_known(runtime: Runtime) -> bool:
     leader = await read_leader(runtime.redis, runtime.keys)
     return leader is not None and leader.holder is not None and leader.expires_at > time.time()
+
+
+async def _catalog_published(runtime: Runtime) -> bool:
+    """Whether warmup has a catalogue snapshot in service (the pointer names a stored snapshot)."""
+    try:
+        return await SnapshotStore(runtime.redis, runtime.keys).published_version() is not None
+    except (RedisError, OSError):
+        return False
