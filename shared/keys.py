@@ -131,3 +131,9 @@ class Keys:
     def restarts(self, host: str) -> str:
         """One host's unexpected exits and failed starts: sorted set of ``name|time|pid`` by time."""
         return f"{self.prefix}restarts:{host}"
+
+    # KIE callbacks: the webhook appends verified ones, the `jobs` group consumes them.
+    @property
+    def kie_callbacks(self) -> str:
+        """Stream of verified KIE callbacks (job id, task id, raw body), consumed by the jobs group."""
+        return f"{self.prefix}{{kie}}:callbacks"

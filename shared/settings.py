@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     KIE_API_BASE_URL: str = "https://api.kie.ai"
     KIE_UPLOAD_BASE_URL: str = "https://kieai.redpandaai.co"
     KIE_WEBHOOK_HMAC_KEY: SecretStr | None = None
+    KIE_CALLBACK_SECRET: SecretStr | None = None
+    KIE_CREATE_TASKS_PER_10_SECONDS: int = Field(default=20, ge=1, le=10_000)
+    JOBS_CONCURRENCY: int = Field(default=8, ge=1, le=256)
+    JOBS_OUTBOX_POLL_SECONDS: float = Field(default=0.5, gt=0, le=60)
+    JOBS_CALLBACK_GRACE_SECONDS: float = Field(default=10.0, ge=0, le=3600)
+    JOBS_SWEEP_INTERVAL_SECONDS: float = Field(default=1.0, gt=0, le=60)
+    JOBS_CLAIM_IDLE_SECONDS: float = Field(default=30.0, ge=1, le=3600)
     DATABASE_URL: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     DATABASE_CONNECT_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, le=120)
     REDIS_URL: str = "redis://127.0.0.1:6379/0"

@@ -1,0 +1,36 @@
+"""Generation jobs: the outbox row and its credit hold, written together; settlement exactly once.
+
+Entry points for the bot (all async, a psycopg `AsyncConnectionPool` injected)::
+
+    store = JobStore(pool)
+    new = NewJob.for_model(registry, user_id=u, chat_id=c, model_id="z-image", params={...})
+    outcome = await store.create_job(new)       # raises InsufficientCredits(balance, needed)
+    await store.cancel(outcome.job.id, user_id=u)   # refunds unless already settled
+    await store.recent_jobs(u, limit=20)
+
+`capture` and `refund` are called by the `jobs` program; each settles a job at most once (a second
+call, or the other one, returns the settled job with `changed=False`).
+"""
+
+from shared.jobs.callback_url import CALLBACK_PATH, callback_secret, callback_url
+from shared.jobs.errors import JobError, JobNotFound
+from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
+from shared.jobs.store import JobStore
+from shared.jobs.tracking import JobTracking, Recipient, poll_interval
+
+__all__ = [
+    "CALLBACK_PATH",
+    "FailureReason",
+    "Job",
+    "JobError",
+    "JobNotFound",
+    "JobState",
+    "JobStore",
+    "JobTracking",
+    "NewJob",
+    "Outcome",
+    "Recipient",
+    "callback_secret",
+    "callback_url",
+    "poll_interval",
+]

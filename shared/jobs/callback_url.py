@@ -1,0 +1,48 @@
+"""The callback URL a job gives KIE: `PUBLIC_BASE_URL/kie/callback/{job_id}?t={token}`.
+
+The token is `shared.kie.callback_token(job_id, secret)`: an HMAC that only TRT can compute, so the
+webhook accepts a callback only for a job id it handed out. The secret is `KIE_CALLBACK_SECRET`, or,
+when that is unset, a key derived from `KIE_API_KEY` (both `webhook` and `jobs` have it), so a
+deployment need not configure one more secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from urllib.parse import urlencode
+from uuid import UUID
+
+from shared.errors import ConfigError
+from shared.kie import callback_token
+from shared.settings import Settings
+
+__all__ = ["CALLBACK_PATH", "callback_secret", "callback_url", "require_callback_secret"]
+
+CALLBACK_PATH = "/kie/callback/{job_id}"
+_DERIVATION_LABEL = b"trt kie callback token v1"
+
+
+def callback_secret(settings: Settings) -> bytes | None:
+    """The key of callback tokens, or None when neither KIE_CALLBACK_SECRET nor KIE_API_KEY is set."""
+    if settings.KIE_CALLBACK_SECRET is not None and settings.KIE_CALLBACK_SECRET.get_secret_value():
+        return settings.KIE_CALLBACK_SECRET.get_secret_value().encode()
+    if settings.KIE_API_KEY is None or not settings.KIE_API_KEY.get_secret_value():
+        return None
+    api_key = settings.KIE_API_KEY.get_secret_value().encode()
+    return hmac.new(api_key, _DERIVATION_LABEL, hashlib.sha256).digest()
+
+
+def require_callback_secret(settings: Settings) -> bytes:
+    """The callback token key, or ConfigError naming what to set."""
+    secret = callback_secret(settings)
+    if secret is None:
+        raise ConfigError("KIE_API_KEY: required (or KIE_CALLBACK_SECRET) to sign KIE callback URLs")
+    return secret
+
+
+def callback_url(public_base_url: str, job_id: UUID, secret: bytes) -> str:
+    """The full callback URL for `job_id`."""
+    path = CALLBACK_PATH.format(job_id=job_id)
+    query = urlencode({"t": callback_token(str(job_id), secret)})
+    return f"{public_base_url.rstrip('/')}{path}?{query}"
