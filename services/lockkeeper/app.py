@@ -3,7 +3,7 @@
 ``LOCK_BACKEND`` picks the one authority of the deployment (Redis or PostgreSQL); the lease is
 published to Redis either way. The program also runs its own fenced leader duty
 (:class:`~services.lockkeeper.beat.ActivityBeat`) through the same :class:`LeaderWatch` every other
-program uses.
+program uses, and refreshes the leadership, epoch and inbox gauges of its metrics endpoint.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from shared.leadership import LeaderWatch, run_while_leader
 from shared.lease import LeaderBoard
 from shared.lease_pg import PostgresLease
 from shared.lease_redis import RedisLease
+from shared.ops.gauges import SystemGauges
 from shared.process import Program, Runtime
 from shared.settings import LockBackend
 from shared.terms import TermLedger
@@ -58,6 +59,8 @@ async def serve(runtime: Runtime) -> None:
         group.create_task(watch.run(runtime.stop), name="lockkeeper:watch")
         duty = run_while_leader(watch, beat, runtime.stop, name="leader-activity")
         group.create_task(duty, name="lockkeeper:activity")
+        gauges = SystemGauges(runtime.redis, runtime.keys, runtime.identity.host)
+        group.create_task(gauges.run(runtime.stop), name="lockkeeper:gauges")
 
 
 PROGRAM = Program(name="lockkeeper", serve=serve)

@@ -1,0 +1,80 @@
+"""One Prometheus ``/metrics`` endpoint per process, on ``METRICS_PORT_BASE`` + a fixed offset.
+
+Each process keeps its own registry (no multiprocess mode, so no stale per-pid files to clean), and
+Prometheus scrapes one target per process. The port of a process is fixed by its program and, for the
+numbered bot workers, by its process number, so a scrape configuration can be written once::
+
+    lockkeeper  base+0     warmup  base+1     webhook  base+2     jobs  base+3
+    crashguard  base+4     bot:bot_NN  base+10+NN
+
+``METRICS_PORT_BASE=0`` (the default) serves nothing. A port that cannot be bound is logged and the
+program goes on without metrics: losing a scrape target is better than losing ingress.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+from shared.identity import ProcessIdentity
+from shared.settings import Settings
+
+__all__ = ["OFFSETS", "WORKER_OFFSET", "metrics_port", "serve_metrics"]
+
+log = structlog.get_logger()
+
+OFFSETS = {"lockkeeper": 0, "warmup": 1, "webhook": 2, "jobs": 3, "crashguard": 4}
+# Numbered workers (``bot_00``, ``bot_01``, …) take base+10+N.
+WORKER_OFFSET = 10
+_NUMBERED = re.compile(r"_(\d+)$")
+
+
+def metrics_port(settings: Settings, identity: ProcessIdentity) -> int | None:
+    """The port this process serves metrics on, or None (metrics off, or a program with no slot)."""
+    if settings.METRICS_PORT_BASE == 0:
+        return None
+    if identity.program in OFFSETS:
+        return settings.METRICS_PORT_BASE + OFFSETS[identity.program]
+    number = _NUMBERED.search(identity.process_name)
+    if number is None:
+        return None
+    port = settings.METRICS_PORT_BASE + WORKER_OFFSET + int(number.group(1))
+    return port if port <= 65535 else None
+
+
+def _app(registry: CollectorRegistry) -> web.Application:
+    async def metrics(request: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+@asynccontextmanager
+async def serve_metrics(
+    settings: Settings, identity: ProcessIdentity, registry: CollectorRegistry = REGISTRY
+) -> AsyncIterator[int | None]:
+    """Serve ``/metrics`` on this process's port while the context is open; yields the port or None."""
+    port = metrics_port(settings, identity)
+    if port is None:
+        yield None
+        return
+    runner = web.AppRunner(_app(registry), access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        try:
+            await web.TCPSite(runner, host=settings.BIND_HOST, port=port, shutdown_timeout=1.0).start()
+        except OSError as exc:
+            log.error("metrics_port_unavailable", port=port, reason=str(exc))
+            yield None
+            return
+        log.info("metrics_listening", port=port)
+        yield port
+    finally:
+        await runner.cleanup()
