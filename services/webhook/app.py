@@ -8,6 +8,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
+from services.webhook import kie_callback
 from services.webhook.health import RUNTIME, health, metrics_endpoint, ready
 from services.webhook.registration import Poller, WebhookRegistrar
 from services.webhook.telegram_route import INBOX, SECRET, receive_update
@@ -38,6 +39,7 @@ def build_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[RUNTIME] = runtime
     app[INBOX] = InboxWriter(runtime.redis, runtime.keys)
+    app.on_cleanup.append(_close_inbox)
     app.router.add_get("/health", health)
     app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", metrics_endpoint)
@@ -45,7 +47,12 @@ def build_app(runtime: Runtime) -> web.Application:
     if secret is not None:
         app[SECRET] = secret.get_secret_value().encode()
         app.router.add_post("/telegram/webhook", receive_update)
+    kie_callback.mount(app, runtime)
     return app
+
+
+async def _close_inbox(app: web.Application) -> None:
+    await app[INBOX].aclose()
 
 
 async def serve(runtime: Runtime) -> None:
