@@ -1,12 +1,39 @@
-"""The job tracker's lifecycle. It holds its database pool and Redis client until the stop event."""
+"""The job tracker: submits queued jobs to KIE, settles them from callbacks, polls and expires as leader.
+
+Three loops share one database pool, one KIE client (with the account-wide createTask budget in
+Redis) and one Telegram bot: the outbox `Submitter` and the `CallbackConsumer` run in every `jobs`
+process; the `OverduePoller` runs only while this host holds the leader lease.
+"""
 
 from __future__ import annotations
 
-import structlog
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import aiohttp
+import structlog
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+from services.jobs.callbacks import CallbackConsumer
+from services.jobs.delivery import Downloader, TelegramSender
+from services.jobs.finisher import Finisher
+from services.jobs.notifier import Notifier
+from services.jobs.poller import OverduePoller
+from services.jobs.submitter import Submitter
+from shared.catalog import DEFAULT_REGISTRY_PATH, load_registry
+from shared.db import open_pool
+from shared.errors import ConfigError
 from shared.heartbeat import ProcessState
+from shared.jobs import JobStore, JobTracking
+from shared.jobs.callback_url import require_callback_secret
+from shared.kie import KieClient, RedisWindowLimiter
+from shared.leadership import LeaderWatch, run_while_leader
 from shared.process import Program, Runtime
 from shared.settings import Settings
+from shared.telegram import telegram_limits
+from shared.telegram_limits import RedisRateLimiter
 
 __all__ = ["PROGRAM"]
 
@@ -14,13 +41,97 @@ log = structlog.get_logger()
 
 
 def check(settings: Settings) -> None:
+    """The tracker needs Telegram, KIE and a public URL for KIE's callbacks."""
     settings.require_telegram()
+    if settings.KIE_API_KEY is None or not settings.KIE_API_KEY.get_secret_value():
+        raise ConfigError("KIE_API_KEY: required, expected the KIE.ai API key")
+    if settings.PUBLIC_BASE_URL is None:
+        raise ConfigError("PUBLIC_BASE_URL: required, expected the public https URL KIE calls back")
+    require_callback_secret(settings)
+
+
+@asynccontextmanager
+async def _telegram_bot(runtime: Runtime) -> AsyncIterator[ExtBot[None]]:
+    settings = runtime.settings
+    base = settings.TELEGRAM_API_BASE_URL
+    bot: ExtBot[None] = ExtBot(
+        settings.require_telegram().get_secret_value(),
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        request=HTTPXRequest(connection_pool_size=settings.JOBS_CONCURRENCY * 2, pool_timeout=10.0),
+        rate_limiter=RedisRateLimiter(runtime.redis, runtime.keys, telegram_limits(settings)),
+    )
+    await bot.initialize()
+    try:
+        yield bot
+    finally:
+        await bot.shutdown()
+
+
+def _kie_client(runtime: Runtime, session: aiohttp.ClientSession) -> KieClient:
+    settings = runtime.settings
+    assert settings.KIE_API_KEY is not None
+    limiter = RedisWindowLimiter(
+        runtime.redis, key_prefix=runtime.keys.prefix, limit=settings.KIE_CREATE_TASKS_PER_10_SECONDS
+    )
+    return KieClient(
+        api_base_url=settings.KIE_API_BASE_URL,
+        upload_base_url=settings.KIE_UPLOAD_BASE_URL,
+        api_key=settings.KIE_API_KEY.get_secret_value(),
+        session=session,
+        rate_limiter=limiter,
+    )
 
 
 async def serve(runtime: Runtime) -> None:
-    runtime.set_state(ProcessState.RUNNING)
-    log.info("jobs_ready")
-    await runtime.stop.wait()
+    """Run the three loops until the stop event, then drain them."""
+    settings = runtime.settings
+    registry = load_registry(settings.CATALOG_REGISTRY_PATH or DEFAULT_REGISTRY_PATH)
+    pool_size = settings.JOBS_CONCURRENCY * 2 + 4
+    async with (
+        open_pool(settings, max_size=pool_size) as pool,
+        aiohttp.ClientSession() as session,
+        _kie_client(runtime, session) as kie,
+        _telegram_bot(runtime) as bot,
+    ):
+        store = JobStore(pool)
+        tracking = JobTracking(pool, callback_grace_seconds=settings.JOBS_CALLBACK_GRACE_SECONDS)
+        downloader = Downloader(session)
+        notifier = Notifier(tracking, downloader, TelegramSender(bot), registry)
+        finisher = Finisher(store, kie, downloader, notifier)
+        assert settings.PUBLIC_BASE_URL is not None
+        submitter = Submitter(
+            tracking,
+            kie,
+            finisher,
+            public_base_url=settings.PUBLIC_BASE_URL,
+            token_key=require_callback_secret(settings),
+            concurrency=settings.JOBS_CONCURRENCY,
+            poll_seconds=settings.JOBS_OUTBOX_POLL_SECONDS,
+        )
+        consumer = CallbackConsumer(
+            runtime.redis,
+            runtime.keys,
+            f"{runtime.identity.host}/{runtime.identity.ctl_name}",
+            store,
+            tracking,
+            finisher,
+            concurrency=settings.JOBS_CONCURRENCY,
+            claim_idle_ms=int(settings.JOBS_CLAIM_IDLE_SECONDS * 1000),
+        )
+        poller = OverduePoller(
+            tracking, finisher, notifier, interval_seconds=settings.JOBS_SWEEP_INTERVAL_SECONDS
+        )
+        watch = LeaderWatch(runtime.redis, runtime.keys, runtime.identity.host)
+        runtime.set_state(ProcessState.RUNNING)
+        log.info("jobs_ready", models=len(registry))
+        async with asyncio.TaskGroup() as group:
+            group.create_task(submitter.run(runtime.stop), name="jobs:submitter")
+            group.create_task(consumer.run(runtime.stop), name="jobs:callbacks")
+            group.create_task(watch.run(runtime.stop), name="jobs:leader-watch")
+            group.create_task(
+                run_while_leader(watch, poller.duty, runtime.stop, name="jobs-poller"), name="jobs:poller"
+            )
 
 
-PROGRAM = Program(name="jobs", serve=serve, check=check)
+PROGRAM = Program(name="jobs", serve=serve, check=check, needs_db=False)

@@ -89,16 +89,16 @@ async def post(client: TestClient, path: str, data: bytes, headers: dict[str, st
 
 
 async def stored(redis: aioredis.Redis, keys: Keys) -> list[Any]:
-    return list(await redis.xrange(keys.kie_callbacks))
+    return list(await redis.xrange(keys.kie_callbacks) or [])
 
 
 class TestKieCallbackRoute:
     async def test_valid_callback_is_stored(
         self,
-        client: TestClient,
+        client: TestClient,  # type: ignore[type-arg]
         redis_client: aioredis.Redis,
         keys: Keys,
-        job_id: uuid.UUID,  # type: ignore[type-arg]
+        job_id: uuid.UUID,
     ) -> None:
         """A callback with the job's token and KIE's fresh signature is appended and answered 200."""
         assert await post(client, path_of(job_id), body(), signed()) == 200

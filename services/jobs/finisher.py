@@ -1,0 +1,106 @@
+"""Settling a job from KIE's authoritative record: success → download, capture, deliver;
+fail → refund and tell; past the deadline → expire and refund.
+
+Every path settles through `JobStore.capture` / `JobStore.refund`, which settle a job at most once, so
+a duplicate callback, a poll racing a callback, or a retry after a crash changes nothing: only the call
+that actually settled the job (`Outcome.changed`) sends the message right away; anything it could not
+send is picked up by the leader's notify sweep.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from services.jobs.delivery import Downloader, DownloadError, Media
+from services.jobs.notifier import Notifier
+from shared.jobs import FailureReason, Job, JobState, JobStore
+from shared.kie import KieClient, KieError, TaskRecord, TaskState
+
+__all__ = ["Finisher", "failure_reason"]
+
+log = structlog.get_logger()
+
+_REFUSED_CODES = frozenset({"400", "422", "451"})
+_UNAVAILABLE_CODES = frozenset({"402", "433", "455", "505"})
+
+
+def failure_reason(fail_code: str | None) -> FailureReason:
+    """Map KIE's `failCode` of a failed task to the reason the user is given."""
+    if fail_code in _REFUSED_CODES:
+        return FailureReason.REFUSED
+    if fail_code in _UNAVAILABLE_CODES:
+        return FailureReason.UNAVAILABLE
+    return FailureReason.GENERATION_FAILED
+
+
+class Finisher:
+    """Confirms, settles and announces jobs; shared by the callback consumer and the leader's poller."""
+
+    def __init__(self, store: JobStore, kie: KieClient, downloader: Downloader, notifier: Notifier) -> None:
+        self._store = store
+        self._kie = kie
+        self._downloader = downloader
+        self._notifier = notifier
+
+    async def confirm(self, job: Job) -> bool:
+        """Ask recordInfo about the job's task and settle it if final. True once the job is settled."""
+        if job.state.is_terminal:
+            return True
+        if job.kie_task_id is None:
+            return False
+        try:
+            record = await self._kie.record_info(job.kie_task_id)
+        except KieError as exc:
+            log.info("job_confirm_deferred", job_id=str(job.id), error=type(exc).__name__, code=exc.code)
+            return False
+        return await self.settle(job, record)
+
+    async def settle(self, job: Job, record: TaskRecord) -> bool:
+        """Settle the job from a final record; False while it runs or its result cannot be fetched yet."""
+        if record.state is TaskState.SUCCESS:
+            return await self._succeed(job, record)
+        if record.state is TaskState.FAIL:
+            detail = f"the model failed (KIE failCode {record.fail_code or 'none'})"
+            await self.fail(job, failure_reason(record.fail_code), detail)
+            return True
+        return False
+
+    async def fail(
+        self, job: Job, reason: FailureReason, detail: str, state: JobState = JobState.FAILED
+    ) -> None:
+        """Refund the job once and tell the user why."""
+        outcome = await self._store.refund(job.id, reason, detail=detail, state=state)
+        if outcome.changed:
+            log.info("job_refunded", job_id=str(job.id), state=state.value, reason=reason.value)
+            await self._notifier.notify(job.id)
+
+    async def expire(self, job: Job) -> None:
+        """A job past its deadline: one last look at KIE, then expire and refund."""
+        if job.kie_task_id is not None and await self.confirm(job):
+            return
+        detail = {
+            JobState.QUEUED: "could not be submitted before the time limit",
+            JobState.SUBMITTING: "createTask outcome unknown and no callback before the time limit",
+        }.get(job.state, "no result before the time limit")
+        await self.fail(job, FailureReason.TIMEOUT, detail, JobState.EXPIRED)
+
+    async def _succeed(self, job: Job, record: TaskRecord) -> bool:
+        if not record.result_urls:
+            await self.fail(job, FailureReason.RESULT_UNAVAILABLE, "KIE reported success without a file")
+            return True
+        try:
+            media = [await self._downloader.fetch(url) for url in record.result_urls]
+        except DownloadError as exc:
+            if not exc.permanent:
+                log.warning("job_result_download_deferred", job_id=str(job.id), reason=str(exc))
+                return False
+            await self.fail(job, FailureReason.RESULT_UNAVAILABLE, f"result could not be fetched: {exc}")
+            return True
+        return await self._capture(job, record, media)
+
+    async def _capture(self, job: Job, record: TaskRecord, media: list[Media]) -> bool:
+        outcome = await self._store.capture(job.id, record.result_urls)
+        if outcome.changed:
+            log.info("job_succeeded", job_id=str(job.id), task_id=record.task_id)
+            await self._notifier.notify(job.id, media)
+        return True

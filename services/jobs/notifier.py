@@ -1,0 +1,94 @@
+"""Telling the user how a settled job ended: the result as media, or one plain sentence.
+
+A job is notified at most once per lock holder: `JobTracking.recipient` locks the settled job's row,
+the message is sent while the lock is held, and `notified_at` commits with it. A holder that dies
+mid-send releases the lock with its connection and the job is notified again later (the one case a
+user can see a message twice: Telegram may have delivered the first before the crash).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+import structlog
+
+from services.jobs.delivery import (
+    Downloader,
+    DownloadError,
+    Media,
+    SendRetryLater,
+    TelegramSender,
+    Unreachable,
+)
+from services.jobs.texts import failure_text, result_caption
+from shared.catalog import Registry, UnknownModelError
+from shared.jobs import FailureReason, Job, JobState, JobTracking
+
+__all__ = ["Notifier"]
+
+log = structlog.get_logger()
+
+
+class Notifier:
+    """Sends each settled job's one message and records that it was sent."""
+
+    def __init__(
+        self, tracking: JobTracking, downloader: Downloader, sender: TelegramSender, registry: Registry
+    ) -> None:
+        self._tracking = tracking
+        self._downloader = downloader
+        self._sender = sender
+        self._registry = registry
+
+    async def notify(self, job_id: UUID, media: Sequence[Media] = ()) -> bool:
+        """Tell the user about the settled job unless already told; False means "try again later"."""
+        async with self._tracking.recipient(job_id) as recipient:
+            if recipient is None:
+                return True
+            job = recipient.job
+            try:
+                message_id = await self._send(job, recipient.language, media)
+            except SendRetryLater as exc:
+                log.warning("job_notify_deferred", job_id=str(job_id), reason=str(exc))
+                return False
+            except Unreachable as exc:
+                log.info("job_chat_unreachable", job_id=str(job_id), reason=str(exc))
+                message_id = None
+            delivered = job.state is JobState.SUCCEEDED and message_id is not None
+            await self._tracking.mark_notified(recipient, delivered=delivered, message_id=message_id)
+        log.info("job_notified", job_id=str(job_id), state=job.state.value, delivered=delivered)
+        return True
+
+    async def _send(self, job: Job, language: str, media: Sequence[Media]) -> int:
+        if job.state is not JobState.SUCCEEDED:
+            reason = job.error_code or FailureReason.GENERATION_FAILED
+            return await self._sender.send_text(
+                job.chat_id, failure_text(language, reason, job.price_credits)
+            )
+        caption = result_caption(language, self._model_name(job.model_id, language))
+        files = list(media) or await self._fetch(job)
+        if not files:
+            return await self._sender.send_text(job.chat_id, "\n".join([caption, *job.result_urls]))
+        first: int | None = None
+        for item in files:
+            message_id = await self._sender.send_result(job.chat_id, item, caption)
+            first = first if first is not None else message_id
+        assert first is not None
+        return first
+
+    async def _fetch(self, job: Job) -> list[Media]:
+        """Download the results again (a notify after a restart); [] when they are gone."""
+        try:
+            return [await self._downloader.fetch(url) for url in job.result_urls]
+        except DownloadError as exc:
+            if not exc.permanent:
+                raise SendRetryLater(str(exc)) from exc
+            log.warning("job_result_gone_before_delivery", job_id=str(job.id), reason=str(exc))
+            return []
+
+    def _model_name(self, model_id: str, language: str) -> str:
+        try:
+            return self._registry.get(model_id).name.get(language)
+        except UnknownModelError:
+            return model_id

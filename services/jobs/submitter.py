@@ -1,0 +1,156 @@
+"""The outbox consumer: claims queued jobs (FOR UPDATE SKIP LOCKED) and submits them to KIE.
+
+A claim moves the job to `submitting` and commits before createTask is sent; the answer's taskId moves
+it to `submitted`. What each createTask failure does (the client has already retried what is safe):
+
+- provably nothing created (429 or 455 after the client's retries, connection never made, Redis down
+  before sending): back to `queued` with a backoff, submitted again later;
+- a definite rejection: 422/400 → refunded as bad input; 401/402/433/505 and other codes → refunded
+  as "temporarily unavailable" (KIE-side problems the user cannot fix);
+- `KieSubmitOutcomeUnknownError` (timeout after sending, dropped connection, 5xx, garbled answer): a
+  task MAY exist and cost money, so the job is NEVER submitted again. It stays `submitting`.
+
+Recovery of a job left in `submitting` (an unknown outcome, or this process killed between
+createTask and recording the taskId):
+
+1. If KIE did create the task, its callback URL carries our job id. The webhook accepts it (the job
+   exists and has no task id yet), the callback consumer records the callback's taskId on the job
+   (`JobTracking.record_task`, first writer wins), confirms with recordInfo and settles as usual.
+2. If no callback arrives by the job's deadline (its model's time limit counted from the claim), the
+   leader's deadline sweep expires the job and refunds the hold once. A callback arriving after that
+   finds a settled job and changes nothing; the KIE credits such a task may have cost are lost, and
+   the `job_settled_late_callback` log line names the job and task for the operator.
+
+Nothing here ever resubmits a `submitting` job, so a job cannot be paid to KIE twice silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from redis.exceptions import RedisError
+
+from services.jobs.finisher import Finisher
+from shared.aio import wait_stopped
+from shared.jobs import FailureReason, Job, JobTracking, callback_url
+from shared.kie import (
+    KieBadRequestError,
+    KieClient,
+    KieConnectError,
+    KieError,
+    KieRateLimitedError,
+    KieServiceUnavailableError,
+    KieSubmitOutcomeUnknownError,
+    KieValidationError,
+)
+
+__all__ = ["Submitter"]
+
+log = structlog.get_logger()
+
+_NOTHING_CREATED = (KieRateLimitedError, KieServiceUnavailableError, KieConnectError)
+_BAD_INPUT = (KieValidationError, KieBadRequestError)
+
+
+class Submitter:
+    """Submits queued jobs, at most `concurrency` at a time."""
+
+    def __init__(
+        self,
+        tracking: JobTracking,
+        kie: KieClient,
+        finisher: Finisher,
+        *,
+        public_base_url: str,
+        token_key: bytes,
+        concurrency: int,
+        poll_seconds: float,
+        drain_seconds: float = 20.0,
+    ) -> None:
+        self._tracking = tracking
+        self._kie = kie
+        self._finisher = finisher
+        self._base = public_base_url
+        self._token_key = token_key
+        self._concurrency = concurrency
+        self._poll = poll_seconds
+        self._drain = drain_seconds
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim and submit until `stop`; then let in-flight submissions finish (bounded)."""
+        try:
+            while not stop.is_set():
+                claimed = await self._claim()
+                if not claimed and await wait_stopped(stop, self._poll):
+                    break
+        finally:
+            await self._finish_in_flight()
+
+    async def submit_ready(self) -> int:
+        """Claim what is queued and ready now (up to `concurrency`), submit it, and wait for the answers."""
+        jobs = await self._tracking.claim_for_submit(self._concurrency)
+        await asyncio.gather(*(self._submit(job) for job in jobs))
+        return len(jobs)
+
+    async def _claim(self) -> int:
+        free = self._concurrency - len(self._in_flight)
+        if free <= 0:
+            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+            return 1
+        try:
+            jobs = await self._tracking.claim_for_submit(free)
+        except Exception as exc:  # database trouble: keep the loop alive, claim again later
+            log.warning("job_claim_failed", reason=type(exc).__name__)
+            return 0
+        for job in jobs:
+            task = asyncio.create_task(self._submit(job), name=f"submit:{job.id}")
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return len(jobs)
+
+    async def _submit(self, job: Job) -> None:
+        with structlog.contextvars.bound_contextvars(job_id=str(job.id)):
+            try:
+                await self._create(job)
+            except Exception:
+                log.exception("job_submit_crashed")  # stays `submitting`: recovered as documented above
+
+    async def _create(self, job: Job) -> None:
+        url = callback_url(self._base, job.id, self._token_key)
+        try:
+            task_id = await self._kie.create_task(job.model_id, job.params, callback_url=url)
+        except KieSubmitOutcomeUnknownError as exc:
+            log.warning("job_submit_outcome_unknown", cause=type(exc.cause).__name__, code=exc.code)
+            return
+        except _NOTHING_CREATED as exc:
+            await self._requeue(job, type(exc).__name__)
+            return
+        except RedisError as exc:  # the shared budget could not be taken: nothing was sent
+            await self._requeue(job, type(exc).__name__)
+            return
+        except KieError as exc:
+            await self._rejected(job, exc)
+            return
+        await self._tracking.record_task(job.id, task_id)
+        log.info("job_submitted", task_id=task_id, model=job.model_id)
+
+    async def _requeue(self, job: Job, why: str) -> None:
+        delay = min(60.0, 2.0 ** min(job.attempts, 6))
+        log.info("job_requeued", reason=why, delay_seconds=delay)
+        await self._tracking.requeue(job.id, delay)
+
+    async def _rejected(self, job: Job, exc: KieError) -> None:
+        reason = FailureReason.BAD_INPUT if isinstance(exc, _BAD_INPUT) else FailureReason.UNAVAILABLE
+        log.warning("job_rejected_by_kie", error=type(exc).__name__, code=exc.code)
+        await self._finisher.fail(job, reason, f"KIE refused the task (code {exc.code})")
+
+    async def _finish_in_flight(self) -> None:
+        if not self._in_flight:
+            return
+        # A createTask cut short is an unknown outcome; give in-flight ones time to get their answer.
+        _, late = await asyncio.wait(set(self._in_flight), timeout=self._drain)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
