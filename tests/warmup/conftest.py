@@ -61,3 +61,8 @@ def entry(document: dict[str, Any], model_id: str) -> dict[str, Any]:
 def input_field(document: dict[str, Any], model_id: str, name: str) -> dict[str, Any]:
     """The raw ``input`` entry called ``name`` of ``model_id``."""
     return next(item for item in entry(document, model_id)["input"] if item["name"] == name)
+
+
+def write_raw(path: Path, text: str) -> None:
+    """Replace the file's content with ``text`` (e.g. something that is not JSON)."""
+    path.write_text(text, encoding="utf-8")

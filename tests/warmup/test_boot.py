@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis.asyncio as aioredis
@@ -17,7 +17,7 @@ from shared.catalog import Registry, load_registry
 from shared.catalog.store import Origin, SnapshotStore
 from shared.heartbeat import ProcessState
 from shared.keys import Keys
-from tests.warmup.conftest import entry, input_field, write_document
+from tests.warmup.conftest import entry, input_field, write_document, write_raw
 
 Break = Callable[[dict[str, Any]], None]
 
@@ -36,7 +36,9 @@ def _bad_price(doc: dict[str, Any]) -> None:
 
 BROKEN_EDITS = [
     pytest.param(_drop_required, "z-image", "prompt", id="missing-required-field"),
-    pytest.param(_default_not_in_enum, "seedream/4.5-text-to-image", "quality", id="enum-default-not-in-enum"),
+    pytest.param(
+        _default_not_in_enum, "seedream/4.5-text-to-image", "quality", id="enum-default-not-in-enum"
+    ),
     pytest.param(_bad_price, "google/imagen4", "price.base", id="bad-price"),
 ]
 
@@ -59,7 +61,7 @@ def publisher(store: SnapshotStore, path: Path, states: States, **kwargs: Any) -
     return BootPublisher(store, path, budget_seconds=30, set_state=states, **kwargs)
 
 
-def invalid_events(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def invalid_events(logs: list[MutableMapping[str, Any]]) -> list[MutableMapping[str, Any]]:
     return [item for item in logs if item["event"] == "catalog_invalid"]
 
 
@@ -81,7 +83,7 @@ class TestBootPublish:
             await pubsub.aclose()  # type: ignore[no-untyped-call]
         assert message is not None and message["data"].decode() == expected.version
         assert await store.current_version() == expected.version
-        raw = json.loads(await redis_client.get(keys.catalog_snapshot(expected.version)))
+        raw = json.loads(cast(bytes, await redis_client.get(keys.catalog_snapshot(expected.version))))
         assert raw["version"] == expected.version and raw["models"] == len(expected)
         snapshot = await store.read_current()
         assert snapshot is not None and snapshot.origin is Origin.FILE and snapshot.base == expected.version
@@ -132,7 +134,7 @@ class TestBootPublish:
         self, store: SnapshotStore, registry_file: Path
     ) -> None:
         """With no snapshot yet, an unreadable registry leaves nothing published and the state degraded."""
-        registry_file.write_text("{ not json", encoding="utf-8")
+        write_raw(registry_file, "{ not json")
         states = States()
         assert await publisher(store, registry_file, states).start() is BootOutcome.INVALID
         assert await store.current_version() is None
@@ -164,7 +166,9 @@ class TestBootPublish:
         assert await store.current_version() == good
         assert states.last is ProcessState.RUNNING
 
-    async def test_budget_exceeded_is_degraded_and_retried(self, store: SnapshotStore, registry_file: Path) -> None:
+    async def test_budget_exceeded_is_degraded_and_retried(
+        self, store: SnapshotStore, registry_file: Path
+    ) -> None:
         """A boot publish that cannot finish within the budget reports degraded and asks for a retry."""
         states = States()
         boot = BootPublisher(store, registry_file, budget_seconds=0.000001, set_state=states)
