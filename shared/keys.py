@@ -122,6 +122,14 @@ class Keys:
         """JSON report of the last KIE catalogue refresh (disappeared models, price changes, outcome)."""
         return f"{self.prefix}catalog:refresh"
 
+    def wizard(self, user_id: int) -> str:
+        """JSON of one user's generation wizard (state before and after the last update applied)."""
+        return f"{self.prefix}wizard:{user_id}"
+
+    def user_language(self, user_id: int) -> str:
+        """The language a user chose in /settings; absent means Telegram's language_code decides."""
+        return f"{self.prefix}user-lang:{user_id}"
+
     # Operations: the crash guard writes these; `python -m shared.ops.status` reads them.
     @property
     def alerts(self) -> str:

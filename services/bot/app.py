@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import structlog
+from psycopg_pool import AsyncConnectionPool
 from telegram.error import InvalidToken
 
-from services.bot import handlers
 from services.bot.consumer import ConsumerConfig, InboxConsumer
 from services.bot.dispatch import UpdateDispatcher
+from services.bot.handlers import BotDeps, register
+from services.bot.handlers.registry import set_commands
+from services.bot.media import MediaIntake
+from services.bot.prefs import Preferences
+from services.bot.texts import Texts
+from services.bot.wizard.store import WizardStore
+from shared.catalog import DEFAULT_REGISTRY_PATH
+from shared.catalog.cache import CatalogCache
 from shared.errors import ConfigError
 from shared.heartbeat import ProcessState
+from shared.jobs import JobStore
+from shared.kie import KieClient
+from shared.ledger import Ledger
 from shared.process import Program, Runtime
 from shared.settings import Settings
 from shared.telegram import build_application
 
-__all__ = ["PROGRAM"]
+__all__ = ["PROGRAM", "build_deps"]
 
 log = structlog.get_logger()
 
@@ -30,28 +45,67 @@ def consumer_config(settings: Settings) -> ConsumerConfig:
     )
 
 
+@asynccontextmanager
+async def _media_intake(settings: Settings) -> AsyncIterator[MediaIntake | None]:
+    """KIE uploads for user files; without a KIE key the wizard asks for links instead."""
+    if settings.KIE_API_KEY is None or not settings.KIE_API_KEY.get_secret_value():
+        yield None
+        return
+    async with KieClient(
+        api_base_url=settings.KIE_API_BASE_URL,
+        upload_base_url=settings.KIE_UPLOAD_BASE_URL,
+        api_key=settings.KIE_API_KEY.get_secret_value(),
+    ) as kie:
+        yield MediaIntake(kie)
+
+
+def build_deps(
+    runtime: Runtime, pool: AsyncConnectionPool, catalog: CatalogCache, media: MediaIntake | None
+) -> BotDeps:
+    """The handlers' collaborators for this worker."""
+    return BotDeps(
+        texts=Texts(),
+        catalog=catalog,
+        wizards=WizardStore(runtime.redis, runtime.keys),
+        prefs=Preferences(runtime.redis, runtime.keys),
+        ledger=Ledger(pool),
+        jobs=JobStore(pool),
+        media=media,
+    )
+
+
 async def serve(runtime: Runtime) -> None:
     """Initialise PTB (getMe), consume until stopped, drain, then shut PTB down."""
-    application = build_application(runtime.settings, runtime.redis)
-    handlers.register(application)
-    dispatcher = UpdateDispatcher(application)
-    try:
-        await application.initialize()
-    except InvalidToken as exc:
-        raise ConfigError("TELEGRAM_BOT_TOKEN: rejected by the Bot API as unauthorized") from exc
-    try:
-        consumer = InboxConsumer(
-            runtime.redis,
-            runtime.keys,
-            f"{runtime.identity.host}/{runtime.identity.ctl_name}",
-            dispatcher,
-            consumer_config(runtime.settings),
-        )
-        runtime.set_state(ProcessState.RUNNING)
-        log.info("bot_ready", username=application.bot.username)
-        await consumer.run(runtime.stop)
-    finally:
-        await application.shutdown()
+    if runtime.db is None:
+        raise ConfigError("DATABASE_URL: the bot needs PostgreSQL for users, credits and jobs")
+    path = runtime.settings.CATALOG_REGISTRY_PATH or DEFAULT_REGISTRY_PATH
+    catalog = CatalogCache(runtime.redis, runtime.keys, fallback_path=path)
+    await catalog.start()
+    async with _media_intake(runtime.settings) as media:
+        deps = build_deps(runtime, runtime.db, catalog, media)
+        application = build_application(runtime.settings, runtime.redis)
+        register(application, deps)
+        dispatcher = UpdateDispatcher(application)
+        try:
+            await application.initialize()
+        except InvalidToken as exc:
+            raise ConfigError("TELEGRAM_BOT_TOKEN: rejected by the Bot API as unauthorized") from exc
+        try:
+            await set_commands(application, deps)
+            consumer = InboxConsumer(
+                runtime.redis,
+                runtime.keys,
+                f"{runtime.identity.host}/{runtime.identity.ctl_name}",
+                dispatcher,
+                consumer_config(runtime.settings),
+            )
+            runtime.set_state(ProcessState.RUNNING)
+            log.info("bot_ready", username=application.bot.username)
+            async with asyncio.TaskGroup() as group:
+                group.create_task(catalog.run(runtime.stop), name="bot:catalog")
+                await consumer.run(runtime.stop)
+        finally:
+            await application.shutdown()
 
 
 PROGRAM = Program(name="bot", serve=serve, check=check)

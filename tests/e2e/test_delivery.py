@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from services.bot.callbacks import Op, encode
+from services.bot.texts import Language, Texts
 from tests.conftest import free_port
 from tests.e2e.system import System, migrate, prepare_home, start, wait_until
 from tests.e2e.telegram_control import TelegramControl
@@ -86,8 +88,16 @@ def plan(users: list[int], seed: int) -> list[Action]:
     return actions
 
 
+TEXTS = Texts()
+HELP_BUTTON = encode(Op.HELP)
+"""The welcome's Help button: each press is answered and posts the help message."""
+
+
 def expected_reply(action: Action) -> str:
-    return f"Send /start for the menu. You wrote: {action.text}" if action.kind == "text" else "Got it: ping"
+    """Free text gets the help reply quoting it; a Help press gets the help message."""
+    if action.kind == "text":
+        return TEXTS.get("free_text", Language.EN, preview=action.text)
+    return TEXTS.get("help", Language.EN)
 
 
 @pytest.fixture(name="delivery_system")
@@ -130,7 +140,7 @@ class TestDeliveryUnderKills:
                 if action.kind == "text":
                     telegram.send_text(action.user_id, action.text)
                 else:
-                    pressed = telegram.press_button(action.user_id, welcome[action.user_id], "ping")
+                    pressed = telegram.press_button(action.user_id, welcome[action.user_id], HELP_BUTTON)
                     presses.add(str(pressed["callback_query"]["id"]))
                 time.sleep(0.004)  # about 200 updates/s, so the kills land while traffic flows
         finally:

@@ -1,0 +1,107 @@
+"""Balance, history (open / rerun / reuse as input) and the running job's Cancel button."""
+
+from __future__ import annotations
+
+import structlog
+
+from services.bot.callbacks import Callback
+from services.bot.handlers.generate import JOB_CANCEL
+from services.bot.handlers.turn import Stale, Turn
+from services.bot.handlers.wizard import find_job, session_id, wizard_screen
+from services.bot.views import Screen
+from services.bot.views.account import (
+    HISTORY_OPEN,
+    HISTORY_RERUN,
+    HISTORY_REUSE,
+    balance_screen,
+    history_screen,
+)
+from services.bot.views.menu import main_menu, reuse_menu
+from services.bot.wizard.plan import plan
+from services.bot.wizard.state import WizardState
+from shared.jobs import Job
+
+__all__ = ["HISTORY_SIZE", "on_balance", "on_history", "on_job"]
+
+log = structlog.get_logger()
+
+HISTORY_SIZE = 20
+MOVEMENTS_SHOWN = 10
+
+
+async def send_balance(turn: Turn) -> None:
+    """The balance card with recent movements."""
+    balance = await turn.deps.ledger.balance(turn.user_id)
+    movements = await turn.deps.ledger.movements(turn.user_id, limit=MOVEMENTS_SHOWN)
+    await turn.send(balance_screen(turn.deps.texts, turn.language, balance, movements))
+
+
+async def send_history(turn: Turn) -> None:
+    """The last 20 generations."""
+    jobs = await turn.deps.jobs.recent_jobs(turn.user_id, limit=HISTORY_SIZE)
+    await turn.send(history_screen(turn.deps.texts, turn.registry, turn.language, jobs))
+
+
+async def on_balance(turn: Turn, callback: Callback) -> str | None:
+    """The balance button."""
+    await send_balance(turn)
+    return None
+
+
+async def _rerun(turn: Turn, job: Job) -> None:
+    if job.model_id not in turn.registry:
+        raise Stale("unknown_model")
+    model = turn.registry.get(job.model_id)
+    before = await turn.deps.wizards.load(turn.user_id, turn.update_id)
+    state = WizardState(
+        sid=session_id(turn.update_id), model_id=model.id, step=len(plan(model)), params=dict(job.params)
+    )
+    await turn.deps.wizards.save(turn.user_id, turn.update_id, before, state)
+    await turn.send(await wizard_screen(turn, model, state))
+
+
+async def _open(turn: Turn, job: Job) -> None:
+    name = (
+        turn.registry.get(job.model_id).name.get(turn.language.value) if job.model_id in turn.registry else ""
+    )
+    links = "\n".join(job.result_urls)
+    text = turn.t(
+        "history_open_short", model=name, price=turn.deps.texts.credits(job.price_credits, turn.language)
+    )
+    await turn.send(Screen(f"{text}\n\n{links}"))
+
+
+async def on_history(turn: Turn, callback: Callback) -> str | None:
+    """The history list, or one of its buttons: open, rerun with the same settings, reuse as input."""
+    action, ref = callback.arg(0), callback.arg(1)
+    if action is None:
+        await send_history(turn)
+        return None
+    job = await find_job(turn, ref or "")
+    if job is None:
+        raise Stale("job_gone")
+    if action == HISTORY_RERUN:
+        await _rerun(turn, job)
+    elif action == HISTORY_OPEN and job.result_urls:
+        await _open(turn, job)
+    elif action == HISTORY_REUSE and job.result_urls:
+        await turn.send(reuse_menu(turn.deps.texts, turn.registry, turn.language, ref or ""))
+    else:
+        raise Stale()
+    return None
+
+
+async def on_job(turn: Turn, callback: Callback) -> str | None:
+    """The Cancel button of a running job: cancel and refund unless it already finished."""
+    job = await find_job(turn, callback.arg(0) or "")
+    if job is None or callback.arg(1) != JOB_CANCEL:
+        raise Stale("job_gone")
+    outcome = await turn.deps.jobs.cancel(job.id, user_id=turn.user_id)
+    if not outcome.changed:
+        return turn.t("job_already_finished")
+    log.info("job_cancelled_by_user", model=job.model_id)
+    refund = turn.deps.texts.credits(job.price_credits, turn.language)
+    await turn.show(
+        main_menu(turn.deps.texts, turn.registry, turn.language, turn.t("job_cancelled", credits=refund))
+    )
+    return None

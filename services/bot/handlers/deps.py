@@ -1,0 +1,52 @@
+"""What the handlers need, built once per worker and passed in: catalogs, stores, ledger, uploads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from services.bot.media import MediaIntake
+from services.bot.prefs import Preferences
+from services.bot.texts import Texts
+from services.bot.wizard.store import WizardStore
+from shared.catalog import Registry
+from shared.jobs import JobStore
+from shared.ledger import Ledger
+
+__all__ = ["BotDeps", "CatalogSource", "StaticCatalog"]
+
+STARTER_CREDITS = 50
+"""Credits every new user gets once, on their first /start."""
+
+
+class CatalogSource(Protocol):
+    """Where handlers read the current model registry from."""
+
+    def current(self) -> Registry:
+        """The registry in service now."""
+        ...
+
+
+class StaticCatalog:
+    """A registry loaded once (until the Redis-backed catalogue cache replaces it)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def current(self) -> Registry:
+        """The registry given at construction."""
+        return self._registry
+
+
+@dataclass(frozen=True, slots=True)
+class BotDeps:
+    """The worker's collaborators, injected into every handler."""
+
+    texts: Texts
+    catalog: CatalogSource
+    wizards: WizardStore
+    prefs: Preferences
+    ledger: Ledger
+    jobs: JobStore
+    media: MediaIntake | None
+    starter_credits: int = STARTER_CREDITS

@@ -1,0 +1,91 @@
+"""Generate: write the job and its credit hold in one transaction, then show the progress message.
+
+The job id is derived from the update, so a re-handled press creates the job once. The wizard is
+cleared in the same step, so a second press of the same Generate button is answered as stale.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+
+from services.bot.callbacks import Op, encode, job_ref
+from services.bot.handlers.turn import Turn
+from services.bot.views import Button, Screen
+from services.bot.views.labels import duration
+from services.bot.wizard.state import WizardState
+from shared.catalog import InputError, Model
+from shared.jobs import JobStore, NewJob
+from shared.ledger import InsufficientCredits
+
+__all__ = ["JOB_CANCEL", "generate", "job_id_for"]
+
+log = structlog.get_logger()
+
+JOB_CANCEL = "x"
+_NAMESPACE = uuid.UUID("5f1d2a8e-3c4b-4f0a-9e61-7b2d8c9a0e11")
+
+
+def job_id_for(user_id: int, update_id: int) -> uuid.UUID:
+    """The job id of a Generate press: the same for every handling of that update."""
+    return uuid.uuid5(_NAMESPACE, f"{user_id}:{update_id}")
+
+
+def progress_screen(turn: Turn, model: Model, job_id: uuid.UUID) -> Screen:
+    """The first progress message: queued, with the estimate and a Cancel button."""
+    time = duration(turn.deps.texts, model.typical_seconds, turn.language)
+    text = turn.t("job_queued", model=model.name.get(turn.language.value), time=time)
+    cancel = Button(turn.t("btn_cancel"), encode(Op.JOB, job_ref(job_id), JOB_CANCEL))
+    return Screen(text, ((cancel,),))
+
+
+async def generate(turn: Turn, jobs: JobStore, model: Model, state: WizardState) -> str | None:
+    """Create the job for the confirmed wizard; tell the user plainly when it cannot run."""
+    price = turn.registry.price(model.id, state.params)
+    job_id = job_id_for(turn.user_id, turn.update_id)
+    try:
+        new = NewJob.for_model(
+            turn.registry, user_id=turn.user_id, chat_id=turn.chat_id, model_id=model.id, params=state.params
+        )
+    except InputError as exc:
+        log.warning("wizard_params_rejected", model=model.id, field=exc.args)
+        return turn.t("gen_model_unavailable")
+    balance = await turn.deps.ledger.balance(turn.user_id)
+    if balance < price:
+        await _insufficient(turn, price, balance, None)
+        return None
+    progress = await turn.send(progress_screen(turn, model, job_id))
+    try:
+        await jobs.create_job(
+            NewJob(
+                user_id=new.user_id,
+                chat_id=new.chat_id,
+                model_id=new.model_id,
+                params=new.params,
+                price_credits=new.price_credits,
+                time_limit_seconds=new.time_limit_seconds,
+                typical_seconds=new.typical_seconds,
+                job_id=job_id,
+                progress_message_id=progress.message_id,
+            )
+        )
+    except InsufficientCredits as exc:
+        await _insufficient(turn, exc.needed, exc.balance, progress.message_id)
+        return None
+    await turn.deps.wizards.save(turn.user_id, turn.update_id, state, None)
+    await turn.drop_buttons()
+    log.info("job_created", model=model.id, price=price)
+    return turn.t("gen_started")
+
+
+async def _insufficient(turn: Turn, price: int, balance: int, message_id: int | None) -> None:
+    text = turn.t(
+        "gen_insufficient",
+        price=turn.deps.texts.credits(price, turn.language),
+        balance=turn.deps.texts.credits(balance, turn.language),
+    )
+    if message_id is None:
+        await turn.send(Screen(text))
+    else:
+        await turn.bot.edit_message_text(text, chat_id=turn.chat_id, message_id=message_id)

@@ -1,0 +1,95 @@
+"""The confirm screen (parameters, price, balance; Generate / Edit / Cancel) and the edit picker."""
+
+from __future__ import annotations
+
+from services.bot.callbacks import Op, encode
+from services.bot.texts import Language, Texts
+from services.bot.views.labels import field_label, value_label
+from services.bot.views.screen import Button, Screen, grid
+from services.bot.wizard.plan import Step, StepKind, plan
+from services.bot.wizard.state import WizardState
+from shared.catalog import Model, Registry
+
+__all__ = ["CONFIRM_CANCEL", "CONFIRM_EDIT", "CONFIRM_GENERATE", "confirm_screen", "edit_screen"]
+
+CONFIRM_GENERATE = "g"
+CONFIRM_EDIT = "e"
+CONFIRM_CANCEL = "x"
+CONFIRM_FIELD = "f"
+_PREVIEW_CHARS = 120
+
+
+def _value_text(texts: Texts, step: Step, value: object, language: Language) -> str:
+    if step.kind is StepKind.MEDIA:
+        count = len(value) if isinstance(value, list) else 1
+        return texts.get("confirm_files", language, count=count)
+    if step.kind is StepKind.DIALOGUE and isinstance(value, list):
+        value = " / ".join(str(line.get("text", "")) for line in value if isinstance(line, dict))
+    shown = value_label(texts, step.field, value, language)
+    if len(shown) <= _PREVIEW_CHARS:
+        return shown
+    return shown[: _PREVIEW_CHARS - 1] + texts.get("ellipsis", language)
+
+
+def _lines(texts: Texts, model: Model, state: WizardState, language: Language) -> str:
+    lines = []
+    for step in plan(model):
+        value = state.params.get(step.name)
+        if value is None:
+            continue
+        lines.append(
+            texts.get(
+                "confirm_line",
+                language,
+                label=field_label(texts, step.field, language),
+                value=_value_text(texts, step, value, language),
+            )
+        )
+    return "\n".join(lines)
+
+
+def confirm_screen(
+    texts: Texts,
+    registry: Registry,
+    model: Model,
+    state: WizardState,
+    language: Language,
+    balance: int | None,
+) -> Screen:
+    """Everything the user chose, the price those choices cost and the balance it comes from."""
+    price = registry.price(model.id, state.params)
+    text = texts.get(
+        "confirm",
+        language,
+        model=model.name.get(language.value),
+        lines=_lines(texts, model, state, language),
+        price=texts.credits(price, language),
+        balance=texts.credits(balance, language) if balance is not None else texts.get("no_value", language),
+    )
+    if balance is not None and balance < price:
+        text += "\n\n" + texts.get(
+            "confirm_short", language, missing=texts.credits(price - balance, language)
+        )
+    rows = (
+        (Button(texts.get("btn_generate", language), encode(Op.CONFIRM, state.sid, CONFIRM_GENERATE)),),
+        (
+            Button(texts.get("btn_edit", language), encode(Op.CONFIRM, state.sid, CONFIRM_EDIT)),
+            Button(texts.get("btn_cancel", language), encode(Op.CONFIRM, state.sid, CONFIRM_CANCEL)),
+        ),
+    )
+    return Screen(text, rows)
+
+
+def edit_screen(texts: Texts, model: Model, state: WizardState, language: Language) -> Screen:
+    """One button per step; picking one asks that step again, then returns to confirm."""
+    buttons = [
+        Button(
+            field_label(texts, step.field, language)[:1].upper()
+            + field_label(texts, step.field, language)[1:],
+            encode(Op.CONFIRM, state.sid, f"{CONFIRM_FIELD}{index}"),
+        )
+        for index, step in enumerate(plan(model))
+        if step.name not in state.locked
+    ]
+    back = (Button(texts.get("btn_back", language), encode(Op.CONFIRM, state.sid, "b")),)
+    return Screen(texts.get("edit_title", language), (*grid(buttons, 2), back))
