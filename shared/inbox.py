@@ -8,11 +8,13 @@ retry is accepted.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from shared.keys import Keys
 
@@ -86,12 +88,20 @@ class InboxEntry:
 
 
 class InboxWriter:
-    """Accepts updates into the inbox exactly once per update_id."""
+    """Accepts updates into the inbox exactly once per update_id.
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    Concurrent calls are coalesced: while one round trip to Redis is under way, new updates queue up and
+    go together in the next pipeline. Each update is still its own atomic script, and each caller learns
+    its own outcome (or the Redis error that stopped it).
+    """
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys, max_batch: int = 256) -> None:
         self._redis = redis
         self._keys = keys
         self._accept = redis.register_script(_ACCEPT)
+        self._max_batch = max_batch
+        self._queue: list[tuple[list[str], list[str | int], asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     @property
     def redis(self) -> aioredis.Redis:
@@ -103,4 +113,31 @@ class InboxWriter:
         keys = [self._keys.update_claim(update_id), self._keys.chat_sequence, self._keys.inbox]
         body = raw if raw is not None else json.dumps(update, separators=(",", ":"))
         args: list[str | int] = [chat_key_of(update), update_id, body, INBOX_MAXLEN, CLAIM_TTL_SECONDS]
-        return int(await self._accept(keys=keys, args=args)) > 0
+        outcome: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((keys, args, outcome))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="inbox-writer")
+        return await outcome
+
+    async def aclose(self) -> None:
+        """Wait for queued updates to be written (or failed)."""
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+
+    async def _flush(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for keys, args, _ in batch:
+                        await self._accept(keys=keys, args=args, client=pipe)
+                    results = await pipe.execute(raise_on_error=False)
+            except (RedisError, OSError) as exc:
+                results = [exc] * len(batch)
+            for (_, _, outcome), result in zip(batch, results, strict=True):
+                if outcome.done():
+                    continue
+                if isinstance(result, BaseException):
+                    outcome.set_exception(result)
+                else:
+                    outcome.set_result(int(result) > 0)

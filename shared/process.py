@@ -2,8 +2,9 @@
 
 A program is a :class:`Program`: a name, an optional preflight check of its settings, and a ``serve``
 coroutine that runs until the runtime's stop event is set and then stops its own work. :func:`run`
-owns the single event loop of the process (one ``asyncio.run``), turns SIGTERM/SIGINT into that stop
-event, beats the heartbeat, and returns the exit code supervisord sees.
+owns the single event loop of the process (one ``asyncio.Runner``, uvloop unless EVENT_LOOP=asyncio),
+turns SIGTERM/SIGINT into that stop event, beats the heartbeat, and returns the exit code supervisord
+sees.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 import structlog
+import uvloop
 from psycopg_pool import AsyncConnectionPool
 from redis.exceptions import RedisError
 
@@ -29,7 +31,7 @@ from shared.keys import Keys
 from shared.logging import configure_logging
 from shared.ops.metrics_server import serve_metrics
 from shared.redis import create_redis
-from shared.settings import Settings, load_settings
+from shared.settings import EventLoop, Settings, load_settings
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "EXIT_UNAVAILABLE", "Program", "Runtime", "run"]
 
@@ -84,7 +86,12 @@ def run(program: Program) -> int:
     configure_logging(program.name, settings.LOG_LEVEL, settings.LOG_FORMAT, _secrets(settings))
     identity = ProcessIdentity.of(program.name, settings)
     structlog.contextvars.bind_contextvars(process=identity.ctl_name, host=identity.host)
-    return asyncio.run(_lifecycle(program, settings, identity))
+    with asyncio.Runner(loop_factory=_loop_factory(settings)) as runner:
+        return runner.run(_lifecycle(program, settings, identity))
+
+
+def _loop_factory(settings: Settings) -> Callable[[], asyncio.AbstractEventLoop]:
+    return uvloop.new_event_loop if settings.EVENT_LOOP is EventLoop.UVLOOP else asyncio.new_event_loop
 
 
 async def _lifecycle(program: Program, settings: Settings, identity: ProcessIdentity) -> int:

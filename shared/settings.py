@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.errors import ConfigError
 
-__all__ = ["BotMode", "LockBackend", "LogFormat", "Settings", "load_settings"]
+__all__ = ["BotMode", "EventLoop", "LockBackend", "LogFormat", "Settings", "load_settings"]
 
 _SECRET_TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -29,6 +29,11 @@ class BotMode(StrEnum):
 class LogFormat(StrEnum):
     JSON = "json"
     CONSOLE = "console"
+
+
+class EventLoop(StrEnum):
+    UVLOOP = "uvloop"
+    ASYNCIO = "asyncio"
 
 
 class LockBackend(StrEnum):
@@ -88,6 +93,7 @@ class Settings(BaseSettings):
     SUPERVISOR_PROCESS_NAME: str | None = None
     SUPERVISOR_GROUP_NAME: str | None = None
     SUPERVISOR_SERVER_URL: str | None = None
+    EVENT_LOOP: EventLoop = EventLoop.UVLOOP
     LOG_LEVEL: str = "INFO"
     LOG_FORMAT: LogFormat = LogFormat.JSON
 

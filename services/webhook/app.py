@@ -39,6 +39,7 @@ def build_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[RUNTIME] = runtime
     app[INBOX] = InboxWriter(runtime.redis, runtime.keys)
+    app.on_cleanup.append(_close_inbox)
     app.router.add_get("/health", health)
     app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", metrics_endpoint)
@@ -48,6 +49,10 @@ def build_app(runtime: Runtime) -> web.Application:
         app.router.add_post("/telegram/webhook", receive_update)
     kie_callback.mount(app, runtime)
     return app
+
+
+async def _close_inbox(app: web.Application) -> None:
+    await app[INBOX].aclose()
 
 
 async def serve(runtime: Runtime) -> None:

@@ -13,6 +13,7 @@ import structlog
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from shared import metrics
 from shared.inbox import InboxWriter
 
 __all__ = ["INBOX", "SECRET", "SECRET_HEADER", "receive_update"]
@@ -22,6 +23,9 @@ INBOX = web.AppKey("inbox", InboxWriter)
 SECRET = web.AppKey("webhook_secret", bytes)
 
 log = structlog.get_logger()
+
+_STORED = b'{"ok":true,"duplicate":false}'
+_DUPLICATE = b'{"ok":true,"duplicate":true}'
 
 
 async def receive_update(request: web.Request) -> web.Response:
@@ -41,8 +45,11 @@ async def receive_update(request: web.Request) -> web.Response:
     except (RedisError, OSError) as exc:
         log.warning("update_not_stored", update_id=update["update_id"], reason=str(exc))
         return _error(503, "storage unavailable, retry later")
-    log.debug("update_received", update_id=update["update_id"], duplicate=not accepted)
-    return web.json_response({"ok": True, "duplicate": not accepted})
+    if accepted:
+        metrics.UPDATES_RECEIVED.inc()
+        return web.Response(body=_STORED, content_type="application/json")
+    metrics.UPDATES_DUPLICATE.inc()
+    return web.Response(body=_DUPLICATE, content_type="application/json")
 
 
 def _secret_matches(request: web.Request) -> bool:
@@ -64,4 +71,5 @@ def _parse(raw: str) -> dict[str, object] | None:
 
 
 def _error(status: int, description: str) -> web.Response:
+    metrics.UPDATES_REJECTED.labels(str(status)).inc()
     return web.json_response({"ok": False, "description": description}, status=status)
