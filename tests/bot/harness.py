@@ -108,10 +108,18 @@ def button_data(message: Message, prefix: str) -> str:
 
 @asynccontextmanager
 async def running_bot(
-    registry: Registry, redis: aioredis.Redis, key_prefix: str, pool: AsyncConnectionPool
+    registry: Registry,
+    redis: aioredis.Redis,
+    key_prefix: str,
+    pool: AsyncConnectionPool,
+    *,
+    telegram: BotApiState | None = None,
 ) -> AsyncIterator[BotHarness]:
-    """Emulators up, the bot's application initialised and its commands set, for the block."""
-    telegram = BotApiState([TOKEN])
+    """Emulators up, the bot's application initialised and its commands set, for the block.
+
+    Passing the ``telegram`` state of an earlier harness replaces the worker but keeps the chats.
+    """
+    telegram = telegram or BotApiState([TOKEN])
     kie = KieState(EmulatorConfig(api_keys={KIE_KEY: 1_000_000.0}))
     async with run_telegram(telegram, port=free_port()) as tg, run_kie(kie, port=free_port()) as kie_up:
         settings = Settings(
