@@ -107,6 +107,11 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in parts)
         return value
 
+    @field_validator("CATALOG_REGISTRY_PATH", mode="before")
+    @classmethod
+    def _empty_path_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("LOG_LEVEL")
     @classmethod
     def _check_log_level(cls, value: str) -> str:
