@@ -31,6 +31,9 @@ lint: setup
 ctl: setup            ## make ctl ARGS="status" (any supervisorctl command)
 	$(VENV)/bin/supervisorctl -c supervisor.conf $(ARGS)
 
+status: setup         ## every program, host, leader, inbox, jobs; non-zero exit when something needs attention
+	$(PY) -m shared.ops.status $(ARGS)
+
 migrate: setup
 	$(PY) -m shared.migrations
 
