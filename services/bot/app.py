@@ -67,7 +67,7 @@ def build_deps(
         texts=Texts(),
         catalog=catalog,
         wizards=WizardStore(runtime.redis, runtime.keys),
-        prefs=Preferences(runtime.redis, runtime.keys),
+        prefs=Preferences(runtime.redis, runtime.keys, pool),
         ledger=Ledger(pool),
         jobs=JobStore(pool),
         media=media,

@@ -6,11 +6,27 @@ screen is recognised as stale instead of changing the wrong step.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 from uuid import UUID
 
-__all__ = ["MAX_CALLBACK_BYTES", "Callback", "CallbackTooLong", "Op", "decode", "encode", "job_ref"]
+from shared.catalog import GenType
+
+__all__ = [
+    "CHAIN_TYPES",
+    "JOB_CANCEL",
+    "JOB_NEW",
+    "JOB_REGENERATE",
+    "MAX_CALLBACK_BYTES",
+    "Callback",
+    "CallbackTooLong",
+    "Op",
+    "decode",
+    "encode",
+    "job_ref",
+]
 
 MAX_CALLBACK_BYTES = 64
 """Telegram rejects callback_data longer than this (BUTTON_DATA_INVALID)."""
@@ -72,6 +88,15 @@ def decode(data: str | None) -> Callback | None:
     except ValueError:
         return None
     return Callback(op, tuple(rest))
+
+
+JOB_CANCEL = "x"
+JOB_REGENERATE = "r"
+JOB_NEW = "n"
+CHAIN_TYPES: Mapping[str, GenType] = MappingProxyType(
+    {"a": GenType.IMAGE_TO_VIDEO, "u": GenType.UPSCALE, "b": GenType.BACKGROUND_REMOVAL}
+)
+"""Result buttons that take a picture result into another type: animate, upscale, remove background."""
 
 
 def job_ref(job_id: UUID) -> str:

@@ -137,7 +137,7 @@ async def running_bot(
                 texts=Texts(),
                 catalog=StaticCatalog(registry),
                 wizards=WizardStore(redis, keys),
-                prefs=Preferences(redis, keys),
+                prefs=Preferences(redis, keys, pool),
                 ledger=Ledger(pool),
                 jobs=JobStore(pool),
                 media=MediaIntake(client),

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import structlog
 
-from services.bot.callbacks import Callback
-from services.bot.handlers.generate import JOB_CANCEL
+from services.bot.callbacks import CHAIN_TYPES, JOB_CANCEL, JOB_NEW, JOB_REGENERATE, Callback
 from services.bot.handlers.turn import Stale, Turn
 from services.bot.handlers.wizard import find_job, session_id, wizard_screen
 from services.bot.views import Screen
@@ -16,7 +15,7 @@ from services.bot.views.account import (
     balance_screen,
     history_screen,
 )
-from services.bot.views.menu import main_menu, reuse_menu
+from services.bot.views.menu import main_menu, reuse_menu, type_menu
 from services.bot.wizard.plan import plan
 from services.bot.wizard.state import WizardState
 from shared.jobs import Job
@@ -92,10 +91,26 @@ async def on_history(turn: Turn, callback: Callback) -> str | None:
 
 
 async def on_job(turn: Turn, callback: Callback) -> str | None:
-    """The Cancel button of a running job: cancel and refund unless it already finished."""
-    job = await find_job(turn, callback.arg(0) or "")
-    if job is None or callback.arg(1) != JOB_CANCEL:
+    """Buttons of a job's messages: Cancel while it runs; Regenerate, New and chaining on its result."""
+    ref, action = callback.arg(0) or "", callback.arg(1) or ""
+    job = await find_job(turn, ref)
+    if job is None:
         raise Stale("job_gone")
+    if action == JOB_CANCEL:
+        return await _cancel_job(turn, job)
+    if action == JOB_REGENERATE:
+        await _rerun(turn, job)
+    elif action == JOB_NEW:
+        await turn.send(main_menu(turn.deps.texts, turn.registry, turn.language))
+    elif action in CHAIN_TYPES and job.result_urls and CHAIN_TYPES[action] in turn.registry.types():
+        gen_type = CHAIN_TYPES[action]
+        await turn.send(type_menu(turn.deps.texts, turn.registry, gen_type, turn.language, ref))
+    else:
+        raise Stale()
+    return None
+
+
+async def _cancel_job(turn: Turn, job: Job) -> str | None:
     outcome = await turn.deps.jobs.cancel(job.id, user_id=turn.user_id)
     if not outcome.changed:
         return turn.t("job_already_finished")

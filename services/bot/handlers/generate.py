@@ -10,7 +10,7 @@ import uuid
 
 import structlog
 
-from services.bot.callbacks import Op, encode, job_ref
+from services.bot.callbacks import JOB_CANCEL, Op, encode, job_ref
 from services.bot.handlers.turn import Turn
 from services.bot.views import Button, Screen
 from services.bot.views.labels import duration
@@ -19,11 +19,10 @@ from shared.catalog import InputError, Model
 from shared.jobs import JobStore, NewJob
 from shared.ledger import InsufficientCredits
 
-__all__ = ["JOB_CANCEL", "generate", "job_id_for"]
+__all__ = ["generate", "job_id_for"]
 
 log = structlog.get_logger()
 
-JOB_CANCEL = "x"
 _NAMESPACE = uuid.UUID("5f1d2a8e-3c4b-4f0a-9e61-7b2d8c9a0e11")
 
 
