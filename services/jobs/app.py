@@ -27,7 +27,7 @@ from shared.db import open_pool
 from shared.errors import ConfigError
 from shared.heartbeat import ProcessState
 from shared.jobs import JobStore, JobTracking
-from shared.jobs.callback_url import require_callback_secret
+from shared.jobs.callback_url import public_base_url, require_callback_secret
 from shared.kie import KieClient, RedisWindowLimiter
 from shared.leadership import LeaderWatch, run_while_leader
 from shared.process import Program, Runtime
@@ -41,12 +41,10 @@ log = structlog.get_logger()
 
 
 def check(settings: Settings) -> None:
-    """The tracker needs Telegram, KIE and a public URL for KIE's callbacks."""
+    """The tracker needs Telegram and a KIE key (the callback URL falls back, see public_base_url)."""
     settings.require_telegram()
     if settings.KIE_API_KEY is None or not settings.KIE_API_KEY.get_secret_value():
         raise ConfigError("KIE_API_KEY: required, expected the KIE.ai API key")
-    if settings.PUBLIC_BASE_URL is None:
-        raise ConfigError("PUBLIC_BASE_URL: required, expected the public https URL KIE calls back")
     require_callback_secret(settings)
 
 
@@ -99,12 +97,14 @@ async def serve(runtime: Runtime) -> None:
         downloader = Downloader(session)
         notifier = Notifier(tracking, downloader, TelegramSender(bot), registry)
         finisher = Finisher(store, kie, downloader, notifier)
-        assert settings.PUBLIC_BASE_URL is not None
+        base_url = public_base_url(settings)
+        if settings.PUBLIC_BASE_URL is None:
+            log.warning("jobs_public_base_url_defaulted", url=base_url)
         submitter = Submitter(
             tracking,
             kie,
             finisher,
-            public_base_url=settings.PUBLIC_BASE_URL,
+            public_base_url=base_url,
             token_key=require_callback_secret(settings),
             concurrency=settings.JOBS_CONCURRENCY,
             poll_seconds=settings.JOBS_OUTBOX_POLL_SECONDS,

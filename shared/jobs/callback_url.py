@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from uuid import UUID
 
 from shared.errors import ConfigError
 from shared.kie import callback_token
 from shared.settings import Settings
 
-__all__ = ["CALLBACK_PATH", "callback_secret", "callback_url", "require_callback_secret"]
+__all__ = ["CALLBACK_PATH", "callback_secret", "callback_url", "public_base_url", "require_callback_secret"]
 
 CALLBACK_PATH = "/kie/callback/{job_id}"
 _DERIVATION_LABEL = b"trt kie callback token v1"
@@ -39,6 +39,19 @@ def require_callback_secret(settings: Settings) -> bytes:
     if secret is None:
         raise ConfigError("KIE_API_KEY: required (or KIE_CALLBACK_SECRET) to sign KIE callback URLs")
     return secret
+
+
+def public_base_url(settings: Settings) -> str:
+    """Where KIE reaches the webhook program: PUBLIC_BASE_URL, else the origin of WEBHOOK_URL (the same
+    program serves both routes), else its local address (development and the sandbox only: the real
+    KIE cannot call that back, and the leader's poller then finds every result).
+    """
+    if settings.PUBLIC_BASE_URL is not None:
+        return settings.PUBLIC_BASE_URL
+    if settings.WEBHOOK_URL is not None:
+        parts = urlsplit(settings.WEBHOOK_URL)
+        return f"{parts.scheme}://{parts.netloc}"
+    return f"http://{settings.BIND_HOST}:{settings.PORT}"
 
 
 def callback_url(public_base_url: str, job_id: UUID, secret: bytes) -> str:

@@ -136,6 +136,8 @@ def system_env(**overrides: str) -> dict[str, str]:
         TELEGRAM_RATE_PER_SECOND="1000",
         TELEGRAM_RATE_PER_CHAT_SECOND="100",
         INBOX_CLAIM_IDLE_SECONDS="3",
+        # `jobs` refuses to start without a KIE key; tests that run jobs point it at the KIE emulator.
+        KIE_API_KEY="kie-emulator-key",
     )
     env.update(overrides)
     return env
