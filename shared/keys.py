@@ -145,3 +145,7 @@ class Keys:
     def kie_callbacks(self) -> str:
         """Stream of verified KIE callbacks (job id, task id, raw body), consumed by the jobs group."""
         return f"{self.prefix}{{kie}}:callbacks"
+
+    def progress_final(self, job_id: str) -> str:
+        """Set once a job's progress message has been edited to its final line (never edited again)."""
+        return f"{self.prefix}progress-final:{job_id}"

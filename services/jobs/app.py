@@ -21,6 +21,8 @@ from services.jobs.delivery import Downloader, TelegramSender
 from services.jobs.finisher import Finisher
 from services.jobs.notifier import Notifier
 from services.jobs.poller import OverduePoller
+from services.jobs.presentation import ResultPresenter
+from services.jobs.progress import ProgressReporter
 from services.jobs.submitter import Submitter
 from shared.catalog import DEFAULT_REGISTRY_PATH, load_registry
 from shared.db import open_pool
@@ -95,7 +97,7 @@ async def serve(runtime: Runtime) -> None:
         store = JobStore(pool)
         tracking = JobTracking(pool, callback_grace_seconds=settings.JOBS_CALLBACK_GRACE_SECONDS)
         downloader = Downloader(session)
-        notifier = Notifier(tracking, downloader, TelegramSender(bot), registry)
+        notifier = Notifier(tracking, downloader, TelegramSender(bot), registry, ResultPresenter(registry))
         finisher = Finisher(store, kie, downloader, notifier)
         base_url = public_base_url(settings)
         if settings.PUBLIC_BASE_URL is None:
@@ -122,6 +124,7 @@ async def serve(runtime: Runtime) -> None:
         poller = OverduePoller(
             tracking, finisher, notifier, interval_seconds=settings.JOBS_SWEEP_INTERVAL_SECONDS
         )
+        progress = ProgressReporter(pool, bot, runtime.redis, runtime.keys, registry)
         watch = LeaderWatch(runtime.redis, runtime.keys, runtime.identity.host)
         runtime.set_state(ProcessState.RUNNING)
         log.info("jobs_ready", models=len(registry))
@@ -131,6 +134,10 @@ async def serve(runtime: Runtime) -> None:
             group.create_task(watch.run(runtime.stop), name="jobs:leader-watch")
             group.create_task(
                 run_while_leader(watch, poller.duty, runtime.stop, name="jobs-poller"), name="jobs:poller"
+            )
+            group.create_task(
+                run_while_leader(watch, progress.duty, runtime.stop, name="jobs-progress"),
+                name="jobs:progress",
             )
 
 

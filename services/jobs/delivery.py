@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import structlog
-from telegram import Bot, InputFile, Message
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from shared.errors import TrtError
@@ -28,6 +28,7 @@ PHOTO_LIMIT = 10 * 1024 * 1024
 UPLOAD_LIMIT = 50 * 1024 * 1024
 DOWNLOAD_LIMIT = 200 * 1024 * 1024
 _GONE = frozenset({403, 404, 410})
+Markup = InlineKeyboardMarkup
 
 
 class DownloadError(TrtError):
@@ -84,28 +85,45 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
-    async def send_text(self, chat_id: int, text: str) -> int:
+    async def send_text(self, chat_id: int, text: str, reply_markup: Markup | None = None) -> int:
         """Send a plain message; return its id."""
-        return (await self._guard(self._bot.send_message(chat_id, text))).message_id
+        sent = await self._guard(self._bot.send_message(chat_id, text, reply_markup=reply_markup))
+        return sent.message_id
 
-    async def send_result(self, chat_id: int, media: Media, caption: str) -> int:
-        """Send `media` as its own type with `caption`; return the message id."""
+    async def send_result(
+        self, chat_id: int, media: Media, caption: str, reply_markup: Markup | None = None
+    ) -> int:
+        """Send `media` as its own type with `caption` (and buttons); return the message id."""
         if len(media.data) > UPLOAD_LIMIT:
-            return await self.send_text(chat_id, f"{caption}\n{media.url}")
+            return await self.send_text(chat_id, f"{caption}\n{media.url}", reply_markup)
         kind = media.content_type.split("/", 1)[0]
         upload = InputFile(media.data, filename=media.file_name)
         if kind == "image" and len(media.data) <= PHOTO_LIMIT and media.content_type != "image/gif":
             try:
-                sent = await self._guard(self._bot.send_photo(chat_id, upload, caption=caption))
+                sent = await self._guard(
+                    self._bot.send_photo(chat_id, upload, caption=caption, reply_markup=reply_markup)
+                )
                 return sent.message_id
             except BadRequest as exc:  # e.g. dimensions Telegram refuses for photos: send the file
                 log.info("photo_refused_sending_document", reason=str(exc))
                 upload = InputFile(media.data, filename=media.file_name)
         elif kind == "video":
-            return (await self._guard(self._bot.send_video(chat_id, upload, caption=caption))).message_id
+            return (
+                await self._guard(
+                    self._bot.send_video(chat_id, upload, caption=caption, reply_markup=reply_markup)
+                )
+            ).message_id
         elif kind == "audio":
-            return (await self._guard(self._bot.send_audio(chat_id, upload, caption=caption))).message_id
-        return (await self._guard(self._bot.send_document(chat_id, upload, caption=caption))).message_id
+            return (
+                await self._guard(
+                    self._bot.send_audio(chat_id, upload, caption=caption, reply_markup=reply_markup)
+                )
+            ).message_id
+        return (
+            await self._guard(
+                self._bot.send_document(chat_id, upload, caption=caption, reply_markup=reply_markup)
+            )
+        ).message_id
 
     async def _guard(self, call: Awaitable[Message]) -> Message:
         """Await a send, translating Telegram's errors to Unreachable / SendRetryLater / BadRequest."""

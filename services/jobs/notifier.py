@@ -21,6 +21,7 @@ from services.jobs.delivery import (
     TelegramSender,
     Unreachable,
 )
+from services.jobs.presentation import ResultPresenter
 from services.jobs.texts import failure_text, result_caption
 from shared.catalog import Registry, UnknownModelError
 from shared.jobs import FailureReason, Job, JobState, JobTracking
@@ -34,8 +35,14 @@ class Notifier:
     """Sends each settled job's one message and records that it was sent."""
 
     def __init__(
-        self, tracking: JobTracking, downloader: Downloader, sender: TelegramSender, registry: Registry
+        self,
+        tracking: JobTracking,
+        downloader: Downloader,
+        sender: TelegramSender,
+        registry: Registry,
+        presenter: ResultPresenter | None = None,
     ) -> None:
+        self._presenter = presenter
         self._tracking = tracking
         self._downloader = downloader
         self._sender = sender
@@ -67,12 +74,15 @@ class Notifier:
                 job.chat_id, failure_text(language, reason, job.price_credits)
             )
         caption = result_caption(language, self._model_name(job.model_id, language))
+        markup = None
+        if self._presenter is not None:  # the bot's shaping: settings and cost, then what to do next
+            caption, markup = self._presenter.caption(job, language), self._presenter.keyboard(job, language)
         files = list(media) or await self._fetch(job)
         if not files:
-            return await self._sender.send_text(job.chat_id, "\n".join([caption, *job.result_urls]))
+            return await self._sender.send_text(job.chat_id, "\n".join([caption, *job.result_urls]), markup)
         first: int | None = None
         for item in files:
-            message_id = await self._sender.send_result(job.chat_id, item, caption)
+            message_id = await self._sender.send_result(job.chat_id, item, caption, markup)
             first = first if first is not None else message_id
         assert first is not None
         return first
