@@ -147,11 +147,17 @@ def migrate(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "shared.migrations"], env=env, check=True, capture_output=True)
 
 
-def start(xprocess: Any, home: Path, port: int, env: dict[str, str]) -> Iterator[System]:
+def start(
+    xprocess: Any,
+    home: Path,
+    port: int,
+    env: dict[str, str],
+    ready: Callable[[System], bool] = System.all_running,
+) -> Iterator[System]:
     """Run ``supervisord -n -c supervisor.conf`` under pytest-xprocess until the generator closes.
 
-    Startup is confirmed over XML-RPC (every program RUNNING); teardown SIGTERMs supervisord and
-    waits, and only then lets xprocess kill whatever is left of the process tree.
+    Startup is confirmed over XML-RPC (``ready``: by default every program RUNNING); teardown SIGTERMs
+    supervisord and waits, and only then lets xprocess kill whatever is left of the process tree.
     """
     system = System(home=home, port=port, env=env)
 
@@ -167,7 +173,7 @@ def start(xprocess: Any, home: Path, port: int, env: dict[str, str]) -> Iterator
 
         def startup_check(self) -> bool:
             try:
-                return system.all_running()
+                return ready(system)
             except (OSError, http.client.HTTPException):
                 # A call that failed mid-request (socket not there yet) poisons the cached connection:
                 # close it (an unclosed socket is a ResourceWarning, an error under pytest) and retry.
