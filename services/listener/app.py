@@ -66,7 +66,7 @@ class Crashguard:
         try:
             return await self._handle(event)
         except Exception:  # top of the listener's loop: log and keep guarding
-            log.exception("crashguard_event_failed", event=event.name, process=event.process)
+            log.exception("crashguard_event_failed", event_name=event.name, process=event.process)
             return []
 
     async def flush(self) -> None:

@@ -97,4 +97,4 @@ class ListenerProtocol:
         try:
             deliver(event)
         except Exception:  # the protocol must answer whatever happens downstream; the reason is logged
-            log.exception("listener_event_dropped", event=event.name, process=event.process)
+            log.exception("listener_event_dropped", event_name=event.name, process=event.process)
