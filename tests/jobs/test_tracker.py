@@ -116,6 +116,8 @@ async def _rig(
         consumer = CallbackConsumer(
             redis_client, keys, "test", store, tracking, finisher, concurrency=4, claim_idle_ms=1000
         )
+        async with pool.connection() as conn:  # park other tests' leftovers: the outbox is shared
+            await conn.execute("UPDATE jobs SET not_before = 'infinity' WHERE state = 'queued'")
         ledger = Ledger(pool)
         await ledger.ensure_user(user.id, language="en")
         await ledger.grant(user.id, 100, MovementKind.GRANT, "start", f"start:{user.id}:{random.random()}")
