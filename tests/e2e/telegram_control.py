@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.parse
 import urllib.request
@@ -54,3 +55,13 @@ class TelegramControl:
 
     def add_fault(self, **rule: Any) -> None:
         self._request("POST", "faults", rule)
+
+    def send_photo(self, user_id: int, data: bytes, caption: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"user_id": user_id, "data_base64": base64.b64encode(data).decode()}
+        if caption is not None:
+            body["caption"] = caption
+        return dict(self._request("POST", "send_photo", body))
+
+    def create_user_as(self, first_name: str, user_id: int, language_code: str) -> int:
+        body = {"first_name": first_name, "user_id": user_id, "language_code": language_code}
+        return int(self._request("POST", "users", body)["id"])
