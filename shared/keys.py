@@ -149,3 +149,21 @@ class Keys:
     def progress_final(self, job_id: str) -> str:
         """Set once a job's progress message has been edited to its final line (never edited again)."""
         return f"{self.prefix}progress-final:{job_id}"
+
+    # Money and limits (services/bot gate and broadcaster).
+    def rate_window(self, user_id: int, kind: str) -> str:
+        """Sorted set of one user's recent update ids of ``kind`` (message/button) by time: the rate limit."""
+        return f"{self.prefix}rate:{kind}:{user_id}"
+
+    def notice_once(self, kind: str, user_id: int) -> str:
+        """Set while a user has been told ``kind`` (banned, slow down), so they are told once per window."""
+        return f"{self.prefix}notice:{kind}:{user_id}"
+
+    def broadcast_pace(self, second: int) -> str:
+        """Counter of broadcast messages sent in one wall-clock second, shared by every sender."""
+        return f"{self.prefix}broadcast:pace:{second}"
+
+    @property
+    def kie_balance(self) -> str:
+        """The KIE account's credit balance, when the warmup's balance watch publishes it."""
+        return f"{self.prefix}kie:balance"

@@ -7,6 +7,7 @@ with one line naming the variable and what is expected.
 from __future__ import annotations
 
 import socket
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,8 +16,12 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.errors import ConfigError
+from shared.money.packs import CreditPack, PackError, parse_packs
 
 __all__ = ["BotMode", "EventLoop", "LockBackend", "LogFormat", "Settings", "load_settings"]
+
+DEFAULT_CREDIT_PACKS = "100:50,500:225,1500:600"
+"""credits:stars pairs on sale when CREDIT_PACKS is not set."""
 
 _SECRET_TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -93,6 +98,17 @@ class Settings(BaseSettings):
     SUPERVISOR_PROCESS_NAME: str | None = None
     SUPERVISOR_GROUP_NAME: str | None = None
     SUPERVISOR_SERVER_URL: str | None = None
+    # Money and limits (shared/money, services/bot): prices, Stars packs, referrals, abuse limits.
+    PRICE_MARKUP: Decimal = Field(default=Decimal("1.5"), gt=0, le=100)
+    CREDIT_PACKS: Annotated[tuple[CreditPack, ...], NoDecode] = Field(
+        default_factory=lambda: parse_packs(DEFAULT_CREDIT_PACKS)
+    )
+    REFERRAL_BONUS_CREDITS: int = Field(default=25, ge=0, le=1_000_000)
+    MAX_ACTIVE_JOBS_PER_USER: int = Field(default=2, ge=1, le=1000)
+    DAILY_SPEND_CAP_CREDITS: int | None = Field(default=None, ge=1)
+    RATE_LIMIT_MESSAGES_PER_MINUTE: int = Field(default=30, ge=1, le=10_000)
+    RATE_LIMIT_BUTTONS_PER_MINUTE: int = Field(default=90, ge=1, le=10_000)
+    BROADCAST_RATE_PER_SECOND: float = Field(default=20.0, gt=0, le=1000)
     EVENT_LOOP: EventLoop = EventLoop.UVLOOP
     LOG_LEVEL: str = "INFO"
     LOG_FORMAT: LogFormat = LogFormat.JSON
@@ -106,6 +122,21 @@ class Settings(BaseSettings):
                 raise ValueError("expected comma-separated Telegram user ids, e.g. 123,456")
             return frozenset(int(part) for part in parts)
         return value
+
+    @field_validator("CREDIT_PACKS", mode="before")
+    @classmethod
+    def _parse_credit_packs(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return parse_packs(value)
+            except PackError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("DAILY_SPEND_CAP_CREDITS", mode="before")
+    @classmethod
+    def _empty_cap_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("CATALOG_REGISTRY_PATH", mode="before")
     @classmethod

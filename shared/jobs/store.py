@@ -19,6 +19,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from shared.jobs.errors import JobError, JobNotFound
+from shared.jobs.limits import JobLimits, check_limits
 from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
 from shared.ledger import MovementKind, record_movement
 
@@ -52,14 +53,16 @@ async def lock_job(conn: psycopg.AsyncConnection[Any], job_id: UUID) -> Job | No
 class JobStore:
     """Create, settle, cancel and list generation jobs; the credit movement rides in each transaction."""
 
-    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
+    def __init__(self, pool: AsyncConnectionPool[Any], limits: JobLimits | None = None) -> None:
         self._pool = pool
+        self._limits = limits or JobLimits()
 
     async def create_job(self, new: NewJob) -> Outcome:
         """Write the job (state queued) and its hold of `price_credits`, together or not at all.
 
-        Raises `shared.ledger.InsufficientCredits` (with the balance and the price) or `UnknownUser`,
-        writing nothing. Creating a job whose `job_id` exists returns it with `changed=False`.
+        Raises `shared.ledger.InsufficientCredits` (with the balance and the price), `UnknownUser`, or
+        a `shared.jobs.limits.JobLimitReached` (too many active jobs, daily cap), writing nothing.
+        Creating a job whose `job_id` exists returns it with `changed=False`.
         """
         async with self._pool.connection() as conn, conn.transaction():
             existing = await lock_job(conn, new.job_id)
@@ -79,6 +82,7 @@ class JobStore:
                 if raced is None:
                     raise JobError(f"job {new.job_id}: hold exists without its job")
                 return Outcome(_owned(raced, new.user_id), changed=False)
+            await check_limits(conn, self._limits, new.user_id, new.price_credits)
             async with conn.cursor(row_factory=dict_row) as cur:
                 await cur.execute(_INSERT, _insert_params(new))
                 row = await cur.fetchone()
