@@ -23,7 +23,9 @@ class BotState:
     delivered (webhook 2xx). `updates` keeps every update ever made, for assertions.
     """
 
-    def __init__(self, token: str, user: User, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, token: str, user: User, clock: Callable[[], float], *, first_update_id: int = 1
+    ) -> None:
         self.token = token
         self.user = user
         self.webhook: WebhookConfig | None = None
@@ -38,7 +40,7 @@ class BotState:
         self.poll_generation = 0
         self.update_signal = ChangeSignal()
         self._clock = clock
-        self._update_ids = itertools.count(1)
+        self._update_ids = itertools.count(first_update_id)
         self._messages: dict[int, dict[int, Message]] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._media_groups = itertools.count(13_000_000_000_000_001)

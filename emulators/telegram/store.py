@@ -25,7 +25,9 @@ _FIRST_GROUP_ID = -1_000_000_000_001
 class StateStore:
     """Everything the emulated Bot API server knows, shared by the bot routes and the control API.
 
-    `clock` and `rng` are injected so tests can pin time and randomness.
+    `clock` and `rng` are injected so tests can pin time and randomness. `first_update_id` is where
+    every bot's update_ids start: a long-lived consumer that dedupes by update_id (the sandbox's) needs
+    a restarted emulator to go on from a higher number, as Telegram's ids never repeat.
     """
 
     def __init__(
@@ -34,6 +36,7 @@ class StateStore:
         *,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        first_update_id: int = 1,
     ) -> None:
         if not tokens:
             raise EmulatorError("at least one bot token is needed")
@@ -49,6 +52,7 @@ class StateStore:
         self._user_ids = itertools.count(_FIRST_USER_ID)
         self._group_ids = itertools.count(_FIRST_GROUP_ID, -1)
         self._call_seq = itertools.count(1)
+        self._first_update_id = first_update_id
         for index, token in enumerate(tokens):
             self.add_bot(token, index)
 
@@ -63,7 +67,7 @@ class StateStore:
         user = User(
             id=bot_id, first_name=f"Emulator Bot {index + 1}", is_bot=True, username=f"emulator_{bot_id}_bot"
         )
-        bot = BotState(token, user, self.clock)
+        bot = BotState(token, user, self.clock, first_update_id=self._first_update_id)
         self.bots[token] = bot
         return bot
 

@@ -1,0 +1,172 @@
+"""The sandbox's web chat in headless Chromium: /start, a text-to-image generation, a Stars payment.
+
+The whole system runs under supervisord in sandbox mode (every program plus `sandbox`); the test only
+uses the page, as a person would, and saves a screenshot of each step under var/screenshots/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.browser import Browser, Page
+from tests.e2e.sandbox import free_port_run, prepare_sandbox_home, sandbox_variables
+from tests.e2e.system import FORBIDDEN_LOG_TEXT, ROOT, System, migrate, start, system_env
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = ROOT / "var" / "screenshots"
+PROMPT = "a lighthouse at dusk, in the sandbox"
+
+# The bot's current screen: the last bot message with an inline keyboard.
+SCREEN_JS = """(() => {
+  const all = [...document.querySelectorAll('.msg.bot')].filter(m => m.querySelector('.inline-keyboard'));
+  const m = all[all.length - 1];
+  if (!m) return null;
+  return {id: m.dataset.id, text: m.querySelector('.text') ? m.querySelector('.text').innerText : '',
+          buttons: [...m.querySelectorAll('.inline-keyboard button')]
+                     .map(b => ({text: b.textContent, data: b.dataset.callback}))};
+})()"""
+BALANCE_JS = (
+    "(() => { const t = document.getElementById('balance').textContent; "
+    "return /^\\d+$/.test(t) ? Number(t) : null; })()"
+)
+RESULT_IMAGE_JS = "document.querySelectorAll('.msg.bot img[src^=\"/api/files/\"]').length"
+
+
+@pytest.fixture(name="sandbox")
+def _sandbox(xprocess: Any, tmp_path: Path, database_url: str, key_prefix: str) -> Iterator[System]:
+    """TRT in sandbox mode with every program RUNNING, on free ports."""
+    chat_port, webhook_port = free_port_run(3), free_port_run(1)
+    env = system_env(
+        DATABASE_URL=database_url, REDIS_KEY_PREFIX=key_prefix, HOST_ID=f"host-{uuid.uuid4().hex[:6]}"
+    )
+    env.update(sandbox_variables(chat_port, webhook_port))
+    env["PORT"] = str(webhook_port)
+    migrate(env)
+    yield from start(xprocess, prepare_sandbox_home(tmp_path), webhook_port, env)
+
+
+def _chat_url(system: System) -> str:
+    return f"http://127.0.0.1:{system.env['SANDBOX_PORT']}"
+
+
+async def _screen(page: Page) -> dict[str, Any] | None:
+    value = await page.evaluate(SCREEN_JS)
+    return value if isinstance(value, dict) else None
+
+
+async def _screen_changes(page: Page, before: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    """Wait until the bot's current screen differs from ``before``."""
+    deadline = asyncio.get_running_loop().time() + 20
+    while asyncio.get_running_loop().time() < deadline:
+        screen = await _screen(page)
+        if screen is not None and screen != before:
+            return screen
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}; screen still {before}")
+
+
+async def _press(page: Page, screen: dict[str, Any], data: str) -> dict[str, Any]:
+    """Press the button with this callback_data on the screen; the next screen."""
+    selector = f'.msg.bot[data-id="{screen["id"]}"] button[data-callback="{data}"]'
+    await page.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
+    return await _screen_changes(page, screen, f"the bot's answer to {data}")
+
+
+async def _send(page: Page, text: str) -> None:
+    await page.evaluate(
+        f"(() => {{ document.getElementById('text').value = {json.dumps(text)}; "
+        "document.getElementById('send').click(); return true; })()"
+    )
+
+
+async def _balance(page: Page) -> int:
+    return int(await page.wait_for(BALANCE_JS, seconds=20, what="a balance in the side panel"))
+
+
+def _button(screen: dict[str, Any], test: Any) -> str | None:
+    return next((b["data"] for b in screen["buttons"] if b["data"] and test(b)), None)
+
+
+async def _walk_wizard(page: Page, screen: dict[str, Any]) -> dict[str, Any]:
+    """Keep every default, type the prompt; return the confirm screen."""
+    for _ in range(12):
+        if _button(screen, lambda b: b["data"].startswith("c:") and b["data"].endswith(":g")):
+            return screen
+        marked = _button(screen, lambda b: b["data"].startswith("w:") and b["text"].startswith("✓"))
+        if marked is not None:
+            screen = await _press(page, screen, marked)
+        else:
+            await _send(page, PROMPT)
+            screen = await _screen_changes(page, screen, "the screen after the prompt")
+    raise AssertionError(f"no Generate button after walking the wizard: {screen}")
+
+
+class TestSandboxWebChat:
+    async def test_generate_an_image_and_pay_with_test_stars(self, sandbox: System, tmp_path: Path) -> None:
+        """/start, text-to-image with the image shown and the balance down, then a Stars pack raises it."""
+        async with Browser.launch(tmp_path / "chromium-profile") as browser:
+            page = await browser.new_page()
+            await page.goto(_chat_url(sandbox))
+            await page.wait_for("document.querySelectorAll('.user-tab').length >= 3", seconds=20)
+            await page.wait_for(
+                "!!document.querySelector('.user-tab .badge')", seconds=5, what="the admin user"
+            )
+            await page.screenshot(SCREENSHOTS / "01-web-chat.png")
+
+            await _send(page, "/start")
+            menu = await _screen_changes(page, None, "the main menu after /start")
+            start_balance = await page.wait_for(f"({BALANCE_JS}) > 0 && {BALANCE_JS}", seconds=20)
+            await page.screenshot(SCREENSHOTS / "02-start.png")
+
+            screen = await _press(page, menu, "t:text-to-image")
+            screen = await _press(page, screen, "m:z-image")
+            screen = await _press(page, screen, "u:z-image")
+            confirm = await _walk_wizard(page, screen)
+            await page.screenshot(SCREENSHOTS / "03-confirm.png")
+
+            generate = _button(confirm, lambda b: b["data"].startswith("c:") and b["data"].endswith(":g"))
+            assert generate is not None
+            await page.evaluate(
+                f'document.querySelector(\'.msg.bot[data-id="{confirm["id"]}"] '
+                f'button[data-callback="{generate}"]\').click()'
+            )
+            await page.wait_for(RESULT_IMAGE_JS, seconds=60, what="the generated image in the chat")
+            spent = await page.wait_for(f"({BALANCE_JS}) < {start_balance} && {BALANCE_JS}", seconds=20)
+            await page.screenshot(SCREENSHOTS / "04-image.png")
+            assert 0 <= spent < start_balance
+
+            await self._pay_for_a_pack(page, int(spent))
+        self._check_logs(sandbox)
+
+    async def _pay_for_a_pack(self, page: Page, before: int) -> None:
+        """/buy, pick the first pack, pay its invoice with test Stars; the balance rises."""
+        screen = await _screen(page)
+        await _send(page, "/buy")
+        invoice_js = "document.querySelector('.invoice button.pay')"
+        packs = await _screen_changes(page, screen, "the credit packs after /buy (money layer, issue 6)")
+        if not await page.evaluate(f"!!{invoice_js}"):
+            first = _button(packs, lambda b: True)
+            assert first is not None, f"/buy showed no pack buttons: {packs}"
+            await page.evaluate(
+                f'document.querySelector(\'.msg.bot[data-id="{packs["id"]}"] '
+                f'button[data-callback="{first}"]\').click()'
+            )
+        await page.wait_for(f"!!{invoice_js}", seconds=20, what="a Stars invoice (money layer, issue 6)")
+        await page.screenshot(SCREENSHOTS / "05-invoice.png")
+        await page.evaluate(f"{invoice_js}.click()")
+        await page.wait_for("!!document.querySelector('.msg .payment')", seconds=20, what="the payment")
+        await page.wait_for(f"({BALANCE_JS}) > {before}", seconds=20, what="the balance to rise")
+        await page.screenshot(SCREENSHOTS / "06-paid.png")
+
+    def _check_logs(self, system: System) -> None:
+        for name, text in system.logs().items():
+            for forbidden in FORBIDDEN_LOG_TEXT:
+                assert forbidden not in text, f"{name} contains {forbidden!r}"
