@@ -13,8 +13,10 @@ from telegram.error import InvalidToken
 from services.bot.consumer import ConsumerConfig, InboxConsumer
 from services.bot.dispatch import UpdateDispatcher
 from services.bot.handlers import BotDeps, register
+from services.bot.handlers.money_registry import register_money
 from services.bot.handlers.registry import set_commands
 from services.bot.media import MediaIntake
+from services.bot.money_setup import build_broadcaster, build_money, job_limits, priced_catalog
 from services.bot.prefs import Preferences
 from services.bot.texts import Texts
 from services.bot.wizard.store import WizardStore
@@ -65,11 +67,11 @@ def build_deps(
     """The handlers' collaborators for this worker."""
     return BotDeps(
         texts=Texts(),
-        catalog=catalog,
+        catalog=priced_catalog(catalog, runtime.settings),
         wizards=WizardStore(runtime.redis, runtime.keys),
         prefs=Preferences(runtime.redis, runtime.keys, pool),
         ledger=Ledger(pool),
-        jobs=JobStore(pool),
+        jobs=JobStore(pool, job_limits(runtime.settings)),
         media=media,
     )
 
@@ -85,6 +87,8 @@ async def serve(runtime: Runtime) -> None:
         deps = build_deps(runtime, runtime.db, catalog, media)
         application = build_application(runtime.settings, runtime.redis)
         register(application, deps)
+        money = build_money(runtime, runtime.db)
+        register_money(application, deps, money)
         dispatcher = UpdateDispatcher(application)
         try:
             await application.initialize()
@@ -103,6 +107,8 @@ async def serve(runtime: Runtime) -> None:
             log.info("bot_ready", username=application.bot.username)
             async with asyncio.TaskGroup() as group:
                 group.create_task(catalog.run(runtime.stop), name="bot:catalog")
+                broadcaster = build_broadcaster(runtime, money, application.bot, deps.texts, deps.prefs)
+                group.create_task(broadcaster.run(runtime.stop), name="bot:broadcast")
                 await consumer.run(runtime.stop)
         finally:
             await application.shutdown()

@@ -52,6 +52,7 @@ class Op(StrEnum):
     LANGUAGE = "l"
     HELP = "hp"
     JOB = "j"
+    BUY = "by"
 
 
 class CallbackTooLong(ValueError):

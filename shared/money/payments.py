@@ -23,7 +23,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from shared.ledger import MovementKind, record_movement
-from shared.money.errors import PaymentNotFound, RefundBlock, RefundRefused
+from shared.money.errors import MoneyError, PaymentNotFound, RefundBlock, RefundRefused
 from shared.money.packs import CreditPack, find_pack, parse_payload
 from shared.money.referrals import pay_referral_bonus
 
@@ -127,7 +127,7 @@ class PaymentStore:
                 await cur.execute(_INSERT, (charge_id, provider_charge_id, user_id, pack.credits, pack.stars))
                 row = await cur.fetchone()
             if row is None:
-                return await self._existing(conn, charge_id)
+                return await self._existing(conn, charge_id, user_id)
             recorded = await record_movement(
                 conn,
                 user_id=user_id,
@@ -140,8 +140,10 @@ class PaymentStore:
             balance = await _balance(conn, user_id)
         return Credited(Payment.from_row(row), recorded.created, balance, referrer)
 
-    async def _existing(self, conn: psycopg.AsyncConnection[Any], charge_id: str) -> Credited:
+    async def _existing(self, conn: psycopg.AsyncConnection[Any], charge_id: str, user_id: int) -> Credited:
         payment = await _lock_payment(conn, charge_id)
+        if payment.user_id != user_id:  # charge ids are unique at Telegram: never credit a stranger
+            raise MoneyError(f"charge id {charge_id!r} belongs to another user")
         return Credited(payment, False, await _balance(conn, payment.user_id))
 
     async def get(self, charge_id: str) -> Payment | None:

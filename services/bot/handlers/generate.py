@@ -17,6 +17,7 @@ from services.bot.views.labels import duration
 from services.bot.wizard.state import WizardState
 from shared.catalog import InputError, Model
 from shared.jobs import JobStore, NewJob
+from shared.jobs.limits import DailyCapReached, JobLimitReached, TooManyActiveJobs
 from shared.ledger import InsufficientCredits
 
 __all__ = ["generate", "job_id_for"]
@@ -72,6 +73,10 @@ async def generate(turn: Turn, jobs: JobStore, model: Model, state: WizardState)
     except InsufficientCredits as exc:
         await _insufficient(turn, exc.needed, exc.balance, progress.message_id)
         return None
+    except JobLimitReached as exc:
+        text = _limit_text(turn, exc)
+        await turn.bot.edit_message_text(text, chat_id=turn.chat_id, message_id=progress.message_id)
+        return None
     await turn.deps.wizards.save(turn.user_id, turn.update_id, state, None)
     await turn.drop_buttons()
     log.info("job_created", model=model.id, price=price)
@@ -88,3 +93,13 @@ async def _insufficient(turn: Turn, price: int, balance: int, message_id: int | 
         await turn.send(Screen(text))
     else:
         await turn.bot.edit_message_text(text, chat_id=turn.chat_id, message_id=message_id)
+
+
+def _limit_text(turn: Turn, exc: JobLimitReached) -> str:
+    """The plain sentence for a job refused by a per-user limit."""
+    if isinstance(exc, TooManyActiveJobs):
+        return turn.t("money_too_many_jobs", limit=exc.limit)
+    if isinstance(exc, DailyCapReached):
+        cap, left = (turn.deps.texts.credits(n, turn.language) for n in (exc.cap, exc.left))
+        return turn.t("money_daily_cap", cap=cap, left=left)
+    raise exc

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from services.bot.texts.en import MESSAGES as EN_MESSAGES
+from services.bot.texts.money_en import MESSAGES as EN_MONEY
+from services.bot.texts.money_ru import MESSAGES as RU_MONEY
 from services.bot.texts.ru import MESSAGES as RU_MESSAGES
 
 __all__ = ["Language", "Texts", "credits_word"]
@@ -32,7 +34,10 @@ class Language(StrEnum):
             return None
 
 
-_CATALOGS: Mapping[Language, Mapping[str, str]] = {Language.EN: EN_MESSAGES, Language.RU: RU_MESSAGES}
+_CATALOGS: Mapping[Language, Mapping[str, str]] = {
+    Language.EN: {**EN_MESSAGES, **EN_MONEY},
+    Language.RU: {**RU_MESSAGES, **RU_MONEY},
+}
 
 
 def credits_word(amount: int, language: Language) -> str:
