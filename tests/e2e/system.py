@@ -138,6 +138,8 @@ def system_env(**overrides: str) -> dict[str, str]:
         INBOX_CLAIM_IDLE_SECONDS="3",
         # `jobs` refuses to start without a KIE key; tests that run jobs point it at the KIE emulator.
         KIE_API_KEY="kie-emulator-key",
+        # Tests state prices as the registry's KIE prices; money tests set their own markup.
+        PRICE_MARKUP="1",
     )
     env.update(overrides)
     return env

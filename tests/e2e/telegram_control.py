@@ -65,3 +65,11 @@ class TelegramControl:
     def create_user_as(self, first_name: str, user_id: int, language_code: str) -> int:
         body = {"first_name": first_name, "user_id": user_id, "language_code": language_code}
         return int(self._request("POST", "users", body)["id"])
+
+    def pay_invoice(self, user_id: int, message_id: int) -> dict[str, Any]:
+        """The user pays the invoice message: a pre_checkout_query reaches the bot."""
+        return dict(self._request("POST", "pay_invoice", {"user_id": user_id, "message_id": message_id}))
+
+    def updates(self) -> list[dict[str, Any]]:
+        """Every update the emulator made, as the Bot API renders them (plus delivered and attempts)."""
+        return list(self._request("GET", "updates"))

@@ -1,0 +1,190 @@
+"""Money through the real programs: Stars top-up then generation, duplicate payments, refunds, broadcast.
+
+The bot runs under supervisord with two workers, the Bot API emulator and the KIE emulator. Payments
+are made the way Telegram makes them (invoice → pre_checkout_query → successful_payment), and
+repeats of a payment are injected by POSTing its update to the webhook again, with the secret, under
+new update ids, at once (so both workers may take them).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from services.bot.texts import Language, Texts
+from tests.conftest import free_port
+from tests.e2e.system import WEBHOOK_SECRET, System, migrate, prepare_home, start, wait_until
+from tests.e2e.telegram_control import TelegramControl
+from tests.e2e.test_bot_flows import KIE_KEY, Walker, _kie_url, balance
+
+pytestmark = pytest.mark.e2e
+
+__all__ = ["_kie_url"]
+
+ADMIN_ID = 6_100_000_001
+TEXTS = Texts()
+BROADCAST_USERS = 500
+
+
+def _t(key: str, **values: object) -> str:
+    return TEXTS.get(key, Language.EN, **values)
+
+
+@pytest.fixture(name="money_system")
+def _money_system(xprocess: Any, tmp_path: Path, system_env_factory: Any, kie_url: str) -> Iterator[System]:
+    port = free_port()
+    env = system_env_factory(
+        PORT=str(port),
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        KIE_API_KEY=KIE_KEY,
+        KIE_API_BASE_URL=kie_url,
+        KIE_UPLOAD_BASE_URL=kie_url,
+        JOBS_CALLBACK_GRACE_SECONDS="1",
+        JOBS_OUTBOX_POLL_SECONDS="0.2",
+        ADMIN_IDS=str(ADMIN_ID),
+        PRICE_MARKUP="1.5",
+        CREDIT_PACKS="100:50,500:225",
+        BROADCAST_RATE_PER_SECOND="60",
+    )
+    migrate(env)
+    yield from start(xprocess, prepare_home(tmp_path), port, env)
+
+
+def _post_update(system: System, update: dict[str, Any]) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{system.port}/telegram/webhook",
+        data=json.dumps(update).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(response.status)
+
+
+def _payment_update(telegram: TelegramControl, user: int) -> dict[str, Any]:
+    for update in reversed(telegram.updates()):
+        message = update.get("message") or {}
+        if message.get("chat", {}).get("id") == user and "successful_payment" in message:
+            return {"update_id": update["update_id"], "message": message}
+    raise AssertionError("no successful_payment update")
+
+
+def _receipts(walker: Walker) -> int:
+    return sum(1 for m in walker.messages() if (m.get("text") or "").startswith("✅ Payment received"))
+
+
+def _payments(database_url: str, user: int) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT count(*) FROM payments WHERE user_id = %s", (user,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+class _Admin:
+    def __init__(self, telegram: TelegramControl) -> None:
+        self.telegram = telegram
+        telegram.create_user_as("Admin", ADMIN_ID, "en")
+
+    def say(self, text: str) -> str:
+        count = len(self.telegram.bot_messages(ADMIN_ID))
+        self.telegram.send_text(ADMIN_ID, text)
+        wait_until(lambda: len(self.telegram.bot_messages(ADMIN_ID)) > count, 30, f"the answer to {text!r}")
+        return str(self.telegram.bot_messages(ADMIN_ID)[-1]["text"])
+
+
+class TestStarsTopUp:
+    def test_low_balance_buy_pay_then_generate_with_repeats_and_refunds(
+        self, money_system: System, telegram: TelegramControl, database_url: str
+    ) -> None:
+        """Too little → /buy → Stars → Generate; repeats credit once; spent refund refused; refund works."""
+        admin = _Admin(telegram)
+        ann = Walker(telegram, Language.EN)
+        ann.text("/start")
+        admin.say(f"/take {ann.user} {balance(database_url, ann.user) - 1} test setup")
+        ann.open_model("text-to-image", "z-image")
+        ann.keep_defaults_until_input()
+        ann.text("a red bicycle")
+        confirm = ann.last()
+        assert f"Price: {TEXTS.credits(2, Language.EN)}" in confirm["text"]  # 1 KIE credit × 1.5, rounded up
+        ann.press(confirm["message_id"], ann.data(confirm, prefix="c:", suffix=":g"))
+        refusal = _t(
+            "gen_insufficient", price=TEXTS.credits(2, Language.EN), balance=TEXTS.credits(1, Language.EN)
+        )
+        wait_until(lambda: ann.last()["text"] == refusal, 30, "the refusal")
+
+        ann.text("/buy")
+        ann.press(ann.last()["message_id"], "by:100")
+        invoice = wait_until(lambda: [m for m in ann.messages() if "invoice" in m], 30, "the invoice")[0]
+        telegram.pay_invoice(ann.user, invoice["message_id"])
+        wait_until(lambda: _receipts(ann) == 1, 30, "the receipt")
+        assert balance(database_url, ann.user) == 101
+
+        paid = _payment_update(telegram, ann.user)
+        assert _post_update(money_system, paid) == 200  # the same update id again: dropped at ingress
+        copies = [{**paid, "update_id": paid["update_id"] + 100_000 + i} for i in range(2)]
+        threads = [threading.Thread(target=_post_update, args=(money_system, copy)) for copy in copies]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wait_until(lambda: _receipts(ann) == 3, 30, "receipts for both repeats")
+        assert balance(database_url, ann.user) == 101 and _payments(database_url, ann.user) == 1
+
+        ann.press(confirm["message_id"], ann.data(confirm, prefix="c:", suffix=":g"))
+        ann.wait_for_media("photo")
+        wait_until(lambda: balance(database_url, ann.user) == 99, 30, "the captured price")
+
+        charge = paid["message"]["successful_payment"]["telegram_payment_charge_id"]
+        assert admin.say(f"/refund {charge}") == _t(
+            "admin_refund_spent", charge=charge, balance=99, credits=100
+        )
+        admin.say(f"/grant {ann.user} 1 goodwill")
+        answer = admin.say(f"/refund {charge}")
+        assert answer == _t("admin_refund_done", charge=charge, id=ann.user, credits=100, stars=50)
+        assert balance(database_url, ann.user) == 0
+        assert [c for c in telegram.calls("refundStarPayment") if c["status"] == 200]
+
+
+class TestBroadcast:
+    def test_broadcast_interrupted_by_a_bot_restart_messages_everyone_once(
+        self, money_system: System, telegram: TelegramControl, database_url: str
+    ) -> None:
+        """500 users; `restart bot:*` mid-way; the admin gets the counts and each user got one message."""
+        admin = _Admin(telegram)
+        base = random.randrange(3 * 10**10, 4 * 10**10)
+        users = [telegram.create_user_as(f"U{i}", base + i, "en") for i in range(BROADCAST_USERS)]
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.cursor().executemany("INSERT INTO users (id) VALUES (%s)", [(u,) for u in users])
+        text = f"News {uuid.uuid4().hex[:8]}"
+
+        def sent() -> list[dict[str, Any]]:
+            return [c for c in telegram.calls("sendMessage") if c["params"].get("text") == text]
+
+        admin.say(f"/broadcast {text}")
+        wait_until(lambda: len(sent()) >= 100, 60, "the first 100 messages")
+        assert len(sent()) < BROADCAST_USERS, "the broadcast ended before the restart could interrupt it"
+        restarted = money_system.ctl("restart", "bot:*")
+        assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+        report = wait_until(
+            lambda: [m for m in telegram.bot_messages(ADMIN_ID) if "finished" in (m.get("text") or "")],
+            120,
+            "the broadcast report",
+        )[0]["text"]
+        per_user: dict[int, int] = {}
+        for call in sent():
+            if call["status"] == 200:
+                chat = int(call["params"]["chat_id"])
+                per_user[chat] = per_user.get(chat, 0) + 1
+        assert all(per_user.get(user) == 1 for user in users), "a user got no message or two"
+        delivered = int(report.split(": ", 1)[1].split(" delivered")[0])
+        assert delivered >= BROADCAST_USERS
