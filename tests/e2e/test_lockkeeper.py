@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ from tests.e2e.hosts import (
     thaw,
 )
 from tests.e2e.system import FORBIDDEN_LOG_TEXT, System, prepare_home, start, wait_until
+from tests.e2e.telegram_control import TelegramControl
 from tests.shared.servers import RedisServer
 
 pytestmark = pytest.mark.e2e
@@ -69,6 +71,39 @@ class Cluster:
 
     def sampler(self) -> HealthSampler:
         return HealthSampler({"a": self.a, "b": self.b})
+
+
+class UpdateStream(threading.Thread):
+    """Users send a distinct text every 20 ms until the block ends; checks each got a reply quoting it."""
+
+    def __init__(self, telegram: TelegramControl, users: int = 5) -> None:
+        super().__init__(daemon=True)
+        self._telegram = telegram
+        self._users = [telegram.create_user(f"steady{i}") for i in range(users)]
+        self._stopped = threading.Event()
+        self.sent: list[tuple[int, str]] = []
+
+    def __enter__(self) -> UpdateStream:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopped.set()
+        self.join()
+
+    def run(self) -> None:
+        while not self._stopped.wait(0.02):
+            user = self._users[len(self.sent) % len(self._users)]
+            text = f"steady-{uuid.uuid4().hex[:8]}"
+            self._telegram.send_text(user, text)
+            self.sent.append((user, text))
+
+    def all_answered(self) -> bool:
+        replies = {
+            user: " ".join(m.get("text", "") for m in self._telegram.bot_messages(user))
+            for user in self._users
+        }
+        return all(text in replies[user] for user, text in self.sent)
 
 
 def start_host(stack: ExitStack, xprocess: Any, base: Path, env: dict[str, str]) -> System:
@@ -133,11 +168,12 @@ def stale_write_is_rejected(database_url: str, epoch: int) -> bool:
 
 class TestFailover:
     def test_sigkill_of_the_leaders_lockkeeper_hands_over_within_ttl(
-        self, cluster: Cluster, telegram_url: str
+        self, cluster: Cluster, telegram_url: str, telegram: TelegramControl
     ) -> None:
-        """kill -9 of the leader's lockkeeper: the other host leads within TTL + 1 s, never two at once."""
+        """kill -9 of the leader's lockkeeper: the other host leads within TTL + 1 s, never two at once,
+        and a steady stream of updates sent meanwhile is answered in full."""
         wait_until(lambda: registered_webhook(telegram_url) == cluster.a.env["WEBHOOK_URL"], 10, "a's hook")
-        with cluster.sampler() as sampler:
+        with cluster.sampler() as sampler, UpdateStream(telegram) as stream:
             time.sleep(0.5)
             killed_at = time.monotonic()
             os.kill(cluster.a.processes()["lockkeeper"]["pid"], signal.SIGKILL)
@@ -148,6 +184,8 @@ class TestFailover:
         sampler.assert_never_two_leaders()
         assert sampler.leaders_seen() == [cluster.host(cluster.a), cluster.host(cluster.b)]
         wait_until(lambda: registered_webhook(telegram_url) == cluster.b.env["WEBHOOK_URL"], 5, "b's hook")
+        assert len(stream.sent) > 50
+        wait_until(stream.all_answered, 60, "a reply to every update sent during the failover")
         assert_terms_never_overlap(activity(cluster.database_url))
         assert_clean_logs(cluster.b)
 
