@@ -22,6 +22,9 @@ log = structlog.get_logger()
 # The update types the bot's handlers use; Telegram sends nothing else.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "pre_checkout_query", "my_chat_member"]
 
+# A failed registration is retried soon (the Bot API may still be starting), then less often.
+_FIRST_RETRY_SECONDS = 1.0
+
 _OFFSET_ADVANCE = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > current then
@@ -42,11 +45,16 @@ class WebhookRegistrar:
         self._interval = interval
 
     async def __call__(self, epoch: int) -> None:
+        retry = _FIRST_RETRY_SECONDS
         while True:
             try:
                 await self._ensure()
             except BotApiError as exc:
-                log.warning("webhook_registration_failed", reason=str(exc), epoch=epoch)
+                log.warning("webhook_registration_failed", reason=str(exc), epoch=epoch, retry_in_s=retry)
+                await asyncio.sleep(retry)
+                retry = min(retry * 2, self._interval)
+                continue
+            retry = _FIRST_RETRY_SECONDS
             await asyncio.sleep(self._interval)
 
     async def _ensure(self) -> None:
