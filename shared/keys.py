@@ -167,3 +167,7 @@ class Keys:
     def kie_balance(self) -> str:
         """The KIE account's credit balance, when the warmup's balance watch publishes it."""
         return f"{self.prefix}kie:balance"
+
+    def telegram_file(self, url_digest: str) -> str:
+        """Telegram file_id of a result already sent once (by a digest of its URL): never uploaded twice."""
+        return f"{self.prefix}tg-file:{url_digest}"

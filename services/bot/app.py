@@ -20,6 +20,7 @@ from services.bot.money_setup import build_broadcaster, build_money, job_limits,
 from services.bot.prefs import Preferences
 from services.bot.texts import Texts
 from services.bot.wizard.store import WizardStore
+from services.jobs.file_ids import FileIdCache
 from shared.catalog import DEFAULT_REGISTRY_PATH
 from shared.catalog.cache import CatalogCache
 from shared.errors import ConfigError
@@ -73,6 +74,7 @@ def build_deps(
         ledger=Ledger(pool),
         jobs=JobStore(pool, job_limits(runtime.settings)),
         media=media,
+        file_ids=FileIdCache(runtime.redis, runtime.keys),
     )
 
 

@@ -18,6 +18,7 @@ from telegram.request import HTTPXRequest
 
 from services.jobs.callbacks import CallbackConsumer
 from services.jobs.delivery import Downloader, TelegramSender
+from services.jobs.file_ids import FileIdCache
 from services.jobs.finisher import Finisher
 from services.jobs.notifier import Notifier
 from services.jobs.poller import OverduePoller
@@ -97,7 +98,13 @@ async def serve(runtime: Runtime) -> None:
         store = JobStore(pool)
         tracking = JobTracking(pool, callback_grace_seconds=settings.JOBS_CALLBACK_GRACE_SECONDS)
         downloader = Downloader(session)
-        notifier = Notifier(tracking, downloader, TelegramSender(bot), registry, ResultPresenter(registry))
+        notifier = Notifier(
+            tracking,
+            downloader,
+            TelegramSender(bot, FileIdCache(runtime.redis, runtime.keys)),
+            registry,
+            ResultPresenter(registry),
+        )
         finisher = Finisher(store, kie, downloader, notifier)
         base_url = public_base_url(settings)
         if settings.PUBLIC_BASE_URL is None:

@@ -18,6 +18,7 @@ import structlog
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from services.jobs.file_ids import FileIdCache, SentFile, sent_file_of
 from shared.errors import TrtError
 
 __all__ = ["DownloadError", "Downloader", "Media", "SendRetryLater", "TelegramSender", "Unreachable"]
@@ -82,8 +83,9 @@ class Downloader:
 class TelegramSender:
     """Sends results and plain messages through a PTB bot built with the shared rate limiter."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, file_ids: FileIdCache | None = None) -> None:
         self._bot = bot
+        self._file_ids = file_ids
 
     async def send_text(self, chat_id: int, text: str, reply_markup: Markup | None = None) -> int:
         """Send a plain message; return its id."""
@@ -93,37 +95,53 @@ class TelegramSender:
     async def send_result(
         self, chat_id: int, media: Media, caption: str, reply_markup: Markup | None = None
     ) -> int:
-        """Send `media` as its own type with `caption` (and buttons); return the message id."""
+        """Send `media` as its own type with `caption` (and buttons); return the message id.
+
+        A result sent before (its file_id remembered) is sent by file_id instead of uploaded again.
+        """
         if len(media.data) > UPLOAD_LIMIT:
             return await self.send_text(chat_id, f"{caption}\n{media.url}", reply_markup)
+        known = await self._file_ids.lookup(media.url) if self._file_ids is not None else None
+        if known is not None:
+            return (await self._guard(self.send_file(chat_id, known, caption, reply_markup))).message_id
+        sent = await self._upload(chat_id, media, caption, reply_markup)
+        file = sent_file_of(sent)
+        if self._file_ids is not None and file is not None:
+            await self._file_ids.remember(media.url, file)
+        return sent.message_id
+
+    def send_file(
+        self, chat_id: int, file: SentFile, caption: str, reply_markup: Markup | None = None
+    ) -> Awaitable[Message]:
+        """Send a file Telegram already holds, by its file_id, as the kind it was first sent as."""
+        bot, file_id = self._bot, file.file_id
+        if file.kind == "photo":
+            return bot.send_photo(chat_id, file_id, caption=caption, reply_markup=reply_markup)
+        if file.kind == "video":
+            return bot.send_video(chat_id, file_id, caption=caption, reply_markup=reply_markup)
+        if file.kind == "audio":
+            return bot.send_audio(chat_id, file_id, caption=caption, reply_markup=reply_markup)
+        if file.kind == "voice":
+            return bot.send_voice(chat_id, file_id, caption=caption, reply_markup=reply_markup)
+        return bot.send_document(chat_id, file_id, caption=caption, reply_markup=reply_markup)
+
+    async def _upload(self, chat_id: int, media: Media, caption: str, reply_markup: Markup | None) -> Message:
         kind = media.content_type.split("/", 1)[0]
         upload = InputFile(media.data, filename=media.file_name)
+        bot, markup = self._bot, reply_markup
         if kind == "image" and len(media.data) <= PHOTO_LIMIT and media.content_type != "image/gif":
             try:
-                sent = await self._guard(
-                    self._bot.send_photo(chat_id, upload, caption=caption, reply_markup=reply_markup)
+                return await self._guard(
+                    bot.send_photo(chat_id, upload, caption=caption, reply_markup=markup)
                 )
-                return sent.message_id
             except BadRequest as exc:  # e.g. dimensions Telegram refuses for photos: send the file
                 log.info("photo_refused_sending_document", reason=str(exc))
                 upload = InputFile(media.data, filename=media.file_name)
         elif kind == "video":
-            return (
-                await self._guard(
-                    self._bot.send_video(chat_id, upload, caption=caption, reply_markup=reply_markup)
-                )
-            ).message_id
+            return await self._guard(bot.send_video(chat_id, upload, caption=caption, reply_markup=markup))
         elif kind == "audio":
-            return (
-                await self._guard(
-                    self._bot.send_audio(chat_id, upload, caption=caption, reply_markup=reply_markup)
-                )
-            ).message_id
-        return (
-            await self._guard(
-                self._bot.send_document(chat_id, upload, caption=caption, reply_markup=reply_markup)
-            )
-        ).message_id
+            return await self._guard(bot.send_audio(chat_id, upload, caption=caption, reply_markup=markup))
+        return await self._guard(bot.send_document(chat_id, upload, caption=caption, reply_markup=markup))
 
     async def _guard(self, call: Awaitable[Message]) -> Message:
         """Await a send, translating Telegram's errors to Unreachable / SendRetryLater / BadRequest."""

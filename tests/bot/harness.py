@@ -29,6 +29,7 @@ from services.bot.media import MediaIntake
 from services.bot.prefs import Preferences
 from services.bot.texts import Texts
 from services.bot.wizard.store import WizardStore
+from services.jobs.file_ids import FileIdCache
 from shared.catalog import Registry
 from shared.inbox import InboxEntry
 from shared.jobs import JobStore
@@ -141,6 +142,7 @@ async def running_bot(
                 ledger=Ledger(pool),
                 jobs=JobStore(pool),
                 media=MediaIntake(client),
+                file_ids=FileIdCache(redis, keys),
             )
             application = build_application(settings, redis)
             register(application, deps)

@@ -190,3 +190,27 @@ class TestWorkerRestart:
         await bot.deliver(update)
         assert await bot.deps.wizards.load(user, -1) == first
         assert first is not None and first.step == 1
+
+
+class TestInsufficientCredits:
+    async def test_too_little_balance_is_said_plainly_and_nothing_is_charged(self, bot: BotHarness) -> None:
+        """A run dearer than the balance: the confirm screen warns, Generate explains, no job is made."""
+        user = bot.new_user("en")
+        await open_model(bot, user, "sora-2-pro-text-to-video")
+        while step_name(bot, user, "sora-2-pro-text-to-video") != "prompt":
+            await keep_default(bot, user)
+        await bot.text(user, "a whale over the city")
+        confirm = bot.last(user)
+        price = bot.registry.price("sora-2-pro-text-to-video", (await bot.deps.wizards.load(user, -1)).params)  # type: ignore[union-attr]
+        missing = bot.deps.texts.credits(price - STARTER, Language.EN)
+        assert bot.deps.texts.get("confirm_short", Language.EN, missing=missing) in (confirm.text or "")
+        await bot.press(user, confirm.message_id, button_data(confirm, "c:").rsplit(":", 1)[0] + ":g")
+        expected = bot.deps.texts.get(
+            "gen_insufficient",
+            Language.EN,
+            price=bot.deps.texts.credits(price, Language.EN),
+            balance=bot.deps.texts.credits(STARTER, Language.EN),
+        )
+        assert bot.last(user).text == expected
+        assert await bot.deps.jobs.recent_jobs(user) == []
+        assert await bot.deps.ledger.balance(user) == STARTER

@@ -14,6 +14,8 @@ from telegram.ext import ExtBot
 from emulators.telegram import BotApiState
 from emulators.telegram import run_emulator as run_telegram
 from services.bot.texts import Language, Texts
+from services.jobs.delivery import Media, TelegramSender
+from services.jobs.file_ids import FileIdCache
 from services.jobs.presentation import ResultPresenter
 from services.jobs.progress import ProgressReporter, elapsed_text
 from shared.catalog import Registry, load_registry
@@ -22,6 +24,7 @@ from shared.keys import Keys
 from shared.ledger import Ledger, MovementKind
 from shared.telegram_limits import RedisRateLimiter, TelegramLimits
 from tests.conftest import free_port
+from tests.emulators.images import png
 
 TOKEN = "424242:progress-tests-token-AAAAAAAAAAAAAAAAAAAA"
 
@@ -123,3 +126,20 @@ class TestResultPresenter:
         assert caption.startswith("Z-Image ·") and "1:1" in caption
         data = [b.callback_data for row in presenter.keyboard(job, "en").inline_keyboard for b in row]
         assert any(str(d).endswith(":a") for d in data) and all(len(str(d).encode()) <= 64 for d in data)
+
+
+class TestFileIdCache:
+    async def test_a_result_sent_twice_is_uploaded_once(
+        self, progress_rig: ProgressRig, redis_client: aioredis.Redis, key_prefix: str
+    ) -> None:
+        """The second send of the same result URL goes by Telegram file_id, not as an upload."""
+        rig = progress_rig
+        sender = TelegramSender(rig.bot, FileIdCache(redis_client, Keys(key_prefix)))
+        media = Media(png(8, 8), "image/png", "result.png", f"http://results.test/{random.random()}.png")
+        first = await sender.send_result(rig.user_id, media, "first")
+        second = await sender.send_result(rig.user_id, media, "second")
+        assert first != second
+        photos = [call.params for call in rig.telegram.calls_of("sendPhoto", ok=True)]
+        assert len(photos) == 2 and isinstance(photos[1]["photo"], str)
+        sent = rig.telegram.bot(None).message(rig.user_id, first)
+        assert sent is not None and photos[1]["photo"] == sent.content["photo"][-1]["file_id"]

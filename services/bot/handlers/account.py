@@ -18,6 +18,7 @@ from services.bot.views.account import (
 from services.bot.views.menu import main_menu, reuse_menu, type_menu
 from services.bot.wizard.plan import plan
 from services.bot.wizard.state import WizardState
+from services.jobs.delivery import TelegramSender
 from shared.jobs import Job
 
 __all__ = ["HISTORY_SIZE", "on_balance", "on_history", "on_job"]
@@ -60,14 +61,21 @@ async def _rerun(turn: Turn, job: Job) -> None:
 
 
 async def _open(turn: Turn, job: Job) -> None:
+    """The result again: by Telegram file_id when it was delivered (never re-uploaded), else a link."""
+    cache = turn.deps.file_ids
+    known = await cache.lookup(job.result_urls[0]) if cache is not None else None
+    if known is not None:
+        await TelegramSender(turn.bot).send_file(turn.chat_id, known, _open_caption(turn, job))
+        return
+    await turn.send(Screen(f"{_open_caption(turn, job)}\n\n" + "\n".join(job.result_urls)))
+
+
+def _open_caption(turn: Turn, job: Job) -> str:
     name = (
         turn.registry.get(job.model_id).name.get(turn.language.value) if job.model_id in turn.registry else ""
     )
-    links = "\n".join(job.result_urls)
-    text = turn.t(
-        "history_open_short", model=name, price=turn.deps.texts.credits(job.price_credits, turn.language)
-    )
-    await turn.send(Screen(f"{text}\n\n{links}"))
+    price = turn.deps.texts.credits(job.price_credits, turn.language)
+    return turn.t("history_open_short", model=name, price=price)
 
 
 async def on_history(turn: Turn, callback: Callback) -> str | None:

@@ -9,6 +9,7 @@ from services.bot.media import MediaIntake
 from services.bot.prefs import Preferences
 from services.bot.texts import Texts
 from services.bot.wizard.store import WizardStore
+from services.jobs.file_ids import FileIdCache
 from shared.catalog import Registry
 from shared.jobs import JobStore
 from shared.ledger import Ledger
@@ -49,4 +50,5 @@ class BotDeps:
     ledger: Ledger
     jobs: JobStore
     media: MediaIntake | None
+    file_ids: FileIdCache | None = None
     starter_credits: int = STARTER_CREDITS
