@@ -83,7 +83,7 @@ def run(program: Program) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"{program.name}: configuration error: {exc}\n")
         return EXIT_CONFIG
-    configure_logging(program.name, settings.LOG_LEVEL, settings.LOG_FORMAT, _secrets(settings))
+    configure_logging(program.name, settings.LOG_LEVEL, settings.LOG_FORMAT, settings.secret_values())
     identity = ProcessIdentity.of(program.name, settings)
     structlog.contextvars.bind_contextvars(process=identity.ctl_name, host=identity.host)
     with asyncio.Runner(loop_factory=_loop_factory(settings)) as runner:
@@ -161,13 +161,3 @@ def _request_stop(stop: asyncio.Event, signum: int) -> None:
     if not stop.is_set():
         log.info("stop_requested", signal=signal.Signals(signum).name)
     stop.set()
-
-
-def _secrets(settings: Settings) -> list[str]:
-    values = (
-        settings.TELEGRAM_BOT_TOKEN,
-        settings.WEBHOOK_SECRET_TOKEN,
-        settings.KIE_API_KEY,
-        settings.KIE_WEBHOOK_HMAC_KEY,
-    )
-    return [value.get_secret_value() for value in values if value is not None]

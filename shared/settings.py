@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -195,6 +196,13 @@ class Settings(BaseSettings):
         if self.WEBHOOK_SECRET_TOKEN is None:
             raise ConfigError("WEBHOOK_SECRET_TOKEN: required, expected 1-256 characters of A-Z a-z 0-9 _ -")
         return self.WEBHOOK_SECRET_TOKEN
+
+    def secret_values(self) -> list[str]:
+        """Every secret this process knows (all SecretStr settings, passwords in URLs), for log redaction."""
+        secrets = [value for value in self.__dict__.values() if isinstance(value, SecretStr)]
+        values = [secret.get_secret_value() for secret in secrets]
+        passwords = (urlsplit(url).password for url in (self.DATABASE_URL, self.REDIS_URL))
+        return [value for value in (*values, *passwords) if value]
 
     def telegram_method_url(self, method: str) -> str:
         """URL of a Bot API method, for code that calls Telegram without PTB."""
