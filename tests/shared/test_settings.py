@@ -69,3 +69,18 @@ class TestLoadSettings:
             {"TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/", "TELEGRAM_BOT_TOKEN": "1:x"}
         )
         assert settings.telegram_method_url("getMe") == "http://127.0.0.1:8081/bot1:x/getMe"
+
+
+class TestSecretValues:
+    def test_every_secret_and_url_password_is_listed(self) -> None:
+        """Tokens, keys and passwords inside URLs are all handed to the log redactor."""
+        settings = load_settings(
+            {
+                "TELEGRAM_BOT_TOKEN": "111:token-value",
+                "KIE_API_KEY": "kie-key-value",
+                "DATABASE_URL": "postgresql://trt:pg-password@db/trt",
+                "REDIS_URL": "redis://:redis-password@cache:6379/0",
+            }
+        )
+        secrets = set(settings.secret_values())
+        assert {"111:token-value", "kie-key-value", "pg-password", "redis-password"} <= secrets
