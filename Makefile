@@ -3,7 +3,7 @@
 VENV      := .venv
 PY        := $(VENV)/bin/python
 PYTHON    ?= $(shell command -v python3.11 || command -v python3)
-CODE      := services shared emulators
+CODE      := services shared emulators bench
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export BOT_WORKERS ?= 2
 

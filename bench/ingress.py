@@ -1,9 +1,9 @@
 """Ingress benchmark: our durable webhook receiver vs python-telegram-bot's ``run_webhook``.
 
-Both servers run as separate processes and get the same load from ``bench.load`` (another process):
-distinct updates over 32 concurrent connections for a fixed time (wrk; ``bench.load`` without it). Ours answers 200 only after Redis holds the
-update; PTB answers 200 after putting it on an in-memory queue. The result is written to
-``bench/results/ingress.json``.
+Both servers run as separate processes and get the same load from another process: distinct updates
+over 32 concurrent connections for a fixed time (wrk; ``bench.load`` when wrk is missing). Ours answers
+200 only after Redis holds the update; PTB answers 200 after putting it on an in-memory queue. The
+result is written to ``bench/results/ingress.json``.
 """
 
 from __future__ import annotations
@@ -11,17 +11,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import redis
+
+from bench._support import REDIS_URL, free_port, private_prefix, serving
 
 RESULTS = Path(__file__).parent / "results" / "ingress.json"
 TOKEN = "123456:bench-token"
@@ -30,36 +27,6 @@ CONCURRENCY = 32
 DURATION_S = int(os.environ.get("BENCH_INGRESS_SECONDS", "10"))
 PY_COUNT = 20000
 WRK_SCRIPT = Path(__file__).parent / "wrk_updates.lua"
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_listening(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server on port {port} exited with {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listened on port {port} within {seconds}s")
-
-
-@contextmanager
-def serving(args: list[str], port: int, env: dict[str, str]) -> Iterator[None]:
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_listening(port, process)
-        yield
-    finally:
-        process.terminate()
-        process.wait(30)
 
 
 def load(port: int) -> dict[str, Any]:
@@ -92,27 +59,23 @@ def _python_load(url: str) -> dict[str, Any]:
 
 
 def measure_ours(telegram_url: str) -> dict[str, Any]:
-    port, prefix = free_port(), f"bench:{uuid.uuid4().hex[:8]}:"
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "REDIS_URL": REDIS_URL,
-        "REDIS_KEY_PREFIX": prefix,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": telegram_url,
-        "WEBHOOK_SECRET_TOKEN": SECRET,
-        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
-        "LOG_LEVEL": "WARNING",
-    }
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
+    port = free_port()
+    with private_prefix() as prefix:
+        env = {
+            **os.environ,
+            "PORT": str(port),
+            "REDIS_URL": REDIS_URL,
+            "REDIS_KEY_PREFIX": prefix,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": telegram_url,
+            "WEBHOOK_SECRET_TOKEN": SECRET,
+            "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+            "LOG_LEVEL": "WARNING",
+        }
         with serving([sys.executable, "-m", "services.webhook"], port, env):
             result = load(port)
+        client = redis.Redis.from_url(REDIS_URL)
         result["stored_in_redis"] = int(client.xlen(f"{prefix}{{inbox}}:updates"))
-    finally:
-        keys = list(client.scan_iter(match=prefix + "*", count=1000))
-        for start in range(0, len(keys), 1000):
-            client.delete(*keys[start : start + 1000])
         client.close()
     return result
 

@@ -18,23 +18,19 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 import xmlrpc.client
 from pathlib import Path
 from typing import Any
 
 import psutil
-import psycopg
-import redis
 from supervisor.xmlrpc import SupervisorTransport
 
-from bench.ingress import free_port, serving
+from bench._support import free_port, private_database, private_prefix, serving, venv_path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "startup.json"
 SEED_REPORTED_STARTUP_S = 5.0
 TOKEN = "123456:bench-token"
-ADMIN_DSN = os.environ.get("BENCH_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def _process_infos(home: Path) -> list[dict[str, Any]]:
@@ -42,7 +38,8 @@ def _process_infos(home: Path) -> list[dict[str, Any]]:
     transport = SupervisorTransport(None, None, f"unix://{home / 'var' / 'supervisor.sock'}")
     rpc = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
     try:
-        return list(rpc.supervisor.getAllProcessInfo())
+        infos: list[dict[str, Any]] = rpc.supervisor.getAllProcessInfo()  # type: ignore[assignment]
+        return infos
     finally:
         rpc("close")()
 
@@ -51,7 +48,7 @@ def _all_up(home: Path, port: int) -> bool:
     try:
         infos = _process_infos(home)
         if not infos or any(info["statename"] != "RUNNING" for info in infos):
-            return None
+            return False
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
             health = json.load(response)
     except (OSError, xmlrpc.client.Error, http.client.HTTPException):
@@ -96,50 +93,42 @@ def _measure(home: Path, env: dict[str, str], port: int) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     """Start and stop the whole system once, measuring both and each program's memory."""
-    database = f"trt_bench_{uuid.uuid4().hex[:8]}"
-    prefix = f"bench:{uuid.uuid4().hex[:8]}:"
     telegram_port, port = free_port(), free_port()
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
     home = Path(tempfile.mkdtemp(prefix="trt-bench-"))
     try:
-        (home / "var" / "log").mkdir(parents=True)
-        shutil.copy(ROOT / "supervisor.conf", home / "supervisor.conf")
-        env = {
-            **os.environ,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "DATABASE_URL": ADMIN_DSN.rsplit("/", 1)[0] + "/" + database,
-            "REDIS_KEY_PREFIX": prefix,
-            "PORT": str(port),
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{telegram_port}",
-            "WEBHOOK_SECRET_TOKEN": "bench-secret",
-            "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
-            "BOT_WORKERS": "2",
-            "KIE_API_KEY": "bench-kie-key",
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        }
-        subprocess.run([sys.executable, "-m", "shared.migrations"], env=env, check=True, capture_output=True)
-        emulator = [
-            sys.executable,
-            "-m",
-            "emulators.telegram",
-            "--port",
-            str(telegram_port),
-            "--token",
-            TOKEN,
-        ]
-        with serving(emulator, telegram_port, dict(os.environ)):
-            result = _measure(home, env, port)
+        with private_database() as database_url, private_prefix() as prefix:
+            (home / "var" / "log").mkdir(parents=True)
+            shutil.copy(ROOT / "supervisor.conf", home / "supervisor.conf")
+            env = {
+                **os.environ,
+                "PATH": venv_path(),
+                "DATABASE_URL": database_url,
+                "REDIS_KEY_PREFIX": prefix,
+                "PORT": str(port),
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{telegram_port}",
+                "WEBHOOK_SECRET_TOKEN": "bench-secret",
+                "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+                "BOT_WORKERS": "2",
+                "KIE_API_KEY": "bench-kie-key",
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            }
+            subprocess.run(
+                [sys.executable, "-m", "shared.migrations"], env=env, check=True, capture_output=True
+            )
+            emulator = [
+                sys.executable,
+                "-m",
+                "emulators.telegram",
+                "--port",
+                str(telegram_port),
+                "--token",
+                TOKEN,
+            ]
+            with serving(emulator, telegram_port, dict(os.environ)):
+                result = _measure(home, env, port)
     finally:
         shutil.rmtree(home, ignore_errors=True)
-        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        client = redis.Redis.from_url(os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
-        keys = list(client.scan_iter(match=prefix + "*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
     result["seed_reported_startup_s"] = SEED_REPORTED_STARTUP_S
     result["startup_ratio_vs_seed"] = round(result["startup_s"] / SEED_REPORTED_STARTUP_S, 2)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
