@@ -110,6 +110,19 @@ class TelegramSender:
             await self._file_ids.remember(media.url, file)
         return sent.message_id
 
+    async def send_original(self, chat_id: int, media: Media) -> int:
+        """Send the untouched file as a document (Telegram recompresses photos), by file_id if known."""
+        key = f"{media.url}#original"
+        known = await self._file_ids.lookup(key) if self._file_ids is not None else None
+        if known is not None:
+            return (await self._guard(self.send_file(chat_id, known, ""))).message_id
+        upload = InputFile(media.data, filename=media.file_name)
+        sent = await self._guard(self._bot.send_document(chat_id, upload))
+        file = sent_file_of(sent)
+        if self._file_ids is not None and file is not None:
+            await self._file_ids.remember(key, file)
+        return sent.message_id
+
     def send_file(
         self, chat_id: int, file: SentFile, caption: str, reply_markup: Markup | None = None
     ) -> Awaitable[Message]:

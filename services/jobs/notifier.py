@@ -83,6 +83,8 @@ class Notifier:
         first: int | None = None
         for item in files:
             message_id = await self._sender.send_result(job.chat_id, item, caption, markup)
+            if self._presenter is not None and self._presenter.with_original(job, item.content_type):
+                await self._sender.send_original(job.chat_id, item)  # photos are recompressed
             first = first if first is not None else message_id
         assert first is not None
         return first

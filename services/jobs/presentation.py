@@ -82,6 +82,10 @@ class ResultPresenter:
             rows.extend([chain[i : i + 2] for i in range(0, len(chain), 2)])
         return InlineKeyboardMarkup(rows)
 
+    def with_original(self, job: Job, content_type: str) -> bool:
+        """Whether a picture from the bot's wizard (it has a progress message) also goes as a file."""
+        return job.progress_message_id is not None and content_type.startswith("image/")
+
     def _model(self, model_id: str) -> Model | None:
         try:
             return self._registry.get(model_id)

@@ -193,6 +193,8 @@ class TestGenerationPaths:
         assert progress["text"].startswith("⏳")
         result = ann.wait_for_media("photo")
         assert "16:9" in result["caption"] and result["caption"].startswith("Z-Image")
+        original = ann.wait_for_media("document")  # the untouched file, since Telegram recompresses photos
+        assert original["message_id"] > result["message_id"]
         wait_until(
             lambda: ann.message(progress["message_id"])["text"].startswith("✅"),
             30,
