@@ -1,0 +1,134 @@
+"""The chaos suite's world: private PostgreSQL and Redis, both emulators, and a supervised TRT system.
+
+The suite is long (about ten minutes) and is not part of ``make test``: its test modules are collected
+only when ``TRT_CHAOS=1`` (``make chaos`` sets it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from xprocess import ProcessStarter
+
+from shared.jobs.callback_url import callback_secret
+from shared.keys import Keys
+from shared.settings import Settings
+from tests.chaos.runner import ChaosWorld
+from tests.chaos.servers import DurableRedis, PrivatePostgres
+from tests.chaos.state import StateProbe
+from tests.conftest import free_port
+from tests.e2e.conftest import BOT_TOKEN, _telegram_url  # noqa: F401  (the Bot API emulator fixture)
+from tests.e2e.system import WEBHOOK_SECRET, migrate, prepare_home, start, system_env
+from tests.e2e.telegram_control import TelegramControl
+
+collect_ignore_glob = [] if os.environ.get("TRT_CHAOS") == "1" else ["test_*.py"]
+
+KIE_KEY = "kie-chaos-key"
+LEASE_TTL = 3.0
+PREFIX = "trt:"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "chaos: the chaos suite (make chaos), excluded from make test")
+
+
+@pytest.fixture(name="chaos_postgres", scope="module")
+def _chaos_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL cluster of the suite's own, migrated."""
+    server = PrivatePostgres()
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture(name="chaos_redis", scope="module")
+def _chaos_redis() -> Iterator[DurableRedis]:
+    directory = Path(tempfile.mkdtemp(prefix="trt-chaos-redis-"))
+    server = DurableRedis(directory)
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(name="kie_url", scope="module")
+def _kie_url(xprocess: Any) -> Iterator[str]:
+    """The KIE emulator: 1-second tasks, quick callback retries, no rate limits."""
+    port = free_port()
+
+    class Starter(ProcessStarter):  # type: ignore[misc]
+        args = [
+            sys.executable, "-m", "emulators.kie", "--port", str(port), "--api-key", f"{KIE_KEY}=100000000",
+            "--no-rate-limits", "--duration", "all=1", "--retry-delays", "0.3,0.6,1.2", "--seed", "23",
+        ]  # fmt: skip
+        pattern = "kie emulator listening"
+        timeout = 30
+        terminate_on_interrupt = True
+
+    name = f"kie-emulator-{port}"
+    xprocess.ensure(name, Starter, restart=True)
+    yield f"http://127.0.0.1:{port}"
+    xprocess.getinfo(name).terminate()
+
+
+@pytest.fixture(name="chaos_world")
+def _chaos_world(
+    xprocess: Any, telegram_url: str, kie_url: str, chaos_postgres: PrivatePostgres, chaos_redis: DurableRedis
+) -> Iterator[ChaosWorld]:
+    """The whole system on the private servers, every program RUNNING."""
+    port = free_port()
+    env = system_env(
+        PORT=str(port),
+        HOST_ID="chaos-host",
+        DATABASE_URL=chaos_postgres.url,
+        REDIS_URL=chaos_redis.url,
+        REDIS_KEY_PREFIX=PREFIX,
+        TELEGRAM_BOT_TOKEN=BOT_TOKEN,
+        TELEGRAM_API_BASE_URL=telegram_url,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        KIE_API_KEY=KIE_KEY,
+        KIE_API_BASE_URL=kie_url,
+        KIE_UPLOAD_BASE_URL=kie_url,
+        KIE_CREATE_TASKS_PER_10_SECONDS="400",
+        JOBS_CALLBACK_GRACE_SECONDS="2",
+        JOBS_SWEEP_INTERVAL_SECONDS="0.5",
+        JOBS_CLAIM_IDLE_SECONDS="3",
+        JOBS_OUTBOX_POLL_SECONDS="0.2",
+        LEASE_TTL_SECONDS=str(LEASE_TTL),
+        # Faults here are deliberate: the crash guard must not stop a program this suite kills repeatedly.
+        RESTART_INTENSITY="100",
+        RATE_LIMIT_MESSAGES_PER_MINUTE="10000",
+        RATE_LIMIT_BUTTONS_PER_MINUTE="10000",
+    )
+    migrate(env)
+    home = Path(tempfile.mkdtemp(prefix="trt-chaos-"))
+    try:
+        for system in start(xprocess, prepare_home(home), port, env):
+            settings = Settings(KIE_API_KEY=SecretStr(KIE_KEY))
+            key = callback_secret(settings)
+            assert key is not None
+            yield ChaosWorld(
+                system=system,
+                telegram=TelegramControl(telegram_url),
+                kie_url=kie_url,
+                redis=chaos_redis,
+                postgres=chaos_postgres,
+                probe=StateProbe(chaos_redis.url, chaos_postgres.url, Keys(PREFIX)),
+                secret=WEBHOOK_SECRET,
+                callback_key=key,
+                lease_ttl=LEASE_TTL,
+            )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)

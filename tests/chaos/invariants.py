@@ -1,0 +1,178 @@
+"""The invariants the chaos run must keep, measured from the emulators' records and PostgreSQL.
+
+Updates (architecture.md: none lost, effects once, per-chat order):
+
+- *handled*: a text update whose help reply (quoting its ``#n#`` marker) is a successful sendMessage
+  in the Bot API emulator's record, or a button press whose callback query was answered successfully;
+- *repeated*: a reply made again (same marker, right after itself); *explained* when its first copy was
+  made around a fault that can cut a Bot API exchange short (``Timeline.explains_repeat``), the
+  documented at-least-once edge of outgoing calls;
+- *order violation*: a reply whose marker comes before one already answered in that chat;
+- *stall*: from the moment the load sent an update to its first reply; the maximum over all updates.
+
+Money (credits are exact):
+
+- *ledger difference*: Σ over users |balance − Σ ledger amounts| plus, for the job users, Σ |balance −
+  (start credits − prices of their succeeded jobs)|;
+- *duplicates applied*: ledger rows beyond one hold and one settlement per job;
+- *badly settled*: a finished job without exactly one hold and one settlement, a capture iff it succeeded;
+- *unfinished*: a job of the run not in a terminal state; *unnotified*: finished but its user not told.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from tests.chaos.load import START_CREDITS, Sent
+from tests.chaos.timeline import Timeline
+
+__all__ = ["MoneyFigures", "UpdateFigures", "money_figures", "update_figures"]
+
+_MARKER = re.compile(r"#(\d+)#")
+
+
+@dataclass
+class UpdateFigures:
+    """What became of the load's updates."""
+
+    handled: int = 0
+    repeated: int = 0
+    repeated_unexplained: list[str] = field(default_factory=list)
+    order_violations: list[str] = field(default_factory=list)
+    max_stall_s: float = 0.0
+    unhandled: list[int] = field(default_factory=list)
+
+
+def update_figures(sent: list[Sent], calls: list[dict[str, Any]], timeline: Timeline) -> UpdateFigures:
+    """Match every sent update to its reply in ``calls`` (the emulator's record, in call order)."""
+    figures = UpdateFigures()
+    replies: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    answers: dict[str, list[float]] = defaultdict(list)
+    for call in calls:
+        if call["status"] != 200:
+            continue
+        params = call["params"]
+        if call["method"] == "sendMessage":
+            found = _MARKER.search(str(params.get("text", "")))
+            if found:
+                replies[int(params["chat_id"])].append((found.group(0), float(call["at"])))
+        elif call["method"] == "answerCallbackQuery":
+            answers[str(params["callback_query_id"])].append(float(call["at"]))
+    by_chat: dict[int, list[Sent]] = defaultdict(list)
+    for update in sent:
+        by_chat[update.chat].append(update)
+    for chat, updates in by_chat.items():
+        texts = [u for u in updates if u.kind == "text"]
+        _match_chat(chat, texts, replies[chat], timeline, figures)
+        for press in (u for u in updates if u.kind == "press"):
+            _match_press(press, answers.get(press.marker, []), timeline, figures)
+    return figures
+
+
+def _match_chat(
+    chat: int, texts: list[Sent], replies: list[tuple[str, float]], timeline: Timeline, figures: UpdateFigures
+) -> None:
+    expected = [u.marker for u in texts]
+    first_at: dict[str, float] = {}
+    position = 0
+    for index, (marker, at) in enumerate(replies):
+        if marker in first_at:
+            figures.repeated += 1
+            adjacent = index > 0 and replies[index - 1][0] == marker
+            if not (adjacent and timeline.explains_repeat(first_at[marker])):
+                figures.repeated_unexplained.append(f"chat {chat} {marker} at {at:.3f}")
+            continue
+        first_at[marker] = at
+        if marker not in expected[position:]:
+            figures.order_violations.append(f"chat {chat}: {marker} answered after a later update")
+            continue
+        position = expected.index(marker, position) + 1
+    for update in texts:
+        if update.marker in first_at:
+            figures.handled += 1
+            figures.max_stall_s = max(figures.max_stall_s, first_at[update.marker] - update.at)
+        else:
+            figures.unhandled.append(update.update_id)
+
+
+def _match_press(press: Sent, answered: list[float], timeline: Timeline, figures: UpdateFigures) -> None:
+    if not answered:
+        figures.unhandled.append(press.update_id)
+        return
+    figures.handled += 1
+    figures.max_stall_s = max(figures.max_stall_s, answered[0] - press.at)
+    for again in answered[1:]:
+        figures.repeated += 1
+        if not timeline.explains_repeat(answered[0]):
+            figures.repeated_unexplained.append(f"callback {press.marker} at {again:.3f}")
+
+
+@dataclass
+class MoneyFigures:
+    """Credits and jobs after the run."""
+
+    ledger_difference: int
+    duplicates_applied: int
+    jobs_badly_settled: int
+    jobs_unfinished: int
+    jobs_unnotified: int
+    jobs_by_state: dict[str, int]
+
+
+_LEDGER_VS_BALANCE = """
+SELECT coalesce(sum(abs(u.balance - coalesce(l.total, 0))), 0)
+FROM users u LEFT JOIN (SELECT user_id, sum(amount) AS total FROM ledger GROUP BY user_id) l
+  ON l.user_id = u.id
+"""
+_SPENT_VS_BALANCE = """
+SELECT coalesce(sum(abs(u.balance - (%(start)s - coalesce(s.spent, 0)))), 0)
+FROM users u LEFT JOIN (SELECT user_id, sum(price_credits) AS spent FROM jobs WHERE state = 'succeeded'
+                        GROUP BY user_id) s ON s.user_id = u.id
+WHERE u.id = ANY(%(users)s)
+"""
+_EXTRA_MOVEMENTS = """
+SELECT coalesce(sum(greatest(holds - 1, 0) + greatest(settlements - 1, 0)), 0) FROM (
+  SELECT count(*) FILTER (WHERE kind = 'hold') AS holds,
+         count(*) FILTER (WHERE kind IN ('capture', 'refund')) AS settlements
+  FROM ledger WHERE job_id IS NOT NULL GROUP BY job_id) per_job
+"""
+_BADLY_SETTLED = """
+SELECT count(*) FROM jobs j WHERE j.id = ANY(%(ids)s) AND j.settlement IS NOT NULL AND (
+     (SELECT count(*) FROM ledger l WHERE l.job_id = j.id AND l.kind = 'hold') <> 1
+  OR (SELECT count(*) FROM ledger l WHERE l.job_id = j.id AND l.kind IN ('capture', 'refund')) <> 1
+  OR (j.state = 'succeeded') <> EXISTS (SELECT 1 FROM ledger l WHERE l.job_id = j.id AND l.kind = 'capture'))
+"""
+
+
+def money_figures(database_url: str, job_ids: list[uuid.UUID], job_users: list[int]) -> MoneyFigures:
+    """Read the ledger and the jobs of the run."""
+    with psycopg.connect(database_url) as conn:
+
+        def one(sql: str, params: dict[str, Any] | None = None) -> int:
+            row = conn.execute(sql, params).fetchone()
+            return int(row[0]) if row else 0
+
+        states: dict[str, int] = dict(
+            conn.execute(
+                "SELECT state, count(*) FROM jobs WHERE id = ANY(%s) GROUP BY state", (job_ids,)
+            ).fetchall()
+        )
+        unnotified = "SELECT count(*) FROM jobs WHERE id = ANY(%(ids)s) AND settlement IS NOT NULL"
+        return MoneyFigures(
+            ledger_difference=one(_LEDGER_VS_BALANCE)
+            + one(_SPENT_VS_BALANCE, {"start": START_CREDITS, "users": job_users}),
+            duplicates_applied=one(_EXTRA_MOVEMENTS),
+            jobs_badly_settled=one(_BADLY_SETTLED, {"ids": job_ids}),
+            jobs_unfinished=len(job_ids) - sum(states.get(s, 0) for s in _TERMINAL),
+            jobs_unnotified=one(unnotified + " AND notified_at IS NULL", {"ids": job_ids}),
+            jobs_by_state={str(k): int(v) for k, v in states.items()},
+        )
+
+
+_TERMINAL = ("succeeded", "failed", "cancelled", "expired")

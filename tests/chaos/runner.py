@@ -1,0 +1,210 @@
+"""The chaos run: steady load, the faults in turn, the invariants, and ``bench/results/chaos.json``.
+
+Figures written (every count is over this run only):
+
+- ``updates_sent``: updates the load made in the Bot API emulator (texts and button presses);
+- ``updates_accepted``: of those, how many the webhook accepted (their update_id is claimed in Redis,
+  which the webhook does in the same script that appends the update to the inbox, before answering 200);
+- ``updates_handled``: of those, how many were answered (see ``invariants``);
+- ``duplicates_applied``: state effects applied twice: ledger rows beyond one hold and one settlement per
+  job, plus duplicate-flood updates the webhook stored as new;
+- ``ledger_difference``, ``jobs_unfinished``: see ``invariants``;
+- ``hostile_inputs``: hostile requests sent (fixed corpus + hypothesis + slow clients);
+  ``hostile_state_changes``: how many of them changed the state snapshot (``state.StateProbe``);
+- ``max_chat_stall_s``: the longest time from sending an update to its first reply;
+- ``duration_s``: wall time from the first update of the load to the end of the checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import structlog
+
+from tests.chaos.corpus import Targets
+from tests.chaos.duplicates import DuplicateFlood
+from tests.chaos.hostile import HostileInput
+from tests.chaos.invariants import money_figures, update_figures
+from tests.chaos.kills import kill_each
+from tests.chaos.leader import pause_leader
+from tests.chaos.load import ChatLoad, JobLoad, fund
+from tests.chaos.outages import restart_postgres, restart_redis
+from tests.chaos.servers import DurableRedis, PrivatePostgres
+from tests.chaos.state import StateProbe
+from tests.chaos.timeline import Timeline
+from tests.e2e.system import System, wait_until
+from tests.e2e.telegram_control import TelegramControl
+
+__all__ = ["ChaosWorld", "run_chaos"]
+
+log = structlog.get_logger()
+
+RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "chaos.json"
+CHATS = 12
+JOB_USERS = 8
+DRAIN_SECONDS = 240
+
+
+@dataclass
+class ChaosWorld:
+    """Everything the run acts on: the system, both emulators, and the private servers under it."""
+
+    system: System
+    telegram: TelegramControl
+    kie_url: str
+    redis: DurableRedis
+    postgres: PrivatePostgres
+    probe: StateProbe
+    secret: str
+    callback_key: bytes
+    lease_ttl: float
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+def run_chaos(world: ChaosWorld, rate: float = 15.0, job_interval: float = 0.4) -> dict[str, Any]:
+    """Run the whole suite and return (and write) the figures."""
+    telegram, timeline = world.telegram, Timeline()
+    chats, welcome = _start_chats(telegram)
+    job_users = [telegram.create_user(f"payer{n}") for n in range(JOB_USERS)]
+    asyncio.run(fund(world.postgres.url, job_users))
+    load = ChatLoad(telegram, chats, welcome, rate)
+    jobs = JobLoad(world.postgres.url, job_users, job_interval)
+    started = time.time()
+    load.start()
+    jobs.start()
+    flood = DuplicateFlood(
+        f"http://127.0.0.1:{world.system.port}/telegram/webhook", world.secret, world.kie_url
+    )
+    epochs: list[int] = []
+    for name, phase in _phases(world, timeline, flood, load, epochs):
+        _timed(world, name, phase)
+        time.sleep(3)
+    load.stop()
+    jobs.stop()
+    _timed(world, "drain", lambda: _drain(world, load, jobs.created))
+    hostile = HostileInput(world.system.port, _targets(world), world.probe)
+    _timed(world, "hostile input", hostile.run)
+    report = _report(world, load, jobs, job_users, timeline, flood, hostile, started)
+    report["leader_epochs"] = epochs
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def _phases(
+    world: ChaosWorld, timeline: Timeline, flood: DuplicateFlood, load: ChatLoad, epochs: list[int]
+) -> list[tuple[str, Callable[[], object]]]:
+    return [
+        ("warm up", lambda: time.sleep(5)),
+        ("sigkill each program", lambda: kill_each(world.system, timeline)),
+        ("restart redis", lambda: restart_redis(world.redis, timeline)),
+        ("restart postgres", lambda: restart_postgres(world.postgres, timeline)),
+        (
+            "pause leader",
+            lambda: epochs.extend(pause_leader(world.system, world.postgres.url, world.lease_ttl, timeline)),
+        ),
+        ("duplicate updates", lambda: flood.updates(world.telegram, {s.update_id for s in load.sent})),
+        ("duplicate callbacks", flood.callbacks),
+    ]
+
+
+def _timed(world: ChaosWorld, name: str, phase: Callable[[], object]) -> None:
+    began = time.monotonic()
+    log.info("chaos_phase", phase=name)
+    phase()
+    world.phases[name] = round(time.monotonic() - began, 1)
+
+
+def _start_chats(telegram: TelegramControl) -> tuple[list[int], dict[int, int]]:
+    """Users who sent /start; their welcome message (with its Help button) by chat."""
+    chats = [telegram.create_user(f"chaos{n}") for n in range(CHATS)]
+    for chat in chats:
+        telegram.send_text(chat, "/start")
+    welcome = {
+        chat: int(wait_until(partial(telegram.bot_messages, chat), 90, f"welcome in {chat}")[0]["message_id"])
+        for chat in chats
+    }
+    return chats, welcome
+
+
+def _drain(world: ChaosWorld, load: ChatLoad, job_ids: list[uuid.UUID]) -> None:
+    """Wait until every update is answered and every job finished and told (or the drain time is up)."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+
+    def settled() -> bool:
+        figures = update_figures(load.sent, world.telegram.calls(), Timeline())
+        if figures.unhandled:
+            return False
+        with psycopg.connect(world.postgres.url) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM jobs WHERE id = ANY(%s) AND notified_at IS NULL", (job_ids,)
+            ).fetchone()
+        return row is not None and row[0] == 0
+
+    while time.monotonic() < deadline and not _quietly(settled):
+        time.sleep(2)
+    time.sleep(3)  # anything handled twice would show by now
+
+
+def _quietly(check: Callable[[], bool]) -> bool:
+    try:
+        return check()
+    except (OSError, psycopg.Error):
+        return False
+
+
+def _targets(world: ChaosWorld) -> Targets:
+    with psycopg.connect(world.postgres.url) as conn:
+        rows = conn.execute(
+            "SELECT id, kie_task_id FROM jobs WHERE kie_task_id IS NOT NULL LIMIT 20"
+        ).fetchall()
+    return Targets(world.secret, world.callback_key, [(row[0], str(row[1])) for row in rows])
+
+
+def _report(
+    world: ChaosWorld,
+    load: ChatLoad,
+    jobs: JobLoad,
+    job_users: list[int],
+    timeline: Timeline,
+    flood: DuplicateFlood,
+    hostile: HostileInput,
+    started: float,
+) -> dict[str, Any]:
+    updates = update_figures(load.sent, world.telegram.calls(), timeline)
+    money = money_figures(world.postgres.url, jobs.created, job_users)
+    return {
+        "updates_sent": len(load.sent),
+        "updates_accepted": world.probe.claimed([s.update_id for s in load.sent]),
+        "updates_handled": updates.handled,
+        "duplicates_applied": money.duplicates_applied + flood.update_answers["stored"],
+        "ledger_difference": money.ledger_difference,
+        "jobs_created": len(jobs.created),
+        "jobs_unfinished": money.jobs_unfinished,
+        "jobs_unnotified": money.jobs_unnotified,
+        "jobs_badly_settled": money.jobs_badly_settled,
+        "jobs_by_state": money.jobs_by_state,
+        "hostile_inputs": hostile.tried,
+        "hostile_state_changes": len(hostile.state_changes),
+        "hostile_unclear_answers": hostile.unclear,
+        "hostile_state_change_details": hostile.state_changes[:10],
+        "max_chat_stall_s": round(updates.max_stall_s, 2),
+        "replies_repeated": updates.repeated,
+        "replies_repeated_unexplained": updates.repeated_unexplained,
+        "order_violations": updates.order_violations,
+        "unhandled_update_ids": updates.unhandled[:50],
+        "duplicate_update_answers": dict(flood.update_answers),
+        "duplicate_callback_answers": {str(k): v for k, v in flood.callback_answers.items()},
+        "faults": timeline.summary(),
+        "load_errors": load.errors[:20],
+        "phases_s": world.phases,
+        "duration_s": round(time.time() - started, 1),
+    }

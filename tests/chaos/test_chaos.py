@@ -1,0 +1,36 @@
+"""``make chaos``: the whole system under load through kills, outages, a paused leader, duplicates and
+hostile input; nothing accepted is lost or applied twice, credits are exact, hostile input changes nothing.
+
+The figures (defined in ``tests.chaos.runner`` and ``tests.chaos.invariants``) go to
+``bench/results/chaos.json`` before anything is asserted, so a failed run still leaves its numbers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chaos.runner import ChaosWorld, run_chaos
+from tests.e2e.system import FORBIDDEN_LOG_TEXT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.chaos]
+
+
+class TestChaos:
+    @pytest.mark.timeout(900)
+    def test_nothing_lost_nothing_twice_credits_exact_hostile_input_harmless(
+        self, chaos_world: ChaosWorld
+    ) -> None:
+        """Every accepted update answered once in chat order; jobs settled once; hostile input inert."""
+        report = run_chaos(chaos_world)
+        assert report["updates_sent"] == report["updates_accepted"] == report["updates_handled"], report
+        assert report["duplicates_applied"] == 0, report
+        assert report["ledger_difference"] == 0, report
+        assert report["jobs_unfinished"] == report["jobs_unnotified"] == report["jobs_badly_settled"] == 0
+        assert report["hostile_state_changes"] == 0, report["hostile_state_change_details"]
+        assert report["hostile_unclear_answers"] == [], report["hostile_unclear_answers"]
+        assert report["order_violations"] == [], report["order_violations"]
+        assert report["replies_repeated_unexplained"] == [], report["replies_repeated_unexplained"]
+        logs = chaos_world.system.logs()
+        for name, text in logs.items():
+            for forbidden in FORBIDDEN_LOG_TEXT:
+                assert forbidden not in text, f"{name} contains {forbidden!r}"

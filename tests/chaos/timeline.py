@@ -1,0 +1,67 @@
+"""When each fault happened: the windows that explain a repeated Bot API call, and the run's log."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+__all__ = ["Fault", "Timeline"]
+
+# A Bot API call whose result was not yet journaled when its process died (or Redis/PostgreSQL went
+# away) is made again when the update is handled again; the call may have been sent up to this long
+# before the fault began (an HTTP exchange plus the journal write).
+CUT_MARGIN_SECONDS = 1.5
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault: what (e.g. ``kill bot:bot_00``, ``restart redis``) from ``start`` to ``end`` (wall time)."""
+
+    what: str
+    start: float
+    end: float
+
+    @property
+    def cuts_calls(self) -> bool:
+        """Whether the fault can cut a Bot API exchange short (a worker or jobs kill, a storage outage)."""
+        return self.what.startswith(("kill bot:", "kill jobs", "restart redis", "restart postgres"))
+
+
+@dataclass
+class Timeline:
+    """Thread-safe list of faults in the order they began."""
+
+    faults: list[Fault] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def fault(self, what: str) -> Iterator[None]:
+        """Record the block as one fault window."""
+        start = time.time()
+        try:
+            yield
+        finally:
+            self.add(Fault(what, start, time.time()))
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self.faults.append(fault)
+
+    def explains_repeat(self, first_sent_at: float) -> bool:
+        """Whether a call first made at ``first_sent_at`` may have been cut short by some fault."""
+        with self._lock:
+            return any(
+                f.cuts_calls and f.start - CUT_MARGIN_SECONDS <= first_sent_at <= f.end + CUT_MARGIN_SECONDS
+                for f in self.faults
+            )
+
+    def summary(self) -> dict[str, int]:
+        """How many faults of each kind (the first word pair, e.g. ``kill webhook``)."""
+        counts: dict[str, int] = {}
+        with self._lock:
+            for fault in self.faults:
+                counts[fault.what] = counts.get(fault.what, 0) + 1
+        return counts
