@@ -77,6 +77,16 @@ async def start_job(rig: ProgressRig) -> tuple[int, NewJob]:
     return message.message_id, new
 
 
+def own_edits(rig: ProgressRig, message_id: int) -> int:
+    """Edits of this test's progress message (other tests' jobs share the database)."""
+    calls = rig.telegram.calls_of("editMessageText")
+    return sum(
+        1
+        for call in calls
+        if (call.params.get("chat_id"), call.params.get("message_id")) == (rig.user_id, message_id)
+    )
+
+
 class TestProgressReporter:
     async def test_queued_then_generating_then_final_without_buttons(self, progress_rig: ProgressRig) -> None:
         """The one progress message moves queued → generating (with chat action) → its outcome, once."""
@@ -103,9 +113,9 @@ class TestProgressReporter:
             credits=texts.credits(new.price_credits, Language.EN),
         )
         assert message.text == expected and not (message.reply_markup or {}).get("inline_keyboard")
-        edits = len(rig.telegram.calls_of("editMessageText"))
+        edits = own_edits(rig, message_id)
         await rig.reporter.tick()
-        assert len(rig.telegram.calls_of("editMessageText")) == edits
+        assert own_edits(rig, message_id) == edits
 
     def test_elapsed_reads_as_minutes_and_seconds(self) -> None:
         """65 seconds read 1:05."""
