@@ -83,7 +83,8 @@ def own_edits(rig: ProgressRig, message_id: int) -> int:
     return sum(
         1
         for call in calls
-        if (call.params.get("chat_id"), call.params.get("message_id")) == (rig.user_id, message_id)
+        if (str(call.params.get("chat_id")), str(call.params.get("message_id")))
+        == (str(rig.user_id), str(message_id))
     )
 
 
@@ -114,6 +115,7 @@ class TestProgressReporter:
         )
         assert message.text == expected and not (message.reply_markup or {}).get("inline_keyboard")
         edits = own_edits(rig, message_id)
+        assert edits >= 3  # queued, generating, final
         await rig.reporter.tick()
         assert own_edits(rig, message_id) == edits
 
