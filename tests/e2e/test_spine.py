@@ -10,7 +10,7 @@ import pytest
 from tests.e2e.conftest import BOT_TOKEN
 from tests.e2e.system import FORBIDDEN_LOG_TEXT, System, wait_until
 
-PROGRAMS = ["webhook", "bot:bot_00", "bot:bot_01", "jobs", "warmup", "lockkeeper"]
+PROGRAMS = ["webhook", "bot:bot_00", "bot:bot_01", "jobs", "warmup", "lockkeeper", "crashguard"]
 
 pytestmark = pytest.mark.e2e
 
@@ -26,12 +26,17 @@ class TestSpine:
         processes = system.processes()
         assert sorted(processes) == sorted(PROGRAMS)
         health = wait_until(
-            lambda: (h := system.health()) and len(h["programs"]) == len(PROGRAMS) and h,
-            15,
-            "a heartbeat from every process",
+            lambda: (
+                (h := system.health())
+                and sorted(name for name, e in h["programs"].items() if e["state"] == "running")
+                == sorted(PROGRAMS)
+                and h
+            ),
+            30,
+            "a running heartbeat from every process",
         )
-        for name, info in processes.items():
-            entry = health["programs"][name]
+        for name in PROGRAMS:
+            info, entry = processes[name], health["programs"][name]
             assert entry["pid"] == info["pid"]
             assert entry["state"] == "running"
             assert entry["heartbeat_age_s"] < 5
