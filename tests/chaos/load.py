@@ -5,15 +5,18 @@ text (answered with the help reply quoting it) and presses the welcome's Help bu
 round robin. Every text carries a per-chat marker ``#n#`` (n counts up) followed by a unicode edge case,
 so its reply can be found and its order checked. ``JobLoad`` creates generation jobs directly through
 ``shared.jobs.JobStore`` (the bot's wizard is not part of this suite), retrying one job id through any
-outage so each job is created exactly once.
+outage so each job is created exactly once; ``kie_faults`` makes the KIE emulator lose, duplicate and
+fail some of them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import threading
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 
@@ -26,7 +29,7 @@ from shared.jobs import JobStore, NewJob
 from shared.ledger import Ledger, MovementKind
 from tests.e2e.telegram_control import TelegramControl
 
-__all__ = ["START_CREDITS", "ChatLoad", "JobLoad", "Sent", "fund"]
+__all__ = ["START_CREDITS", "ChatLoad", "JobLoad", "Sent", "fund", "kie_faults"]
 
 log = structlog.get_logger()
 
@@ -59,7 +62,7 @@ class Sent:
     at: float
 
 
-@dataclass
+@dataclass(eq=False)  # a thread must stay hashable
 class ChatLoad(threading.Thread):
     """Sends ``rate`` updates a second over ``chats`` users until stopped; paused while ``quiet`` is set."""
 
@@ -104,7 +107,7 @@ class ChatLoad(threading.Thread):
         self.join(30)
 
 
-@dataclass
+@dataclass(eq=False)
 class JobLoad(threading.Thread):
     """Creates one generation job every ``interval`` seconds for funded users until stopped."""
 
@@ -149,6 +152,26 @@ class JobLoad(threading.Thread):
     def stop(self) -> None:
         self._stopped.set()
         self.join(60)
+
+
+def kie_faults(kie_url: str) -> None:
+    """KIE misbehaving as in production: lost and duplicated callbacks, failed tasks, 429 on createTask."""
+    rules = [
+        (
+            "faults/tasks",
+            {"fail_fraction": 0.05, "lose_callback_fraction": 0.1, "duplicate_callback_fraction": 0.1},
+        ),
+        ("faults", {"endpoint": "createTask", "kind": "429", "fraction": 0.05}),
+    ]
+    for path, body in rules:
+        request = urllib.request.Request(
+            f"{kie_url}/_emulator/{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert json.load(response)["ok"], body
 
 
 async def fund(database_url: str, users: list[int]) -> None:

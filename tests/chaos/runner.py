@@ -36,12 +36,12 @@ from tests.chaos.hostile import HostileInput
 from tests.chaos.invariants import money_figures, update_figures
 from tests.chaos.kills import kill_each
 from tests.chaos.leader import pause_leader
-from tests.chaos.load import ChatLoad, JobLoad, fund
+from tests.chaos.load import ChatLoad, JobLoad, fund, kie_faults
 from tests.chaos.outages import restart_postgres, restart_redis
 from tests.chaos.servers import DurableRedis, PrivatePostgres
 from tests.chaos.state import StateProbe
 from tests.chaos.timeline import Timeline
-from tests.e2e.system import System, wait_until
+from tests.e2e.system import FORBIDDEN_LOG_TEXT, System, wait_until
 from tests.e2e.telegram_control import TelegramControl
 
 __all__ = ["ChaosWorld", "run_chaos"]
@@ -70,12 +70,13 @@ class ChaosWorld:
     phases: dict[str, float] = field(default_factory=dict)
 
 
-def run_chaos(world: ChaosWorld, rate: float = 15.0, job_interval: float = 0.4) -> dict[str, Any]:
+def run_chaos(world: ChaosWorld, rate: float = 20.0, job_interval: float = 0.4) -> dict[str, Any]:
     """Run the whole suite and return (and write) the figures."""
     telegram, timeline = world.telegram, Timeline()
     chats, welcome = _start_chats(telegram)
     job_users = [telegram.create_user(f"payer{n}") for n in range(JOB_USERS)]
     asyncio.run(fund(world.postgres.url, job_users))
+    kie_faults(world.kie_url)
     load = ChatLoad(telegram, chats, welcome, rate)
     jobs = JobLoad(world.postgres.url, job_users, job_interval)
     started = time.time()
@@ -169,6 +170,23 @@ def _targets(world: ChaosWorld) -> Targets:
     return Targets(world.secret, world.callback_key, [(row[0], str(row[1])) for row in rows])
 
 
+def _forbidden_log_text(system: System) -> dict[str, list[str]]:
+    """Per log file, the ends of up to three lines with FORBIDDEN_LOG_TEXT (a traceback, a leaked task)."""
+    found: dict[str, list[str]] = {}
+    for name, content in system.logs().items():
+        lines = content.splitlines()
+        hits = [i for i, line in enumerate(lines) if any(t in line for t in FORBIDDEN_LOG_TEXT)]
+        if hits:
+            found[name] = [_with_cause(lines, i) for i in hits[:3]]
+    return found
+
+
+def _with_cause(lines: list[str], index: int) -> str:
+    """The hit line (its end) and, for a plain-text traceback, the exception line that closes it."""
+    after = (line for line in lines[index + 1 :] if line and not line[0].isspace())
+    return f"{lines[index][-300:]} ... {next(after, '')[:300]}"
+
+
 def _report(
     world: ChaosWorld,
     load: ChatLoad,
@@ -203,6 +221,7 @@ def _report(
         "unhandled_update_ids": updates.unhandled[:50],
         "duplicate_update_answers": dict(flood.update_answers),
         "duplicate_callback_answers": {str(k): v for k, v in flood.callback_answers.items()},
+        "forbidden_log_text": _forbidden_log_text(world.system),
         "faults": timeline.summary(),
         "load_errors": load.errors[:20],
         "phases_s": world.phases,
