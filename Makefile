@@ -40,6 +40,9 @@ migrate: setup
 catalog-check: setup  ## validate catalog/registry.json offline; prints one JSON line
 	$(PY) -m shared.catalog.check
 
+chaos: setup          ## chaos suite (SIGKILLs, Redis/PostgreSQL restarts, hostile input); bench/results/chaos.json
+	TRT_CHAOS=1 $(PY) -m pytest tests/chaos -q
+
 bench: setup
 	$(PY) -m bench
 

@@ -51,19 +51,31 @@ _USER_PATHS = ("callback_query", "inline_query", "pre_checkout_query", "shipping
 
 
 def chat_key_of(update: dict[str, Any]) -> str:
-    """The ordering key of an update: its chat, else its user, else one shared lane."""
+    """The ordering key of an update: its chat, else its user, else one shared lane.
+
+    Any shape is accepted: a field of an unexpected type simply does not name a chat.
+    """
     for field, inner in _CHAT_PATHS:
-        chat = update.get(field, {}).get(inner)
-        if isinstance(chat, dict) and "id" in chat:
-            return str(chat["id"])
-    callback_chat = update.get("callback_query", {}).get("message", {}).get("chat", {})
-    if "id" in callback_chat:
-        return str(callback_chat["id"])
+        chat_id = _id_at(update, field, inner)
+        if chat_id is not None:
+            return chat_id
+    callback_chat = _id_at(update, "callback_query", "message", "chat")
+    if callback_chat is not None:
+        return callback_chat
     for field in _USER_PATHS:
-        user = update.get(field, {}).get("from") or update.get(field, {}).get("user")
-        if isinstance(user, dict) and "id" in user:
-            return f"u{user['id']}"
+        user_id = _id_at(update, field, "from") or _id_at(update, field, "user")
+        if user_id is not None:
+            return f"u{user_id}"
     return "global"
+
+
+def _id_at(update: dict[str, Any], *path: str) -> str | None:
+    """``update[path...]["id"]`` as text when every step is an object and the id a plain number."""
+    node: object = update
+    for step in path:
+        node = node.get(step) if isinstance(node, dict) else None
+    chat_id = node.get("id") if isinstance(node, dict) else None
+    return str(chat_id) if isinstance(chat_id, int) and not isinstance(chat_id, bool) else None
 
 
 @dataclass(frozen=True, slots=True)

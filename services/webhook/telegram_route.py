@@ -60,7 +60,7 @@ def _secret_matches(request: web.Request) -> bool:
 def _parse(raw: str) -> dict[str, object] | None:
     try:
         update = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, a number too long to parse, or nested too deeply
         return None
     if not isinstance(update, dict):
         return None

@@ -133,5 +133,5 @@ def parse_callback(body: bytes | str | Mapping[str, object]) -> CallbackEvent:
 def _decode(raw: bytes | str) -> object:
     try:
         return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, too many digits, too deeply nested
         raise KieCallbackError(RejectReason.MALFORMED, "callback body is not valid JSON") from exc

@@ -186,10 +186,12 @@ class TestParseCallback:
             b'{"msg":"x","data":{}}',
             b'{"code":200,"data":null}',
             b'{"code":200,"data":{}}',
+            b"[" * 200_000 + b"]" * 200_000,
+            b'{"code":' + b"9" * 5000 + b',"data":{"taskId":"t"}}',
         ],
     )
     def test_malformed_bodies_are_rejected(self, body: bytes) -> None:
-        """Non-JSON, non-objects, missing code, missing data or taskId are MALFORMED."""
+        """Non-JSON, non-objects, missing code/data/taskId, absurd nesting or digits are MALFORMED."""
         with pytest.raises(KieCallbackError) as caught:
             parse_callback(body)
         assert caught.value.reason is RejectReason.MALFORMED

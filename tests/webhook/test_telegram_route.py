@@ -102,6 +102,8 @@ class TestReceiveUpdate:
             json.dumps({"update_id": -1}),
             json.dumps({"update_id": 10**30}),
             b"\xff\xfe",
+            b"[" * 200_000 + b"]" * 200_000,
+            b'{"update_id": ' + b"9" * 5000 + b"}",
         ],
     )
     async def test_malformed_body_is_400_and_stores_nothing(
@@ -137,6 +139,27 @@ class TestReceiveUpdate:
             assert await post(client, update(update_id, chat)) == 200
         places = [(f[b"chat"], f[b"seq"]) for _, f in await redis_client.xrange(keys.inbox)]
         assert places == [(b"10", b"1"), (b"20", b"1"), (b"10", b"2"), (b"10", b"3"), (b"20", b"2")]
+
+    @pytest.mark.parametrize(
+        "inner",
+        [
+            {"message": None},
+            {"message": {"chat": "x"}},
+            {"callback_query": [1]},
+            {"message": {"chat": {"id": True}}},
+        ],
+    )
+    async def test_authentic_update_of_odd_shape_is_stored_in_the_shared_lane(
+        self,
+        client: TestClient,  # type: ignore[type-arg]
+        redis_client: aioredis.Redis,
+        keys: Keys,
+        inner: dict[str, object],
+    ) -> None:
+        """An update with the right secret but odd inner types is kept (Telegram sent it), never a 500."""
+        assert await post(client, {"update_id": 77, **inner}) == 200
+        [(_, fields)] = await redis_client.xrange(keys.inbox)
+        assert fields[b"chat"] == b"global"
 
 
 class TestRedisDown:
