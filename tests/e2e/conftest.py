@@ -35,6 +35,12 @@ def _telegram_url(xprocess: Any) -> Iterator[str]:
     xprocess.getinfo(name).terminate()
 
 
+@pytest.fixture(name="database_url")
+def _e2e_database_url(private_database_url: str) -> str:
+    """Each e2e test gets a fresh, migrated database: no test sees another's users or jobs."""
+    return private_database_url
+
+
 @pytest.fixture(name="telegram")
 def _telegram(telegram_url: str) -> TelegramControl:
     return TelegramControl(telegram_url)

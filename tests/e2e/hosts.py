@@ -13,33 +13,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
 import psycopg
 
-from shared.migrations.runner import apply_migrations
-from tests.conftest import PG_ADMIN_DSN
 from tests.e2e.system import System
-
-
-@contextmanager
-def fresh_database() -> Iterator[str]:
-    """A migrated database for one test: lease row, terms and fences start empty."""
-    name = f"trt_e2e_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
-    try:
-        apply_migrations(url)
-        yield url
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def registered_webhook(telegram_url: str) -> str:

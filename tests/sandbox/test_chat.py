@@ -16,7 +16,6 @@ from services.sandbox.chat import ChatApi
 from services.sandbox.status import StatusReader
 from services.sandbox.users import build_roster, register_users
 from shared.ledger import Ledger, MovementKind
-from shared.migrations import apply_migrations
 from tests.conftest import free_port
 from tests.emulators.images import png
 
@@ -39,8 +38,8 @@ class Chat:
 
 
 @pytest.fixture(name="chat")
-async def _chat(database_url: str) -> AsyncIterator[Chat]:
-    await asyncio.to_thread(apply_migrations, database_url)
+async def _chat(private_database_url: str) -> AsyncIterator[Chat]:
+    database_url = private_database_url
     state = BotApiState(["1:T"])
     roster = build_roster(frozenset({ADA}))
     register_users(state, roster)
