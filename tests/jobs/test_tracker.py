@@ -71,10 +71,20 @@ class Rig:
         return self.telegram.bot_replies(self.user_id)
 
 
+@pytest.fixture(name="tracker_pool")
+async def _tracker_pool(private_database_url: str) -> AsyncIterator[AsyncConnectionPool]:
+    """A database of the tracker tests' own: the outbox must hold only the jobs a test creates."""
+    pool = AsyncConnectionPool(private_database_url, max_size=10, open=False, kwargs={"autocommit": True})
+    await pool.open()
+    yield pool
+    await pool.close()
+
+
 @pytest.fixture(name="rig")
 async def _rig(
-    pool: AsyncConnectionPool, redis_client: aioredis.Redis, key_prefix: str
+    tracker_pool: AsyncConnectionPool, redis_client: aioredis.Redis, key_prefix: str
 ) -> AsyncIterator[Rig]:
+    pool = tracker_pool
     config = EmulatorConfig(api_keys={KIE_KEY: 1e6}, callbacks=CallbackPolicy(retry_delays=()))
     kie_state = KieState(config, clock=EmulatorClock(frozen=True))
     telegram = BotApiState([TOKEN])
@@ -116,8 +126,6 @@ async def _rig(
         consumer = CallbackConsumer(
             redis_client, keys, "test", store, tracking, finisher, concurrency=4, claim_idle_ms=1000
         )
-        async with pool.connection() as conn:  # park other tests' leftovers: the outbox is shared
-            await conn.execute("UPDATE jobs SET not_before = 'infinity' WHERE state = 'queued'")
         ledger = Ledger(pool)
         await ledger.ensure_user(user.id, language="en")
         await ledger.grant(user.id, 100, MovementKind.GRANT, "start", f"start:{user.id}:{random.random()}")
