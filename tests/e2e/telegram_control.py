@@ -62,6 +62,9 @@ class TelegramControl:
             body["caption"] = caption
         return dict(self._request("POST", "send_photo", body))
 
+    def user_ids(self) -> set[int]:
+        return {int(user["id"]) for user in self._request("GET", "users")}
+
     def create_user_as(self, first_name: str, user_id: int, language_code: str) -> int:
         body = {"first_name": first_name, "user_id": user_id, "language_code": language_code}
         return int(self._request("POST", "users", body)["id"])
