@@ -11,12 +11,13 @@ import binascii
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from .errors import EmulatorError
 from .faults import FaultRule
 from .model import Update
 from .state import BotApiState
+from .uploads import read_multipart_file
 
 __all__ = ["ControlApi"]
 
@@ -286,19 +287,8 @@ class ControlApi:
 async def _photo_request(request: web.Request) -> tuple[dict[str, Any], bytes, str]:
     """Read a photo upload: multipart with one file part, or JSON with base64 data."""
     if request.content_type.startswith("multipart/"):
-        fields: dict[str, Any] = {}
-        blob, name = b"", "photo.jpg"
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
-                continue
-            if part.filename is not None:
-                blob, name = bytes(await part.read()), part.filename
-            elif part.name:
-                fields[part.name] = await part.text()
-        if not blob:
-            raise EmulatorError("missing file part")
-        return fields, blob, name
+        fields, blob, name = await read_multipart_file(request)
+        return dict(fields), blob, name
     data = await _body(request)
     try:
         blob = base64.b64decode(str(data.get("data_base64") or ""), validate=True)

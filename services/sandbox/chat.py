@@ -11,9 +11,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from emulators.telegram import BotApiState, EmulatorError, Update
+from emulators.telegram.uploads import read_multipart_file
 
 from .status import StatusReader
 from .users import TestUser
@@ -168,19 +169,7 @@ class ChatApi:
 async def _read_photo(request: web.Request) -> tuple[dict[str, str], bytes, str]:
     if not request.content_type.startswith("multipart/"):
         raise EmulatorError("send the photo as multipart/form-data")
-    fields: dict[str, str] = {}
-    blob, name = b"", "photo.jpg"
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.filename is not None:
-            blob, name = bytes(await part.read()), part.filename
-        elif part.name:
-            fields[part.name] = await part.text()
-    if not blob:
-        raise EmulatorError("missing file part")
-    return fields, blob, name
+    return await read_multipart_file(request)
 
 
 def create_chat_app(api: ChatApi) -> web.Application:
