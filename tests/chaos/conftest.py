@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from xprocess import ProcessStarter
 
 from shared.jobs.callback_url import callback_secret
 from shared.keys import Keys
@@ -26,6 +24,7 @@ from tests.chaos.servers import DurableRedis, PrivatePostgres
 from tests.chaos.state import StateProbe
 from tests.conftest import free_port
 from tests.e2e.conftest import BOT_TOKEN, _telegram_url  # noqa: F401  (the Bot API emulator fixture)
+from tests.e2e.emulators import emulator_process
 from tests.e2e.system import WEBHOOK_SECRET, migrate, prepare_home, start, system_env
 from tests.e2e.telegram_control import TelegramControl
 
@@ -65,21 +64,8 @@ def _chaos_redis() -> Iterator[DurableRedis]:
 @pytest.fixture(name="kie_url", scope="module")
 def _kie_url(xprocess: Any) -> Iterator[str]:
     """The KIE emulator: 1-second tasks, quick callback retries, no rate limits."""
-    port = free_port()
-
-    class Starter(ProcessStarter):  # type: ignore[misc]
-        args = [
-            sys.executable, "-m", "emulators.kie", "--port", str(port), "--api-key", f"{KIE_KEY}=100000000",
-            "--no-rate-limits", "--duration", "all=1", "--retry-delays", "0.3,0.6,1.2", "--seed", "23",
-        ]  # fmt: skip
-        pattern = "kie emulator listening"
-        timeout = 30
-        terminate_on_interrupt = True
-
-    name = f"kie-emulator-{port}"
-    xprocess.ensure(name, Starter, restart=True)
-    yield f"http://127.0.0.1:{port}"
-    xprocess.getinfo(name).terminate()
+    options = ["--api-key", f"{KIE_KEY}=100000000", "--no-rate-limits", "--duration", "all=1"]
+    yield from emulator_process(xprocess, "kie", [*options, "--retry-delays", "0.3,0.6,1.2", "--seed", "23"])
 
 
 @pytest.fixture(name="chaos_world")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from xprocess import ProcessStarter
 
 from tests.conftest import free_port
+from tests.e2e.emulators import emulator_process
 from tests.e2e.system import System, migrate, prepare_home, start, system_env
 from tests.e2e.telegram_control import TelegramControl
 
@@ -21,18 +20,7 @@ BOT_TOKEN = "123456:TEST-token-for-emulator-only"
 @pytest.fixture(name="telegram_url", scope="module")
 def _telegram_url(xprocess: Any) -> Iterator[str]:
     """The project's Bot API emulator, as a separate process on a free port."""
-    port = free_port()
-
-    class Starter(ProcessStarter):
-        args = [sys.executable, "-m", "emulators.telegram", "--port", str(port), "--token", BOT_TOKEN]
-        pattern = "telegram emulator listening"
-        timeout = 30
-        terminate_on_interrupt = True
-
-    name = f"telegram-emulator-{port}"
-    xprocess.ensure(name, Starter, restart=True)
-    yield f"http://127.0.0.1:{port}"
-    xprocess.getinfo(name).terminate()
+    yield from emulator_process(xprocess, "telegram", ["--token", BOT_TOKEN])
 
 
 @pytest.fixture(name="database_url")

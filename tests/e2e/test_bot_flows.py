@@ -11,7 +11,6 @@ import json
 import os
 import random
 import signal
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +18,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from xprocess import ProcessStarter
 
 from services.bot.texts import Language, Texts
 from tests.conftest import free_port
+from tests.e2e.emulators import emulator_process
 from tests.e2e.system import System, migrate, prepare_home, start, wait_until
 from tests.e2e.telegram_control import TelegramControl
 from tests.emulators.images import png
@@ -38,22 +37,9 @@ SLOW_TYPE = "text-to-video"
 @pytest.fixture(name="kie_url", scope="module")
 def _kie_url(xprocess: Any) -> Iterator[str]:
     """The KIE emulator: 1-second tasks, except text-to-video which runs a minute (to be cancelled)."""
-    port = free_port()
-
-    class Starter(ProcessStarter):  # type: ignore[misc]
-        args = [
-            sys.executable, "-m", "emulators.kie", "--port", str(port), "--api-key", f"{KIE_KEY}=100000000",
-            "--no-rate-limits", "--duration", "all=1", "--duration", f"{SLOW_TYPE}=60",
-            "--retry-delays", "0.3,0.6",
-        ]  # fmt: skip
-        pattern = "kie emulator listening"
-        timeout = 30
-        terminate_on_interrupt = True
-
-    name = f"kie-emulator-bot-{port}"
-    xprocess.ensure(name, Starter, restart=True)
-    yield f"http://127.0.0.1:{port}"
-    xprocess.getinfo(name).terminate()
+    options = ["--api-key", f"{KIE_KEY}=100000000", "--no-rate-limits", "--duration", "all=1"]
+    options += ["--duration", f"{SLOW_TYPE}=60", "--retry-delays", "0.3,0.6"]
+    yield from emulator_process(xprocess, "kie", options)
 
 
 @pytest.fixture(name="bot_system")

@@ -14,10 +14,10 @@ import json
 import os
 import random
 import signal
-import sys
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,11 +25,11 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
-from xprocess import ProcessStarter
 
 from shared.jobs import JobStore, NewJob
 from shared.ledger import Ledger, MovementKind
 from tests.conftest import free_port
+from tests.e2e.emulators import emulator_process
 from tests.e2e.system import System, migrate, prepare_home, start, wait_until
 from tests.e2e.telegram_control import TelegramControl
 
@@ -40,27 +40,15 @@ USERS = 30
 JOBS = 300
 START_CREDITS = 5000
 TIME_LIMIT_SECONDS = 30
+JOBS_CONCURRENCY = 8  # the jobs program's default: how many sends can be in flight when it dies
 MEDIA_KEYS = ("photo", "video", "audio", "document", "voice")
 
 
 @pytest.fixture(name="kie_url", scope="module")
 def _kie_url(xprocess: Any) -> Iterator[str]:
     """The project's KIE emulator as its own process: 1-second tasks, quick callback retries."""
-    port = free_port()
-
-    class Starter(ProcessStarter):  # type: ignore[misc]
-        args = [
-            sys.executable, "-m", "emulators.kie", "--port", str(port), "--api-key", f"{KIE_KEY}=100000000",
-            "--no-rate-limits", "--duration", "all=1", "--retry-delays", "0.3,0.6,1.2", "--seed", "11",
-        ]  # fmt: skip
-        pattern = "kie emulator listening"
-        timeout = 30
-        terminate_on_interrupt = True
-
-    name = f"kie-emulator-{port}"
-    xprocess.ensure(name, Starter, restart=True)
-    yield f"http://127.0.0.1:{port}"
-    xprocess.getinfo(name).terminate()
+    options = ["--api-key", f"{KIE_KEY}=100000000", "--no-rate-limits", "--duration", "all=1"]
+    yield from emulator_process(xprocess, "kie", [*options, "--retry-delays", "0.3,0.6,1.2", "--seed", "11"])
 
 
 def _kie_control(kie_url: str, path: str, body: dict[str, Any]) -> Any:
@@ -206,11 +194,11 @@ class TestJobsUnderFaults:
                 "(WHERE state <> 'succeeded') FROM jobs WHERE user_id = ANY(%s) GROUP BY user_id",
                 (users,),
             ).fetchall()
-        sends_near_kill = {
+        sends_near_kill = Counter(
             int(call["params"]["chat_id"])
             for call in telegram.calls()
             if call["method"].startswith("send") and any(abs(call["at"] - at) <= 2.0 for at in kills)
-        }
+        )
         repeats = 0
         for user, succeeded, failed in rows:
             messages = telegram.bot_messages(user)
@@ -218,6 +206,6 @@ class TestJobsUnderFaults:
             texts = [m for m in messages if "text" in m]
             assert len(media) >= succeeded and len(texts) >= failed, user
             extra = len(media) - succeeded + len(texts) - failed
-            assert extra == 0 or (user in sends_near_kill and extra == 1), (user, extra)
+            assert extra <= sends_near_kill[user], (user, extra)
             repeats += extra
-        assert repeats <= 2, repeats
+        assert repeats <= JOBS_CONCURRENCY, repeats  # at most the sends in flight when `jobs` died

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,11 +12,11 @@ from typing import Any
 
 import pytest
 import redis
-from xprocess import ProcessStarter
 
 from shared.catalog import DEFAULT_REGISTRY_PATH, load_registry
 from shared.keys import Keys
 from tests.conftest import REDIS_URL, free_port
+from tests.e2e.emulators import emulator_process
 from tests.e2e.system import FORBIDDEN_LOG_TEXT, System, migrate, prepare_home, start, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -29,18 +28,7 @@ LOW_BALANCE = 100
 @pytest.fixture(name="kie_url")
 def _kie_url(xprocess: Any) -> Iterator[str]:
     """The KIE emulator (no catalogue endpoints) with fewer credits than the alert level."""
-    port = free_port()
-
-    class Starter(ProcessStarter):  # type: ignore[misc]
-        args = [sys.executable, "-m", "emulators.kie", "--port", str(port), "--api-key", f"{KIE_KEY}=50"]
-        pattern = "kie emulator listening"
-        timeout = 30
-        terminate_on_interrupt = True
-
-    name = f"kie-emulator-warmup-{port}"
-    xprocess.ensure(name, Starter, restart=True)
-    yield f"http://127.0.0.1:{port}"
-    xprocess.getinfo(name).terminate()
+    yield from emulator_process(xprocess, "kie", ["--api-key", f"{KIE_KEY}=50"])
 
 
 @pytest.fixture(name="registry_copy")

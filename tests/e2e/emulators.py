@@ -1,0 +1,29 @@
+"""The project's emulators as processes of their own, under pytest-xprocess."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from xprocess import ProcessStarter
+
+from tests.conftest import free_port
+
+
+def emulator_process(xprocess: Any, kind: str, options: list[str]) -> Iterator[str]:
+    """Run ``python -m emulators.<kind> --port N <options>`` until the generator closes; yield its URL."""
+    port = free_port()
+
+    class Starter(ProcessStarter):  # type: ignore[misc]
+        args = [sys.executable, "-m", f"emulators.{kind}", "--port", str(port), *options]
+        pattern = f"{kind} emulator listening"
+        timeout = 30
+        terminate_on_interrupt = True
+
+    name = f"{kind}-emulator-{port}"
+    xprocess.ensure(name, Starter, restart=True)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        xprocess.getinfo(name).terminate()
