@@ -9,9 +9,12 @@ no two terms ever acted at once and that no stale epoch wrote after a newer one.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -283,3 +286,42 @@ class TestRedisOutage:
         assert "lease_lost" in cluster.a.logs()["lockkeeper.log"]
         wait_until(lambda: len(activity(cluster.database_url)) > 0, TTL, "the new leader's fenced beat")
         assert_terms_never_overlap(activity(cluster.database_url))
+
+
+def status_of(system: System) -> tuple[int, dict[str, Any]]:
+    """``python -m shared.ops.status --json`` as an operator on ``system``'s host runs it."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shared.ops.status",
+            "--json",
+            "--socket",
+            str(system.var / "supervisor.sock"),
+        ],
+        capture_output=True,
+        text=True,
+        env=system.env,
+        timeout=60,
+    )
+    return done.returncode, json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("cluster", ["redis"], indirect=True)
+class TestStatusOfTwoHosts:
+    def test_status_shows_both_hosts_and_the_leader(self, cluster: Cluster) -> None:
+        """From host b: b's processes from supervisord, a's from heartbeats, a as leader; exit 1 while one of
+        b's programs is stopped."""
+        a, b = cluster.host(cluster.a), cluster.host(cluster.b)
+        code, report = wait_until(
+            lambda: (result := status_of(cluster.b))[0] == 0 and result, 60, "status 0 on host b"
+        )
+        rows = {(row["host"], row["name"]): row for row in report["programs"]}
+        for host, source in ((a, "heartbeat"), (b, "supervisord")):
+            for name in ("webhook", "jobs", "lockkeeper", "bot:bot_00", "bot:bot_01"):
+                assert rows[(host, name)]["source"] == source, (host, name)
+        assert report["leader"]["live"] and a in report["leader"]["holder"]
+        assert cluster.b.ctl("stop", "jobs").returncode == 0
+        code, report = status_of(cluster.b)
+        assert code == 1
+        assert any(problem.startswith(f"jobs@{b}") for problem in report["problems"]), report["problems"]
