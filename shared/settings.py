@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     SUPERVISOR_GROUP_NAME: str | None = None
     SUPERVISOR_SERVER_URL: str | None = None
     # Money and limits (shared/money, services/bot): prices, Stars packs, referrals, abuse limits.
+    STARTER_CREDITS: int = Field(default=50, ge=0, le=1_000_000)
     PRICE_MARKUP: Decimal = Field(default=Decimal("1.5"), gt=0, le=100)
     CREDIT_PACKS: Annotated[tuple[CreditPack, ...], NoDecode] = Field(
         default_factory=lambda: parse_packs(DEFAULT_CREDIT_PACKS)

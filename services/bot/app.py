@@ -75,6 +75,7 @@ def build_deps(
         jobs=JobStore(pool, job_limits(runtime.settings)),
         media=media,
         file_ids=FileIdCache(runtime.redis, runtime.keys),
+        starter_credits=runtime.settings.STARTER_CREDITS,
     )
 
 
