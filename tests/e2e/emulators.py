@@ -27,3 +27,17 @@ def emulator_process(xprocess: Any, kind: str, options: list[str]) -> Iterator[s
         yield f"http://127.0.0.1:{port}"
     finally:
         xprocess.getinfo(name).terminate()
+
+
+def kie_system_env(port: int, kie_url: str, kie_key: str) -> dict[str, str]:
+    """Settings of a system on ``port`` whose jobs run against the KIE emulator, with quick job timings."""
+    return {
+        "PORT": str(port),
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "KIE_API_KEY": kie_key,
+        "KIE_API_BASE_URL": kie_url,
+        "KIE_UPLOAD_BASE_URL": kie_url,
+        "JOBS_CALLBACK_GRACE_SECONDS": "1",
+        "JOBS_OUTBOX_POLL_SECONDS": "0.2",
+    }

@@ -21,7 +21,7 @@ import pytest
 
 from services.bot.texts import Language, Texts
 from tests.conftest import free_port
-from tests.e2e.emulators import emulator_process
+from tests.e2e.emulators import emulator_process, kie_system_env
 from tests.e2e.system import System, migrate, prepare_home, start, wait_until
 from tests.e2e.telegram_control import TelegramControl
 from tests.emulators.images import png
@@ -46,15 +46,8 @@ def _kie_url(xprocess: Any) -> Iterator[str]:
 def _bot_system(xprocess: Any, tmp_path: Path, system_env_factory: Any, kie_url: str) -> Iterator[System]:
     port = free_port()
     env = system_env_factory(
-        PORT=str(port),
-        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
-        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
-        KIE_API_KEY=KIE_KEY,
-        KIE_API_BASE_URL=kie_url,
-        KIE_UPLOAD_BASE_URL=kie_url,
-        JOBS_CALLBACK_GRACE_SECONDS="1",
+        **kie_system_env(port, kie_url, KIE_KEY),
         JOBS_SWEEP_INTERVAL_SECONDS="0.5",
-        JOBS_OUTBOX_POLL_SECONDS="0.2",
     )
     migrate(env)
     yield from start(xprocess, prepare_home(tmp_path), port, env)

@@ -22,6 +22,7 @@ import pytest
 
 from services.bot.texts import Language, Texts
 from tests.conftest import free_port
+from tests.e2e.emulators import kie_system_env
 from tests.e2e.system import WEBHOOK_SECRET, System, migrate, prepare_home, start, wait_until
 from tests.e2e.telegram_control import TelegramControl
 from tests.e2e.test_bot_flows import KIE_KEY, Walker, _kie_url, balance
@@ -43,14 +44,7 @@ def _t(key: str, **values: object) -> str:
 def _money_system(xprocess: Any, tmp_path: Path, system_env_factory: Any, kie_url: str) -> Iterator[System]:
     port = free_port()
     env = system_env_factory(
-        PORT=str(port),
-        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
-        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
-        KIE_API_KEY=KIE_KEY,
-        KIE_API_BASE_URL=kie_url,
-        KIE_UPLOAD_BASE_URL=kie_url,
-        JOBS_CALLBACK_GRACE_SECONDS="1",
-        JOBS_OUTBOX_POLL_SECONDS="0.2",
+        **kie_system_env(port, kie_url, KIE_KEY),
         ADMIN_IDS=str(ADMIN_ID),
         PRICE_MARKUP="1.5",
         CREDIT_PACKS="100:50,500:225",
