@@ -23,6 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 from redis.exceptions import RedisError
 
 from shared.aio import wait_stopped
+from shared.backoff import Backoff
 from shared.db import open_pool
 from shared.errors import ConfigError
 from shared.heartbeat import Heartbeat, ProcessState
@@ -139,8 +140,9 @@ async def _stop_heartbeat(heartbeat: Heartbeat, beating: asyncio.Task[None], sto
 
 async def _wait_for_redis(redis: aioredis.Redis, stop: asyncio.Event) -> None:
     """Wait until Redis answers; other programs may still be starting it. Backs off up to 5 s."""
-    delay = 0.2
+    backoff, attempt = Backoff(base=0.2, cap=5.0), 0
     while not stop.is_set():
+        delay = backoff.delay(attempt)
         try:
             await redis.ping()
             return
@@ -148,7 +150,7 @@ async def _wait_for_redis(redis: aioredis.Redis, stop: asyncio.Event) -> None:
             log.warning("redis_unavailable", reason=str(exc), retry_in_s=delay)
         if await wait_stopped(stop, delay):
             return
-        delay = min(delay * 2, 5.0)
+        attempt += 1
 
 
 def _install_signal_handlers(stop: asyncio.Event) -> None:

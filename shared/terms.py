@@ -2,7 +2,7 @@
 
 ``leader_terms`` holds every term either lease backend granted. It keeps epochs comparable across
 backends (a new term starts above the highest recorded epoch) and is the global fence of
-:mod:`shared.fencing` (a write below the highest recorded term is stale). The PostgreSQL backend
+:mod:`shared.lease.fencing` (a write below the highest recorded term is stale). The PostgreSQL backend
 records its terms in the acquiring statement itself; the Redis backend's keeper records them here.
 """
 

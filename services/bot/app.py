@@ -13,16 +13,16 @@ from telegram.error import InvalidToken
 from services.bot.consumer import ConsumerConfig, InboxConsumer
 from services.bot.dispatch import UpdateDispatcher
 from services.bot.handlers import BotDeps, register
-from services.bot.handlers.money_registry import register_money
 from services.bot.handlers.registry import set_commands
 from services.bot.media import MediaIntake
-from services.bot.money_setup import build_broadcaster, build_money, job_limits, priced_catalog
+from services.bot.money.registry import register_money
+from services.bot.money.setup import build_broadcaster, build_money, job_limits, priced_catalog
 from services.bot.prefs import Preferences
-from services.bot.texts import Texts
 from services.bot.wizard.store import WizardStore
-from services.jobs.file_ids import FileIdCache
 from shared.catalog import DEFAULT_REGISTRY_PATH
 from shared.catalog.cache import CatalogCache
+from shared.chat.file_ids import FileIdCache
+from shared.chat.texts import Texts
 from shared.errors import ConfigError
 from shared.heartbeat import ProcessState
 from shared.jobs import JobStore
@@ -30,7 +30,7 @@ from shared.kie import KieClient
 from shared.ledger import Ledger
 from shared.process import Program, Runtime
 from shared.settings import Settings
-from shared.telegram import build_application
+from shared.telegram.client import build_application
 
 __all__ = ["PROGRAM", "build_deps"]
 

@@ -21,8 +21,8 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from services.bot.prefs import Preferences
-from services.bot.texts import Texts
 from shared.aio import wait_stopped
+from shared.chat.texts import Texts
 from shared.keys import Keys
 from shared.money import BroadcastStore, Claimed, Delivery, Finished
 

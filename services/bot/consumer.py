@@ -16,15 +16,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from services.bot.turns import ChatTurns
+from services.bot.chat_order import ChatTurns
 from shared import metrics, streams
 from shared.aio import first_of, wait_stopped
+from shared.backoff import Backoff
 from shared.inbox import InboxEntry
 from shared.keys import Keys
 
@@ -52,7 +53,7 @@ class ConsumerConfig:
     claim_idle_ms: int = 15_000
     touch_interval: float = 2.0
     max_attempts: int = 5
-    retry_base_delay: float = 0.2
+    retry_backoff: Backoff = field(default_factory=lambda: Backoff(base=0.2, cap=5.0))
     drain_timeout: float = 20.0
 
 
@@ -156,7 +157,7 @@ class InboxConsumer:
                 if attempts >= self._config.max_attempts:
                     await self._dead_letter(entry, f"handler failed {attempts} times")
                     return True
-                await asyncio.sleep(self._config.retry_base_delay * 2 ** (attempts - 1))
+                await asyncio.sleep(self._config.retry_backoff.delay(attempts - 1))
 
     async def _finish(self, entry: InboxEntry) -> None:
         keys = [self._keys.chat_done, self._keys.inbox, self._keys.inbox_failures]

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from shared.inbox import InboxEntry
-from shared.telegram_journal import journal_scope
+from shared.telegram.journal import journal_scope
 
 __all__ = ["HandlerFailed", "UpdateDispatcher"]
 

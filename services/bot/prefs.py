@@ -11,7 +11,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from psycopg_pool import AsyncConnectionPool
 
-from services.bot.texts import Language
+from shared.chat.texts import Language
 from shared.keys import Keys
 
 __all__ = ["Preferences"]

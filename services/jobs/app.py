@@ -14,29 +14,27 @@ from contextlib import asynccontextmanager
 import aiohttp
 import structlog
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from services.jobs.callbacks import CallbackConsumer
-from services.jobs.delivery import Downloader, TelegramSender
-from services.jobs.file_ids import FileIdCache
 from services.jobs.finisher import Finisher
 from services.jobs.notifier import Notifier
 from services.jobs.poller import OverduePoller
-from services.jobs.presentation import ResultPresenter
 from services.jobs.progress import ProgressReporter
 from services.jobs.submitter import Submitter
 from shared.catalog import DEFAULT_REGISTRY_PATH, load_registry
+from shared.chat.delivery import Downloader, TelegramSender
+from shared.chat.file_ids import FileIdCache
+from shared.chat.presentation import ResultPresenter
 from shared.db import open_pool
 from shared.errors import ConfigError
 from shared.heartbeat import ProcessState
 from shared.jobs import JobStore, JobTracking
 from shared.jobs.callback_url import public_base_url, require_callback_secret
 from shared.kie import KieClient, RedisWindowLimiter
-from shared.leadership import LeaderWatch, run_while_leader
+from shared.lease.leadership import LeaderWatch, run_while_leader
 from shared.process import Program, Runtime
 from shared.settings import Settings
-from shared.telegram import telegram_limits
-from shared.telegram_limits import RedisRateLimiter
+from shared.telegram.client import build_bot
 
 __all__ = ["PROGRAM"]
 
@@ -53,15 +51,7 @@ def check(settings: Settings) -> None:
 
 @asynccontextmanager
 async def _telegram_bot(runtime: Runtime) -> AsyncIterator[ExtBot[None]]:
-    settings = runtime.settings
-    base = settings.TELEGRAM_API_BASE_URL
-    bot: ExtBot[None] = ExtBot(
-        settings.require_telegram().get_secret_value(),
-        base_url=f"{base}/bot",
-        base_file_url=f"{base}/file/bot",
-        request=HTTPXRequest(connection_pool_size=settings.JOBS_CONCURRENCY * 2, pool_timeout=10.0),
-        rate_limiter=RedisRateLimiter(runtime.redis, runtime.keys, telegram_limits(settings)),
-    )
+    bot = build_bot(runtime.settings, runtime.redis, connections=runtime.settings.JOBS_CONCURRENCY * 2)
     await bot.initialize()
     try:
         yield bot
@@ -102,7 +92,6 @@ async def serve(runtime: Runtime) -> None:
             tracking,
             downloader,
             TelegramSender(bot, FileIdCache(runtime.redis, runtime.keys)),
-            registry,
             ResultPresenter(registry),
         )
         finisher = Finisher(store, kie, downloader, notifier)

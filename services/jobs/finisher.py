@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import structlog
 
-from services.jobs.delivery import Downloader, DownloadError, Media
 from services.jobs.notifier import Notifier
+from shared.chat.delivery import Downloader, DownloadError, Media
 from shared.jobs import FailureReason, Job, JobState, JobStore
 from shared.kie import KieClient, KieError, TaskRecord, TaskState
 

@@ -13,7 +13,7 @@ from uuid import UUID
 
 import structlog
 
-from services.jobs.delivery import (
+from shared.chat.delivery import (
     Downloader,
     DownloadError,
     Media,
@@ -21,10 +21,8 @@ from services.jobs.delivery import (
     TelegramSender,
     Unreachable,
 )
-from services.jobs.presentation import ResultPresenter
-from services.jobs.texts import failure_text, result_caption
-from shared.catalog import Registry, UnknownModelError
-from shared.jobs import FailureReason, Job, JobState, JobTracking
+from shared.chat.presentation import ResultPresenter
+from shared.jobs import Job, JobState, JobTracking
 
 __all__ = ["Notifier"]
 
@@ -39,14 +37,12 @@ class Notifier:
         tracking: JobTracking,
         downloader: Downloader,
         sender: TelegramSender,
-        registry: Registry,
-        presenter: ResultPresenter | None = None,
+        presenter: ResultPresenter,
     ) -> None:
         self._presenter = presenter
         self._tracking = tracking
         self._downloader = downloader
         self._sender = sender
-        self._registry = registry
 
     async def notify(self, job_id: UUID, media: Sequence[Media] = ()) -> bool:
         """Tell the user about the settled job unless already told; False means "try again later"."""
@@ -69,21 +65,15 @@ class Notifier:
 
     async def _send(self, job: Job, language: str, media: Sequence[Media]) -> int:
         if job.state is not JobState.SUCCEEDED:
-            reason = job.error_code or FailureReason.GENERATION_FAILED
-            return await self._sender.send_text(
-                job.chat_id, failure_text(language, reason, job.price_credits)
-            )
-        caption = result_caption(language, self._model_name(job.model_id, language))
-        markup = None
-        if self._presenter is not None:  # the bot's shaping: settings and cost, then what to do next
-            caption, markup = self._presenter.caption(job, language), self._presenter.keyboard(job, language)
+            return await self._sender.send_text(job.chat_id, self._presenter.failure(job, language))
+        caption, markup = self._presenter.caption(job, language), self._presenter.keyboard(job, language)
         files = list(media) or await self._fetch(job)
         if not files:
             return await self._sender.send_text(job.chat_id, "\n".join([caption, *job.result_urls]), markup)
         first: int | None = None
         for item in files:
             message_id = await self._sender.send_result(job.chat_id, item, caption, markup)
-            if self._presenter is not None and self._presenter.with_original(job, item.content_type):
+            if self._presenter.with_original(job, item.content_type):
                 await self._sender.send_original(job.chat_id, item)  # photos are recompressed
             first = first if first is not None else message_id
         assert first is not None
@@ -98,9 +88,3 @@ class Notifier:
                 raise SendRetryLater(str(exc)) from exc
             log.warning("job_result_gone_before_delivery", job_id=str(job.id), reason=str(exc))
             return []
-
-    def _model_name(self, model_id: str, language: str) -> str:
-        try:
-            return self._registry.get(model_id).name.get(language)
-        except UnknownModelError:
-            return model_id

@@ -23,10 +23,10 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 
-from services.bot.callbacks import JOB_CANCEL, Op, encode, job_ref
-from services.bot.texts import Language, Texts
-from services.bot.views.labels import duration
 from shared.catalog import CatalogError, GenType, Registry
+from shared.chat.callbacks import JOB_CANCEL, Op, encode, job_ref
+from shared.chat.labels import duration
+from shared.chat.texts import Language, Texts
 from shared.keys import Keys
 
 __all__ = ["ProgressReporter", "elapsed_text"]

@@ -33,6 +33,7 @@ from redis.exceptions import RedisError
 
 from services.jobs.finisher import Finisher
 from shared.aio import wait_stopped
+from shared.backoff import Backoff
 from shared.jobs import FailureReason, Job, JobTracking, callback_url
 from shared.kie import (
     KieBadRequestError,
@@ -46,6 +47,9 @@ from shared.kie import (
 )
 
 __all__ = ["Submitter"]
+
+_REQUEUE_BACKOFF = Backoff(base=1.0, cap=60.0)
+"""A job KIE could not take yet waits 1, 2, 4 … seconds, at most a minute, before its next try."""
 
 log = structlog.get_logger()
 
@@ -137,7 +141,7 @@ class Submitter:
         log.info("job_submitted", task_id=task_id, model=job.model_id)
 
     async def _requeue(self, job: Job, why: str) -> None:
-        delay = min(60.0, 2.0 ** min(job.attempts, 6))
+        delay = _REQUEUE_BACKOFF.delay(job.attempts)
         log.info("job_requeued", reason=why, delay_seconds=delay)
         await self._tracking.requeue(job.id, delay)
 

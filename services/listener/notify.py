@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import structlog
 
-from shared.botapi import BotApi, BotApiError
 from shared.ops.alerts import Alert
+from shared.telegram.botapi import BotApi, BotApiError
 
 __all__ = ["MAX_LINES", "AlertBatcher", "TelegramNotifier", "render_batch"]
 

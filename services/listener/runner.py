@@ -24,7 +24,6 @@ from services.listener.guard import CrashGuard
 from services.listener.notify import AlertBatcher, TelegramNotifier
 from services.listener.protocol import ListenerProtocol, SupervisorEvent
 from services.listener.recorder import AlertRecorder
-from shared.botapi import BotApi
 from shared.heartbeat import Heartbeat, ProcessState
 from shared.identity import ProcessIdentity
 from shared.keys import Keys
@@ -33,6 +32,7 @@ from shared.ops.metrics_server import serve_metrics
 from shared.ops.supervisor import SupervisorClient
 from shared.redis import create_redis
 from shared.settings import Settings
+from shared.telegram.client import build_botapi
 
 __all__ = ["serve"]
 
@@ -106,7 +106,7 @@ def _crashguard(
 ) -> Crashguard:
     api = None
     if settings.TELEGRAM_BOT_TOKEN is not None and settings.TELEGRAM_BOT_TOKEN.get_secret_value():
-        api = BotApi(session, settings.TELEGRAM_API_BASE_URL, settings.TELEGRAM_BOT_TOKEN.get_secret_value())
+        api = build_botapi(settings, session)
     notifier = TelegramNotifier(api, settings.ADMIN_IDS)
     if not notifier.enabled:
         log.warning("admin_alerts_disabled", reason="TELEGRAM_BOT_TOKEN or ADMIN_IDS not set")

@@ -13,10 +13,10 @@ import asyncio
 from services.lockkeeper.beat import ActivityBeat
 from services.lockkeeper.keeper import LeaseKeeper
 from shared.heartbeat import ProcessState
-from shared.leadership import LeaderWatch, run_while_leader
-from shared.lease import LeaderBoard
-from shared.lease_pg import PostgresLease
-from shared.lease_redis import RedisLease
+from shared.lease.backend import LeaderBoard
+from shared.lease.leadership import LeaderWatch, run_while_leader
+from shared.lease.postgres import PostgresLease
+from shared.lease.redis import RedisLease
 from shared.ops.gauges import SystemGauges
 from shared.process import Program, Runtime
 from shared.settings import LockBackend

@@ -1,7 +1,7 @@
 """The lock keeper's own leader duty: a fenced activity beat, "holder acted as leader in epoch N".
 
-It runs through :func:`shared.leadership.run_while_leader` like every other leader duty, and writes
-through :class:`shared.fencing.Fence`, so it is the end-to-end proof that a stale leader's writes are
+It runs through :func:`shared.lease.leadership.run_while_leader` like every other leader duty, and writes
+through :class:`shared.lease.fencing.Fence`, so it is the end-to-end proof that a stale leader's writes are
 rejected: after a failover, no ``leader_activity`` row with an older epoch can follow a newer one.
 Rows older than a day are pruned when a term starts.
 """
@@ -15,7 +15,7 @@ import psycopg
 import structlog
 from psycopg_pool import AsyncConnectionPool
 
-from shared.fencing import Fence, StaleEpoch
+from shared.lease.fencing import Fence, StaleEpoch
 
 __all__ = ["ActivityBeat"]
 

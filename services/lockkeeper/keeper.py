@@ -23,7 +23,7 @@ import structlog
 from redis.exceptions import RedisError
 
 from shared.aio import wait_stopped
-from shared.lease import (
+from shared.lease.backend import (
     LeaderBoard,
     LeaderInfo,
     LeaseBackend,

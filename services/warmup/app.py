@@ -23,7 +23,7 @@ from shared.catalog.store import SnapshotStore
 from shared.heartbeat import ProcessState
 from shared.kie import KieClient, RedisWindowLimiter
 from shared.kie.catalog_api import CATALOG_BUDGET_KEY, KieCatalogApi
-from shared.leadership import LeaderWatch, run_while_leader
+from shared.lease.leadership import LeaderWatch, run_while_leader
 from shared.process import Program, Runtime
 
 __all__ = ["PROGRAM"]

@@ -25,6 +25,7 @@ import structlog
 from redis.exceptions import RedisError
 
 from shared.aio import wait_stopped
+from shared.backoff import Backoff
 from shared.catalog import Registry, RegistryError, load_registry
 from shared.catalog.store import Origin, SnapshotStore, SwapOutcome
 from shared.heartbeat import ProcessState
@@ -66,7 +67,8 @@ class BootPublisher:
         self._file_check = file_check_seconds
         self._max_retry = max_retry_seconds
         self._handled: _FileStamp | None = None
-        self._delay = 0.5
+        self._backoff = Backoff(base=0.5, cap=max_retry_seconds)
+        self._failures = 0
 
     async def start(self) -> BootOutcome:
         """The boot publish: one attempt within the budget, before anything else runs."""
@@ -78,7 +80,8 @@ class BootPublisher:
             wait = self._file_check
             due = self._handled is None or _stamp(self._path) != self._handled
             if due and await self._attempt() is BootOutcome.RETRY:
-                wait, self._delay = self._delay, min(self._delay * 2, self._max_retry)
+                wait = self._backoff.delay(self._failures)
+                self._failures += 1
             if await wait_stopped(stop, wait):
                 return
 
@@ -88,7 +91,7 @@ class BootPublisher:
         if outcome is BootOutcome.RETRY:
             self._handled = None
         else:
-            self._handled, self._delay = stamp, 0.5
+            self._handled, self._failures = stamp, 0
         return outcome
 
     async def publish_once(self) -> BootOutcome:

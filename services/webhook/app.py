@@ -12,13 +12,13 @@ from services.webhook import kie_callback
 from services.webhook.health import RUNTIME, health, metrics_endpoint, ready
 from services.webhook.registration import Poller, WebhookRegistrar
 from services.webhook.telegram_route import INBOX, SECRET, receive_update
-from shared.botapi import BotApi
 from shared.errors import ConfigError
 from shared.heartbeat import ProcessState
 from shared.inbox import InboxWriter
-from shared.leadership import LeaderDuty, LeaderWatch, run_while_leader
+from shared.lease.leadership import LeaderDuty, LeaderWatch, run_while_leader
 from shared.process import Program, Runtime
 from shared.settings import BotMode, Settings
+from shared.telegram.client import build_botapi
 
 __all__ = ["PROGRAM", "build_app"]
 
@@ -74,7 +74,7 @@ async def _run_leader_duties(runtime: Runtime, inbox: InboxWriter) -> None:
     """Until stopped: register the webhook (or poll) whenever this host leads."""
     settings = runtime.settings
     async with aiohttp.ClientSession() as session:
-        api = BotApi(session, settings.TELEGRAM_API_BASE_URL, settings.require_telegram().get_secret_value())
+        api = build_botapi(settings, session)
         duty: LeaderDuty
         if settings.BOT_MODE is BotMode.POLLING:
             duty = Poller(api, inbox, runtime.keys)

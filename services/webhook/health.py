@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 
 from shared.catalog.store import SnapshotStore
 from shared.heartbeat import read_heartbeats
-from shared.lease import read_leader
+from shared.lease.backend import read_leader
 from shared.process import Runtime
 
 __all__ = ["RUNTIME", "health", "metrics_endpoint", "ready"]

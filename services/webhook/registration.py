@@ -1,7 +1,7 @@
 """Leader duties of the ingress: keep Telegram's webhook pointed at us, or poll getUpdates instead.
 
 Only the leader does either, so two hosts never fight over the webhook and two pollers never collide
-(Telegram's 409 Conflict). Both run under :func:`shared.leadership.run_while_leader`.
+(Telegram's 409 Conflict). Both run under :func:`shared.lease.leadership.run_while_leader`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from typing import Any
 
 import structlog
 
-from shared.botapi import BotApi, BotApiError
+from shared.backoff import Backoff
 from shared.inbox import InboxWriter
 from shared.keys import Keys
+from shared.telegram.botapi import BotApi, BotApiError
 
 __all__ = ["ALLOWED_UPDATES", "Poller", "WebhookRegistrar"]
 
@@ -24,6 +25,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "pre_checkout_
 
 # A failed registration is retried soon (the Bot API may still be starting), then less often.
 _FIRST_RETRY_SECONDS = 1.0
+_POLL_BACKOFF = Backoff(base=1.0, cap=30.0)
 
 _OFFSET_ADVANCE = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -45,16 +47,17 @@ class WebhookRegistrar:
         self._interval = interval
 
     async def __call__(self, epoch: int) -> None:
-        retry = _FIRST_RETRY_SECONDS
+        backoff, failures = Backoff(base=_FIRST_RETRY_SECONDS, cap=self._interval), 0
         while True:
             try:
                 await self._ensure()
             except BotApiError as exc:
+                retry = backoff.delay(failures)
                 log.warning("webhook_registration_failed", reason=str(exc), epoch=epoch, retry_in_s=retry)
                 await asyncio.sleep(retry)
-                retry = min(retry * 2, self._interval)
+                failures += 1
                 continue
-            retry = _FIRST_RETRY_SECONDS
+            failures = 0
             await asyncio.sleep(self._interval)
 
     async def _ensure(self) -> None:
@@ -85,14 +88,17 @@ class Poller:
         advance = redis.register_script(_OFFSET_ADVANCE)
         await self._api.call("deleteWebhook", {"drop_pending_updates": False})
         log.info("polling_started", epoch=epoch)
+        failures = 0
         while True:
             offset = int(await redis.get(self._keys.polling_offset) or 0)
             try:
                 updates = await self._fetch(offset)
             except BotApiError as exc:
                 log.warning("polling_failed", reason=str(exc))
-                await asyncio.sleep(exc.retry_after or 1.0)
+                await asyncio.sleep(exc.retry_after or _POLL_BACKOFF.delay(failures))
+                failures += 1
                 continue
+            failures = 0
             for update in updates:
                 await self._inbox.accept(update)
             if updates:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from shared.backoff import Backoff
+
 __all__ = ["KieTimeouts", "RetryPolicy"]
 
 
@@ -65,5 +67,4 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """The sleep after failed attempt number `attempt` (0-based)."""
-        ceiling = min(self.max_delay, self.base_delay * (2**attempt))
-        return self.rng.uniform(0.0, ceiling)
+        return Backoff(self.base_delay, self.max_delay, jitter=True, rng=self.rng).delay(attempt)

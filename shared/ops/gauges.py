@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 
 from shared.aio import wait_stopped
 from shared.keys import Keys
-from shared.lease import read_leader
+from shared.lease.backend import read_leader
 from shared.metrics import (
     INBOX_DEAD_LETTERS,
     INBOX_LAG,

@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 
 from shared.heartbeat import HeartbeatRecord, read_heartbeats
 from shared.keys import Keys
-from shared.lease import LeaderInfo, read_leader
+from shared.lease.backend import LeaderInfo, read_leader
 from shared.ops.alerts import Alert, AlertLog
 from shared.ops.inbox_probe import InboxLoad, read_inbox
 from shared.ops.supervisor import ProcessInfo, SupervisorClient, SupervisorUnavailable

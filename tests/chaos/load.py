@@ -24,7 +24,7 @@ import psycopg
 import structlog
 from psycopg_pool import AsyncConnectionPool
 
-from services.bot.callbacks import Op, encode
+from shared.chat.callbacks import Op, encode
 from shared.jobs import JobStore, NewJob
 from shared.ledger import Ledger, MovementKind
 from tests.e2e.telegram_control import TelegramControl

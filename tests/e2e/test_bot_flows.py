@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from services.bot.texts import Language, Texts
+from shared.chat.texts import Language, Texts
 from tests.conftest import free_port
 from tests.e2e.emulators import emulator_process, kie_system_env
 from tests.e2e.system import System, migrate, prepare_home, start, wait_until

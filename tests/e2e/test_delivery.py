@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from services.bot.callbacks import Op, encode
-from services.bot.texts import Language, Texts
+from shared.chat.callbacks import Op, encode
+from shared.chat.texts import Language, Texts
 from tests.conftest import free_port
 from tests.e2e.system import System, migrate, prepare_home, start, wait_until
 from tests.e2e.telegram_control import TelegramControl

@@ -29,7 +29,7 @@ import psycopg
 import pytest
 
 from services.lockkeeper.beat import RESOURCE
-from shared.fencing import StaleEpoch, check_fence
+from shared.lease.fencing import StaleEpoch, check_fence
 from tests.conftest import free_port, fresh_database
 from tests.e2e.hosts import (
     HealthSampler,
@@ -152,7 +152,7 @@ def assert_clean_logs(system: System) -> None:
 
 
 def stale_write_is_rejected(database_url: str, epoch: int) -> bool:
-    """A fenced write with ``epoch`` through shared.fencing, as a resumed old leader would make it."""
+    """A fenced write with ``epoch`` through shared.lease.fencing, as a resumed old leader would make it."""
 
     async def attempt() -> bool:
         async with await psycopg.AsyncConnection.connect(database_url) as conn:

@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from services.bot.texts import Language, Texts
+from shared.chat.texts import Language, Texts
 from tests.conftest import free_port
 from tests.e2e.emulators import kie_system_env
 from tests.e2e.system import WEBHOOK_SECRET, System, migrate, prepare_home, start, wait_until

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import structlog
 
-from services.bot.callbacks import CHAIN_TYPES, JOB_CANCEL, JOB_NEW, JOB_REGENERATE, Callback
 from services.bot.handlers.turn import Stale, Turn
 from services.bot.handlers.wizard import find_job, session_id, wizard_screen
 from services.bot.views import Screen
@@ -18,7 +17,8 @@ from services.bot.views.account import (
 from services.bot.views.menu import main_menu, reuse_menu, type_menu
 from services.bot.wizard.plan import plan
 from services.bot.wizard.state import WizardState
-from services.jobs.delivery import TelegramSender
+from shared.chat.callbacks import CHAIN_TYPES, JOB_CANCEL, JOB_NEW, JOB_REGENERATE, Callback
+from shared.chat.delivery import TelegramSender
 from shared.jobs import Job
 
 __all__ = ["HISTORY_SIZE", "on_balance", "on_history", "on_job"]

@@ -13,10 +13,10 @@ from types import MappingProxyType
 import structlog
 from telegram.error import TelegramError
 
-from services.bot.handlers.money_deps import MoneyDeps
 from services.bot.handlers.turn import Turn
+from services.bot.money.deps import MoneyDeps
+from services.bot.money.views import dashboard_screen, user_screen
 from services.bot.views import Screen
-from services.bot.views.money import dashboard_screen, user_screen
 from shared.ledger import InsufficientCredits, MovementKind, UnknownUser
 from shared.money import PaymentNotFound, PromoExists, RefundBlock, RefundRefused, normalise_code
 

@@ -7,10 +7,10 @@ from typing import Protocol
 
 from services.bot.media import MediaIntake
 from services.bot.prefs import Preferences
-from services.bot.texts import Texts
 from services.bot.wizard.store import WizardStore
-from services.jobs.file_ids import FileIdCache
 from shared.catalog import Registry
+from shared.chat.file_ids import FileIdCache
+from shared.chat.texts import Texts
 from shared.jobs import JobStore
 from shared.ledger import Ledger
 

@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from services.bot.handlers.deps import BotDeps
-from services.bot.handlers.money_deps import MoneyDeps
+from services.bot.money.deps import MoneyDeps
 from services.bot.ratelimit import RateKind
 
 __all__ = ["Gate"]

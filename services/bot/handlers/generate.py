@@ -10,12 +10,12 @@ import uuid
 
 import structlog
 
-from services.bot.callbacks import JOB_CANCEL, Op, encode, job_ref
 from services.bot.handlers.turn import Turn
 from services.bot.views import Button, Screen
-from services.bot.views.labels import duration
 from services.bot.wizard.state import WizardState
 from shared.catalog import InputError, Model
+from shared.chat.callbacks import JOB_CANCEL, Op, encode, job_ref
+from shared.chat.labels import duration
 from shared.jobs import JobStore, NewJob
 from shared.jobs.limits import DailyCapReached, JobLimitReached, TooManyActiveJobs
 from shared.ledger import InsufficientCredits

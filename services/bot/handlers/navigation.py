@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from services.bot.callbacks import Callback
 from services.bot.handlers.turn import Stale, Turn
-from services.bot.texts import Language
 from services.bot.views.menu import help_screen, main_menu, model_card, settings_screen, type_menu
 from shared.catalog import GenType
+from shared.chat.callbacks import Callback
+from shared.chat.texts import Language
 
 __all__ = ["on_help", "on_language", "on_menu", "on_model", "on_settings", "on_type", "send_menu"]
 

@@ -15,12 +15,12 @@ from telegram.ext import (
     filters,
 )
 
-from services.bot.callbacks import Callback, Op, decode
 from services.bot.handlers import account, commands, inputs, navigation, wizard
 from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.turn import Stale, Turn, begin_turn
-from services.bot.texts import Language
 from services.bot.views.menu import main_menu
+from shared.chat.callbacks import Callback, Op, decode
+from shared.chat.texts import Language
 
 __all__ = ["BOT_COMMANDS", "register", "set_commands"]
 

@@ -10,9 +10,9 @@ from telegram.error import BadRequest
 
 from services.bot.handlers.deps import BotDeps
 from services.bot.telegram_errors import is_not_modified, is_query_too_old
-from services.bot.texts import Language
 from services.bot.views import Screen
 from shared.catalog import Registry
+from shared.chat.texts import Language
 
 __all__ = ["Stale", "Turn", "begin_turn"]
 

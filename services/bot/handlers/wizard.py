@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import structlog
 
-from services.bot.callbacks import Callback
 from services.bot.handlers.generate import generate
 from services.bot.handlers.turn import Stale, Turn
 from services.bot.views import Screen
@@ -23,6 +22,7 @@ from services.bot.wizard.engine import AnswerRejected
 from services.bot.wizard.plan import plan
 from services.bot.wizard.state import WizardState
 from shared.catalog import Model
+from shared.chat.callbacks import Callback
 from shared.jobs import Job
 
 __all__ = ["cancel_wizard", "find_job", "on_confirm", "on_step", "on_use", "session_id", "wizard_screen"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.bot.callbacks import Op, encode, job_ref
-from services.bot.texts import Language, Texts
 from services.bot.views.screen import Button, Screen
 from shared.catalog import Registry
+from shared.chat.callbacks import Op, encode, job_ref
+from shared.chat.texts import Language, Texts
 from shared.jobs import Job, JobState
 from shared.ledger import Movement, MovementKind
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from services.bot.callbacks import Op, encode
-from services.bot.texts import Language, Texts
-from services.bot.views.labels import field_label, value_label
 from services.bot.views.screen import Button, Screen, grid
 from services.bot.wizard.plan import Step, StepKind, plan
 from services.bot.wizard.state import WizardState
 from shared.catalog import Model, Registry
+from shared.chat.callbacks import Op, encode
+from shared.chat.labels import field_label, value_label
+from shared.chat.texts import Language, Texts
 
 __all__ = ["CONFIRM_CANCEL", "CONFIRM_EDIT", "CONFIRM_GENERATE", "confirm_screen", "edit_screen"]
 

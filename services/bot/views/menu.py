@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from services.bot.callbacks import Op, encode
-from services.bot.texts import Language, Texts
-from services.bot.views.labels import duration
 from services.bot.views.screen import Button, Screen, grid
 from shared.catalog import FieldKind, GenType, Model, Registry
+from shared.chat.callbacks import Op, encode
+from shared.chat.labels import duration
+from shared.chat.texts import Language, Texts
 
 __all__ = ["help_screen", "main_menu", "model_card", "reuse_menu", "settings_screen", "type_menu"]
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.bot.callbacks import Op, encode
-from services.bot.texts import Language, Texts
-from services.bot.views.labels import field_label, value_label
 from services.bot.views.screen import Button, Screen, grid
 from services.bot.wizard.engine import choice_values, media_count
 from services.bot.wizard.plan import Step, StepKind, is_required, plan, text_limit
 from services.bot.wizard.state import WizardState
 from shared.catalog import FieldKind, InputError, Model, Registry
 from shared.catalog.schema import scalar_equal
+from shared.chat.callbacks import Op, encode
+from shared.chat.labels import field_label, value_label
+from shared.chat.texts import Language, Texts
 
 __all__ = ["MEDIA_LIMIT_MB", "step_callback", "step_screen"]
 

@@ -1,0 +1,112 @@
+"""Telegram Stars: /buy with the packs, the invoice, the checkout check, crediting, /paysupport, /terms.
+
+The checkout is answered from one indexed read (pack and price come from settings), well inside
+Telegram's 10 seconds. A successful payment is credited by ``PaymentStore.credit`` exactly once per
+``telegram_payment_charge_id``; a repeat delivery gets the same receipt and changes nothing.
+"""
+
+from __future__ import annotations
+
+import structlog
+from telegram import LabeledPrice, PreCheckoutQuery, SuccessfulPayment
+
+from services.bot.handlers.deps import BotDeps
+from services.bot.handlers.turn import Stale, Turn
+from services.bot.money.deps import MoneyDeps
+from services.bot.money.views import packs_screen
+from services.bot.views import Screen
+from shared.chat.callbacks import Callback
+from shared.money import STARS, Checkout, Credited, find_pack
+
+__all__ = ["answer_checkout", "on_buy", "on_paid", "send_packs", "send_paysupport", "send_terms"]
+
+log = structlog.get_logger()
+
+
+async def send_packs(turn: Turn, money: MoneyDeps) -> None:
+    """The /buy screen: the balance and a button per pack."""
+    balance = await turn.deps.ledger.balance(turn.user_id)
+    await turn.send(packs_screen(turn.deps.texts, turn.language, money.payments.packs, balance))
+
+
+async def on_buy(turn: Turn, money: MoneyDeps, callback: Callback) -> str | None:
+    """A pack button: send that pack's Stars invoice."""
+    amount = callback.arg(0) or ""
+    pack = find_pack(money.payments.packs, int(amount)) if amount.isdigit() else None
+    if pack is None:
+        raise Stale()
+    credits = turn.deps.texts.credits(pack.credits, turn.language)
+    await turn.bot.send_invoice(
+        chat_id=turn.chat_id,
+        title=turn.t("money_invoice_title", credits=credits),
+        description=turn.t("money_invoice_description", credits=credits),
+        payload=pack.payload,
+        currency=STARS,
+        prices=[LabeledPrice(turn.t("money_invoice_label", credits=credits), pack.stars)],
+        provider_token="",
+    )
+    log.info("invoice_sent", credits=pack.credits, stars=pack.stars)
+    return None
+
+
+async def answer_checkout(deps: BotDeps, money: MoneyDeps, query: PreCheckoutQuery) -> None:
+    """Accept the checkout, or refuse it with a sentence the user reads in Telegram's payment form."""
+    user = query.from_user
+    verdict = await money.payments.check_checkout(
+        user.id, query.invoice_payload, query.currency, query.total_amount
+    )
+    if verdict is Checkout.OK:
+        await query.answer(ok=True)
+        return
+    log.info("checkout_refused", verdict=verdict.value)
+    language = await deps.prefs.language(user.id, user.language_code)
+    await query.answer(ok=False, error_message=deps.texts.get(f"money_checkout_{verdict.value}", language))
+
+
+async def on_paid(turn: Turn, money: MoneyDeps, payment: SuccessfulPayment) -> None:
+    """Credit the payment once and send the receipt (again, for a repeat delivery: same numbers)."""
+    credited = await money.payments.credit(
+        turn.user_id,
+        payment.telegram_payment_charge_id,
+        payment.provider_payment_charge_id,
+        payment.invoice_payload,
+    )
+    if credited.created:
+        log.info("payment_credited", credits=credited.payment.pack_credits, stars=credited.payment.stars)
+    else:
+        log.info("payment_repeated")
+    texts = turn.deps.texts
+    receipt = turn.t(
+        "money_paid",
+        credits=texts.credits(credited.payment.pack_credits, turn.language),
+        stars=credited.payment.stars,
+        balance=texts.credits(credited.balance, turn.language),
+    )
+    if credited.referrer_id is not None:
+        receipt += "\n" + turn.t(
+            "money_referral_paid_new", bonus=texts.credits(money.referral_bonus, turn.language)
+        )
+    await turn.send(Screen(receipt))
+    if credited.referrer_id is not None:
+        await _tell_referrer(turn, money, credited)
+
+
+async def _tell_referrer(turn: Turn, money: MoneyDeps, credited: Credited) -> None:
+    assert credited.referrer_id is not None
+    language = await turn.deps.prefs.language(credited.referrer_id, None)
+    text = turn.deps.texts.get(
+        "money_referral_paid_referrer",
+        language,
+        bonus=turn.deps.texts.credits(money.referral_bonus, language),
+    )
+    await turn.bot.send_message(credited.referrer_id, text)
+
+
+async def send_paysupport(turn: Turn) -> None:
+    """/paysupport: how to get help with a payment, as Telegram requires of Stars bots."""
+    await turn.send(Screen(turn.t("money_paysupport", user_id=turn.user_id)))
+
+
+async def send_terms(turn: Turn) -> None:
+    """/terms: what is sold, for what, and the refund rule."""
+    await turn.send(Screen(turn.t("money_terms")))

@@ -1,0 +1,95 @@
+"""Screens of the money layer: credit packs, the admin dashboard and a user's card."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from services.bot.views.screen import Button, Screen
+from shared.chat.callbacks import Op, encode
+from shared.chat.texts import Language, Texts
+from shared.ledger import Movement
+from shared.money import CreditPack, Dashboard, UserCard
+
+__all__ = ["dashboard_screen", "packs_screen", "user_screen"]
+
+_DATE = "%d.%m.%y %H:%M"
+
+
+def packs_screen(texts: Texts, language: Language, packs: Sequence[CreditPack], balance: int) -> Screen:
+    """The packs on sale, one button each; pressing one sends its Stars invoice."""
+    rows = tuple(
+        (
+            Button(
+                texts.get(
+                    "money_pack_button",
+                    language,
+                    credits=texts.credits(pack.credits, language),
+                    stars=pack.stars,
+                ),
+                encode(Op.BUY, pack.credits),
+            ),
+        )
+        for pack in packs
+    )
+    text = texts.get("money_packs", language, balance=texts.credits(balance, language))
+    return Screen(text, (*rows, (Button(texts.get("btn_menu", language), encode(Op.MENU)),)))
+
+
+def _lines(texts: Texts, language: Language, key: str, items: Mapping[str, int]) -> str:
+    if not items:
+        return texts.get("admin_none", language)
+    return "\n".join(texts.get(key, language, name=name, count=count) for name, count in items.items())
+
+
+def dashboard_screen(texts: Texts, language: Language, board: Dashboard, kie_balance: str | None) -> Screen:
+    """The /admin numbers."""
+    spend = "\n".join(
+        texts.get("admin_spend_line", language, model=model, runs=runs, credits=credits)
+        for model, runs, credits in board.spend_by_model
+    ) or texts.get("admin_none", language)
+    text = texts.get(
+        "admin_dashboard",
+        language,
+        total=board.users_total,
+        new_today=board.users_new_today,
+        paying=board.users_paying,
+        banned=board.users_banned,
+        jobs=_lines(texts, language, "admin_jobs_line", board.jobs_by_state),
+        stars=board.revenue_stars,
+        credits=board.revenue_credits,
+        kie=kie_balance if kie_balance is not None else texts.get("admin_unknown", language),
+        spend=spend,
+    )
+    return Screen(text)
+
+
+def user_screen(texts: Texts, language: Language, card: UserCard, movements: Sequence[Movement]) -> Screen:
+    """One user with their latest ledger rows."""
+    lines = [
+        texts.get(
+            "admin_ledger_line",
+            language,
+            date=movement.created_at.strftime(_DATE),
+            amount=f"{movement.amount:+d}",
+            kind=movement.kind.value,
+            reason=movement.reason,
+            balance=movement.balance_after,
+        )
+        for movement in movements
+    ]
+    text = texts.get(
+        "admin_user",
+        language,
+        id=card.id,
+        username=card.username or "-",
+        language_code=card.language,
+        state=texts.get("admin_banned" if card.banned else "admin_active", language),
+        balance=card.balance,
+        created=card.created_at.strftime(_DATE),
+        referrer=card.referrer_id or "-",
+        payments=card.payments,
+        stars=card.stars,
+        jobs=card.jobs,
+        ledger="\n".join(lines) or texts.get("admin_none", language),
+    )
+    return Screen(text)

@@ -1,5 +1,0 @@
-"""Every user-facing sentence of the bot, in Russian and English catalogs; handlers hold no text."""
-
-from services.bot.texts.catalog import Language, Texts, credits_word
-
-__all__ = ["Language", "Texts", "credits_word"]

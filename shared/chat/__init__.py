@@ -1,0 +1,1 @@
+"""What the bot and the job tracker say to users: texts, buttons' data, labels, results and their delivery."""

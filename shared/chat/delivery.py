@@ -1,0 +1,184 @@
+"""Fetching results from KIE's file host and sending them (or a plain message) to the user's chat.
+
+A result goes out as its own media type, chosen from the file's Content-Type: photo (images up to
+Telegram's 10 MB photo limit), video, audio, else document; a file over the 50 MB upload limit is sent
+as a link. Telegram sends pass through the shared Redis rate limiter, like the bot's.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import aiohttp
+import structlog
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from shared.chat.file_ids import FileIdCache, SentFile, sent_file_of
+from shared.errors import TrtError
+
+__all__ = ["DownloadError", "Downloader", "Media", "SendRetryLater", "TelegramSender", "Unreachable"]
+
+log = structlog.get_logger()
+
+PHOTO_LIMIT = 10 * 1024 * 1024
+UPLOAD_LIMIT = 50 * 1024 * 1024
+DOWNLOAD_LIMIT = 200 * 1024 * 1024
+_GONE = frozenset({403, 404, 410})
+Markup = InlineKeyboardMarkup
+
+
+class DownloadError(TrtError):
+    """A result file could not be fetched; `permanent` when retrying cannot help (404, 410, ...)."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class SendRetryLater(TrtError):
+    """Telegram could not be reached or asked us to wait; the message was not sent."""
+
+
+class Unreachable(TrtError):
+    """The chat cannot receive messages (the user blocked the bot, the chat is gone)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A downloaded result: its bytes, MIME type, file name and where it came from."""
+
+    data: bytes
+    content_type: str
+    file_name: str
+    url: str
+
+
+class Downloader:
+    """GETs result URLs with a bounded size and time."""
+
+    def __init__(self, session: aiohttp.ClientSession, *, timeout_seconds: float = 120.0) -> None:
+        self._session = session
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=10.0)
+
+    async def fetch(self, url: str) -> Media:
+        """Download `url`; raise DownloadError (permanent for 403/404/410 or an oversized file)."""
+        try:
+            async with self._session.get(url, timeout=self._timeout) as resp:
+                if resp.status != 200:
+                    raise DownloadError(f"result answered HTTP {resp.status}", permanent=resp.status in _GONE)
+                if (resp.content_length or 0) > DOWNLOAD_LIMIT:
+                    raise DownloadError("result larger than the download limit", permanent=True)
+                data = await resp.read()
+                content_type = resp.content_type or "application/octet-stream"
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DownloadError(f"result download failed: {type(exc).__name__}", permanent=False) from exc
+        return Media(data, _content_type(content_type, url), _file_name(url, content_type), url)
+
+
+class TelegramSender:
+    """Sends results and plain messages through a PTB bot built with the shared rate limiter."""
+
+    def __init__(self, bot: Bot, file_ids: FileIdCache | None = None) -> None:
+        self._bot = bot
+        self._file_ids = file_ids
+
+    async def send_text(self, chat_id: int, text: str, reply_markup: Markup | None = None) -> int:
+        """Send a plain message; return its id."""
+        sent = await self._guard(self._bot.send_message(chat_id, text, reply_markup=reply_markup))
+        return sent.message_id
+
+    async def send_result(
+        self, chat_id: int, media: Media, caption: str, reply_markup: Markup | None = None
+    ) -> int:
+        """Send `media` as its own type with `caption` (and buttons); return the message id.
+
+        A result sent before (its file_id remembered) is sent by file_id instead of uploaded again.
+        """
+        if len(media.data) > UPLOAD_LIMIT:
+            return await self.send_text(chat_id, f"{caption}\n{media.url}", reply_markup)
+        known = await self._file_ids.lookup(media.url) if self._file_ids is not None else None
+        if known is not None:
+            return (await self._guard(self.send_file(chat_id, known, caption, reply_markup))).message_id
+        sent = await self._upload(chat_id, media, caption, reply_markup)
+        file = sent_file_of(sent)
+        if self._file_ids is not None and file is not None:
+            await self._file_ids.remember(media.url, file)
+        return sent.message_id
+
+    async def send_original(self, chat_id: int, media: Media) -> int:
+        """Send the untouched file as a document (Telegram recompresses photos), by file_id if known."""
+        key = f"{media.url}#original"
+        known = await self._file_ids.lookup(key) if self._file_ids is not None else None
+        if known is not None:
+            return (await self._guard(self.send_file(chat_id, known, ""))).message_id
+        upload = InputFile(media.data, filename=media.file_name)
+        sent = await self._guard(self._bot.send_document(chat_id, upload))
+        file = sent_file_of(sent)
+        if self._file_ids is not None and file is not None:
+            await self._file_ids.remember(key, file)
+        return sent.message_id
+
+    def send_file(
+        self, chat_id: int, file: SentFile, caption: str, reply_markup: Markup | None = None
+    ) -> Awaitable[Message]:
+        """Send a file Telegram already holds, by its file_id, as the kind it was first sent as."""
+        bot, file_id = self._bot, file.file_id
+        if file.kind == "photo":
+            return bot.send_photo(chat_id, file_id, caption=caption, reply_markup=reply_markup)
+        if file.kind == "video":
+            return bot.send_video(chat_id, file_id, caption=caption, reply_markup=reply_markup)
+        if file.kind == "audio":
+            return bot.send_audio(chat_id, file_id, caption=caption, reply_markup=reply_markup)
+        if file.kind == "voice":
+            return bot.send_voice(chat_id, file_id, caption=caption, reply_markup=reply_markup)
+        return bot.send_document(chat_id, file_id, caption=caption, reply_markup=reply_markup)
+
+    async def _upload(self, chat_id: int, media: Media, caption: str, reply_markup: Markup | None) -> Message:
+        kind = media.content_type.split("/", 1)[0]
+        upload = InputFile(media.data, filename=media.file_name)
+        bot, markup = self._bot, reply_markup
+        if kind == "image" and len(media.data) <= PHOTO_LIMIT and media.content_type != "image/gif":
+            try:
+                return await self._guard(
+                    bot.send_photo(chat_id, upload, caption=caption, reply_markup=markup)
+                )
+            except BadRequest as exc:  # e.g. dimensions Telegram refuses for photos: send the file
+                log.info("photo_refused_sending_document", reason=str(exc))
+                upload = InputFile(media.data, filename=media.file_name)
+        elif kind == "video":
+            return await self._guard(bot.send_video(chat_id, upload, caption=caption, reply_markup=markup))
+        elif kind == "audio":
+            return await self._guard(bot.send_audio(chat_id, upload, caption=caption, reply_markup=markup))
+        return await self._guard(bot.send_document(chat_id, upload, caption=caption, reply_markup=markup))
+
+    async def _guard(self, call: Awaitable[Message]) -> Message:
+        """Await a send, translating Telegram's errors to Unreachable / SendRetryLater / BadRequest."""
+        try:
+            return await call
+        except Forbidden as exc:
+            raise Unreachable(str(exc)) from exc
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                raise Unreachable(str(exc)) from exc
+            raise
+        except TelegramError as exc:
+            raise SendRetryLater(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _content_type(declared: str, url: str) -> str:
+    if declared in ("application/octet-stream", "binary/octet-stream", ""):
+        return mimetypes.guess_type(urlsplit(url).path)[0] or declared
+    return declared
+
+
+def _file_name(url: str, content_type: str) -> str:
+    name = posixpath.basename(urlsplit(url).path)
+    if name and "." in name:
+        return name
+    extension = mimetypes.guess_extension(content_type) or ""
+    return f"{name or 'result'}{extension}"

@@ -1,0 +1,32 @@
+"""How parameter names, values and times read to a user, in their language."""
+
+from __future__ import annotations
+
+from shared.catalog import Field, FieldKind
+from shared.chat.texts import Language, Texts
+
+__all__ = ["duration", "field_label", "value_label"]
+
+
+def field_label(texts: Texts, field: Field, language: Language) -> str:
+    """The catalog's name for a parameter, or its registry name made readable."""
+    fallback = field.name.replace("_", " ")
+    return texts.maybe(f"param_{field.name}", language) or fallback[:1].upper() + fallback[1:]
+
+
+def value_label(texts: Texts, field: Field, value: object, language: Language) -> str:
+    """A parameter value as shown on buttons and the confirm screen."""
+    if value is None:
+        return texts.get("value_unset", language)
+    if isinstance(value, bool):
+        return texts.get("value_true" if value else "value_false", language)
+    if field.kind is FieldKind.ENUM and field.name == "voice" and value in field.values:
+        return texts.get("voice_n", language, n=field.values.index(value) + 1)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def duration(texts: Texts, seconds: int, language: Language) -> str:
+    """A rough duration: "about 40 s", "about 3 min"."""
+    if seconds < 90:
+        return texts.get("seconds", language, n=seconds)
+    return texts.get("minutes", language, n=round(seconds / 60))

@@ -1,0 +1,1 @@
+"""The leader lease: its backends (Redis, PostgreSQL), who leads right now, and fencing of stale leaders."""

@@ -1,0 +1,88 @@
+"""The one place Bot API clients are built, all honouring ``TELEGRAM_API_BASE_URL`` and the shared limiter.
+
+Programs that handle updates get a PTB ``Application`` (``build_application``); programs that only send
+get an ``ExtBot`` (``build_bot``); the light programs that make a few raw calls and must not load PTB
+(webhook registration, polling, the crash guard's alerts) get a :class:`BotApi` (``build_botapi``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiohttp
+import redis.asyncio as aioredis
+
+from shared.keys import Keys
+from shared.settings import Settings
+from shared.telegram.botapi import BotApi
+
+if TYPE_CHECKING:  # PTB is heavy: only the programs that build its objects import it
+    from telegram.ext import Application, ExtBot
+
+    from shared.telegram.limits import TelegramLimits
+
+__all__ = ["build_application", "build_bot", "build_botapi", "telegram_limits"]
+
+
+def build_application(settings: Settings, redis: aioredis.Redis) -> Application:  # type: ignore[type-arg]
+    """An Application with no Updater (updates come from our inbox), calls journaled per update."""
+    from telegram.ext import ApplicationBuilder
+
+    from shared.telegram.journal import JournaledLimiter
+    from shared.telegram.limits import RedisRateLimiter
+
+    keys = Keys(settings.REDIS_KEY_PREFIX)
+    limiter = JournaledLimiter(RedisRateLimiter(redis, keys, telegram_limits(settings)), redis, keys)
+    api, files = _base_urls(settings)
+    return (
+        ApplicationBuilder()
+        .token(_token(settings))
+        .base_url(api)
+        .base_file_url(files)
+        .updater(None)
+        .rate_limiter(limiter)
+        .build()
+    )
+
+
+def build_bot(settings: Settings, redis: aioredis.Redis, *, connections: int) -> ExtBot[None]:
+    """A sending-only bot behind the shared rate limiter, with ``connections`` pooled HTTP connections."""
+    from telegram.ext import ExtBot
+    from telegram.request import HTTPXRequest
+
+    from shared.telegram.limits import RedisRateLimiter
+
+    api, files = _base_urls(settings)
+    limiter = RedisRateLimiter(redis, Keys(settings.REDIS_KEY_PREFIX), telegram_limits(settings))
+    return ExtBot(
+        _token(settings),
+        base_url=api,
+        base_file_url=files,
+        request=HTTPXRequest(connection_pool_size=connections, pool_timeout=10.0),
+        rate_limiter=limiter,
+    )
+
+
+def build_botapi(settings: Settings, session: aiohttp.ClientSession) -> BotApi:
+    """The raw client for the few calls made where PTB is not loaded."""
+    return BotApi(session, settings.TELEGRAM_API_BASE_URL, _token(settings))
+
+
+def telegram_limits(settings: Settings) -> TelegramLimits:
+    """Telegram's flood limits as configured."""
+    from shared.telegram.limits import TelegramLimits
+
+    return TelegramLimits(
+        per_second=settings.TELEGRAM_RATE_PER_SECOND,
+        per_chat_second=settings.TELEGRAM_RATE_PER_CHAT_SECOND,
+        per_group_minute=settings.TELEGRAM_RATE_PER_GROUP_MINUTE,
+    )
+
+
+def _token(settings: Settings) -> str:
+    return settings.require_telegram().get_secret_value()
+
+
+def _base_urls(settings: Settings) -> tuple[str, str]:
+    base = settings.TELEGRAM_API_BASE_URL
+    return f"{base}/bot", f"{base}/file/bot"

@@ -1,7 +1,0 @@
-"""Job tests reuse the ledger's migrated pool and unique user ids."""
-
-from __future__ import annotations
-
-from tests.ledger.conftest import _new_user_id, _pool
-
-__all__ = ["_new_user_id", "_pool"]

@@ -1,0 +1,180 @@
+"""The money layer through the bot's handlers, against the Bot API emulator, real Redis and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from emulators.telegram.model import Update as EmulatedUpdate
+from emulators.telegram.model import UpdateKind
+from services.bot.money.deps import MoneyDeps
+from shared.chat.texts import Language, Texts
+from shared.money import encode_code
+from tests.services.bot.harness import BotHarness, button_data
+from tests.services.bot.money.conftest import ADMIN_ID, BONUS, MESSAGES_PER_MINUTE
+
+TEXTS = Texts()
+Bot = tuple[BotHarness, MoneyDeps]
+
+
+def _t(key: str, **values: object) -> str:
+    return TEXTS.get(key, Language.EN, **values)
+
+
+async def _buy(bot: BotHarness, user: int, pack_credits: int = 100) -> str:
+    """The user opens /buy, presses a pack and pays; returns the charge id."""
+    await bot.text(user, "/buy")
+    await bot.press(user, bot.last(user).message_id, button_data(bot.last(user), f"by:{pack_credits}"))
+    invoice = bot.last(user)
+    await bot.deliver(bot.telegram.pay_invoice(user, invoice.message_id))
+    paid = _last_payment(bot, user)
+    await bot.deliver(paid)
+    return str(paid.payload["successful_payment"]["telegram_payment_charge_id"])
+
+
+def _last_payment(bot: BotHarness, user: int) -> EmulatedUpdate:
+    updates = bot.telegram.bot().updates
+    return next(
+        u
+        for u in reversed(updates)
+        if u.kind is UpdateKind.MESSAGE
+        and "successful_payment" in u.payload
+        and u.payload["chat"]["id"] == user
+    )
+
+
+async def _balance(bot: BotHarness, user: int) -> int:
+    return await bot.deps.ledger.balance(user)
+
+
+class TestStarsPurchase:
+    async def test_pack_is_invoiced_in_stars_and_credited(self, bot: Bot) -> None:
+        """/buy → a pack → an XTR invoice with no provider token → paid → credits and a receipt."""
+        harness, _ = bot
+        user = harness.new_user()
+        await harness.text(user, "/start")
+        start = await _balance(harness, user)
+        await _buy(harness, user)
+        invoice = harness.telegram.calls_of("sendInvoice", ok=True)[-1].params
+        assert invoice["currency"] == "XTR" and invoice["payload"] == "pack:100:50"
+        assert not invoice.get("provider_token")
+        assert await _balance(harness, user) == start + 100
+        assert "Payment received" in harness.last(user).text
+
+    async def test_repeated_and_concurrent_delivery_credits_once(self, bot: Bot) -> None:
+        """The same successful_payment handled again, and twice at once, adds the credits once."""
+        harness, _ = bot
+        user = harness.new_user()
+        await harness.text(user, "/start")
+        start = await _balance(harness, user)
+        await _buy(harness, user)
+        paid = _last_payment(harness, user)
+        await harness.deliver(paid)
+        await asyncio.gather(harness.deliver(paid), harness.deliver(paid))
+        assert await _balance(harness, user) == start + 100
+
+    async def test_refund_reverses_the_credits(self, bot: Bot) -> None:
+        """/refund by an admin returns the Stars and takes the purchase's credits back, once."""
+        harness, _ = bot
+        user = harness.new_user()
+        await harness.text(user, "/start")
+        start = await _balance(harness, user)
+        charge = await _buy(harness, user)
+        await harness.text(ADMIN_ID, f"/refund {charge}")
+        refund = harness.telegram.calls_of("refundStarPayment", ok=True)[-1].params
+        assert refund["telegram_payment_charge_id"] == charge
+        assert await _balance(harness, user) == start
+        await harness.text(ADMIN_ID, f"/refund {charge}")
+        assert harness.last(ADMIN_ID).text == _t("admin_refund_already", charge=charge)
+
+    async def test_refund_of_spent_credits_is_refused_with_the_reason(self, bot: Bot) -> None:
+        """When the balance is below the purchase's credits, the refund is refused and nothing changes."""
+        harness, _ = bot
+        user = harness.new_user()
+        await harness.text(user, "/start")
+        charge = await _buy(harness, user)
+        balance = await _balance(harness, user)
+        await harness.text(ADMIN_ID, f"/take {user} {balance - 40} spent on generations")
+        await harness.text(ADMIN_ID, f"/refund {charge}")
+        assert harness.last(ADMIN_ID).text == _t("admin_refund_spent", charge=charge, balance=40, credits=100)
+        assert await _balance(harness, user) == 40
+        assert not harness.telegram.calls_of("refundStarPayment")
+
+
+class TestReferralsAndPromos:
+    async def test_referral_pays_both_once_after_the_first_purchase(self, bot: Bot) -> None:
+        """A friend who came by a ref link pays: both get the bonus; a second purchase pays no bonus."""
+        harness, _ = bot
+        referrer, friend = harness.new_user(), harness.new_user()
+        await harness.text(referrer, "/start")
+        await harness.text(friend, f"/start ref_{encode_code(referrer)}")
+        await harness.text(friend, f"/start ref_{encode_code(friend)}")
+        before_referrer, before_friend = await _balance(harness, referrer), await _balance(harness, friend)
+        await _buy(harness, friend)
+        await _buy(harness, friend)
+        assert await _balance(harness, referrer) == before_referrer + BONUS
+        assert await _balance(harness, friend) == before_friend + 200 + BONUS
+
+    async def test_promo_past_its_limit_is_refused(self, bot: Bot) -> None:
+        """A one-use code works once; the next user is told it is used up, and a repeat is refused."""
+        harness, _ = bot
+        first, second = harness.new_user(), harness.new_user()
+        for user in (first, second):
+            await harness.text(user, "/start")
+        await harness.text(ADMIN_ID, "/promo_new GIFT10 10 1 7")
+        await harness.text(first, "/promo gift10")
+        assert harness.last(first).text.startswith("🎁 Code accepted: +10 credits")
+        await harness.text(first, "/promo GIFT10")
+        assert harness.last(first).text == _t("money_promo_already_used")
+        await harness.text(second, "/promo GIFT10")
+        assert harness.last(second).text == _t("money_promo_exhausted")
+
+
+class TestLimitsAndAdmin:
+    async def test_message_flood_is_refused_politely_once(self, bot: Bot) -> None:
+        """Past the per-minute allowance the user is asked to slow down, once, and nothing else runs."""
+        harness, _ = bot
+        user = harness.new_user()
+        for _ in range(MESSAGES_PER_MINUTE + 3):
+            await harness.text(user, "/help")
+        texts = [m.text for m in harness.replies(user)]
+        assert texts.count(_t("money_slow_down")) == 1
+        assert len(texts) == MESSAGES_PER_MINUTE + 1
+
+    async def test_banned_user_gets_one_polite_line(self, bot: Bot) -> None:
+        """After /ban the user's messages get the ban line once and nothing else; /unban restores."""
+        harness, _ = bot
+        user = harness.new_user()
+        await harness.text(user, "/start")
+        await harness.text(ADMIN_ID, f"/ban {user}")
+        count = len(harness.replies(user))
+        await harness.text(user, "/start")
+        await harness.text(user, "/buy")
+        replies = [m.text for m in harness.replies(user)[count:]]
+        assert replies == [_t("money_banned")]
+        await harness.text(ADMIN_ID, f"/unban {user}")
+        await harness.text(user, "/paysupport")
+        assert harness.last(user).text == _t("money_paysupport", user_id=user)
+
+    async def test_admin_commands_work_for_admins_and_are_help_for_others(self, bot: Bot) -> None:
+        """Each admin command answers the admin; for anyone else it is an unknown command: the help."""
+        harness, _ = bot
+        user = harness.new_user()
+        await harness.text(user, "/start")
+        commands = [
+            "/admin",
+            f"/user {user}",
+            f"/grant {user} 5 thanks",
+            f"/take {user} 5 oops",
+            f"/ban {user}",
+            f"/unban {user}",
+            "/refund nosuchcharge",
+            "/promo_new ADM1 5 2 1",
+        ]
+        for command in commands:
+            await harness.text(ADMIN_ID, command)
+            assert harness.last(ADMIN_ID).text != _t("help"), command
+        other = harness.new_user()
+        for command in [*commands, "/broadcast hello"]:
+            await harness.text(other, command)
+            assert harness.last(other).text == _t("help"), command
+        assert "Users:" in next(m.text for m in harness.replies(ADMIN_ID) if m.text.startswith("📊"))
