@@ -2,7 +2,9 @@
 
     TrtError
     ├── ConfigError          a setting is missing or malformed; the program exits with EXIT_CONFIG
-    └── ServiceUnavailable   Redis or PostgreSQL cannot be reached within its budget
+    ├── ServiceUnavailable   Redis or PostgreSQL cannot be reached within its budget
+    ├── KieError             the KIE.ai client (tree in shared/kie/errors.py)
+    └── CatalogError         the model catalogue (tree in shared/catalog/errors.py)
 
 Errors of a single adapter (KIE, the catalogue) live beside that adapter and root here too.
 """

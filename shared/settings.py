@@ -192,6 +192,19 @@ class Settings(BaseSettings):
             raise ConfigError("TELEGRAM_BOT_TOKEN: required, expected the bot token from @BotFather")
         return self.TELEGRAM_BOT_TOKEN
 
+    def kie_api_key(self) -> str | None:
+        """The KIE API key, or None when KIE_API_KEY is unset or empty (the one place that decides)."""
+        if self.KIE_API_KEY is None or not self.KIE_API_KEY.get_secret_value():
+            return None
+        return self.KIE_API_KEY.get_secret_value()
+
+    def require_kie_key(self, purpose: str = "expected the KIE.ai API key") -> str:
+        """Return the KIE API key, or stop the program with a ConfigError saying why it is needed."""
+        key = self.kie_api_key()
+        if key is None:
+            raise ConfigError(f"KIE_API_KEY: required, {purpose}")
+        return key
+
     def require_webhook_secret(self) -> SecretStr:
         """Return the webhook secret, required whenever Telegram delivers by webhook."""
         if self.WEBHOOK_SECRET_TOKEN is None:

@@ -51,14 +51,10 @@ def consumer_config(settings: Settings) -> ConsumerConfig:
 @asynccontextmanager
 async def _media_intake(settings: Settings) -> AsyncIterator[MediaIntake | None]:
     """KIE uploads for user files; without a KIE key the wizard asks for links instead."""
-    if settings.KIE_API_KEY is None or not settings.KIE_API_KEY.get_secret_value():
+    if settings.kie_api_key() is None:
         yield None
         return
-    async with KieClient(
-        api_base_url=settings.KIE_API_BASE_URL,
-        upload_base_url=settings.KIE_UPLOAD_BASE_URL,
-        api_key=settings.KIE_API_KEY.get_secret_value(),
-    ) as kie:
+    async with KieClient.from_settings(settings) as kie:
         yield MediaIntake(kie)
 
 

@@ -26,7 +26,6 @@ from shared.chat.delivery import Downloader, TelegramSender
 from shared.chat.file_ids import FileIdCache
 from shared.chat.presentation import ResultPresenter
 from shared.db import open_pool
-from shared.errors import ConfigError
 from shared.heartbeat import ProcessState
 from shared.jobs import JobStore, JobTracking
 from shared.jobs.callback_url import public_base_url, require_callback_secret
@@ -44,8 +43,7 @@ log = structlog.get_logger()
 def check(settings: Settings) -> None:
     """The tracker needs Telegram and a KIE key (the callback URL falls back, see public_base_url)."""
     settings.require_telegram()
-    if settings.KIE_API_KEY is None or not settings.KIE_API_KEY.get_secret_value():
-        raise ConfigError("KIE_API_KEY: required, expected the KIE.ai API key")
+    settings.require_kie_key()
     require_callback_secret(settings)
 
 
@@ -61,17 +59,10 @@ async def _telegram_bot(runtime: Runtime) -> AsyncIterator[ExtBot[None]]:
 
 def _kie_client(runtime: Runtime, session: aiohttp.ClientSession) -> KieClient:
     settings = runtime.settings
-    assert settings.KIE_API_KEY is not None
     limiter = RedisWindowLimiter(
         runtime.redis, key_prefix=runtime.keys.prefix, limit=settings.KIE_CREATE_TASKS_PER_10_SECONDS
     )
-    return KieClient(
-        api_base_url=settings.KIE_API_BASE_URL,
-        upload_base_url=settings.KIE_UPLOAD_BASE_URL,
-        api_key=settings.KIE_API_KEY.get_secret_value(),
-        session=session,
-        rate_limiter=limiter,
-    )
+    return KieClient.from_settings(settings, session=session, rate_limiter=limiter)
 
 
 async def serve(runtime: Runtime) -> None:

@@ -69,8 +69,7 @@ def _sandbox_settings() -> SandboxSettings:
 
 def load_sandbox_config(settings: Settings) -> SandboxConfig:
     """Build the sandbox configuration; raises ConfigError naming the variable that does not fit."""
-    if settings.KIE_API_KEY is None or not settings.KIE_API_KEY.get_secret_value():
-        raise ConfigError("KIE_API_KEY: required, the sandbox's KIE emulator accepts only this key")
+    kie_api_key = settings.require_kie_key("the sandbox's KIE emulator accepts only this key")
     hmac = settings.KIE_WEBHOOK_HMAC_KEY
     secret = settings.WEBHOOK_SECRET_TOKEN
     return SandboxConfig(
@@ -80,7 +79,7 @@ def load_sandbox_config(settings: Settings) -> SandboxConfig:
         kie_port=local_port("KIE_API_BASE_URL", settings.KIE_API_BASE_URL),
         kie_upload_port=local_port("KIE_UPLOAD_BASE_URL", settings.KIE_UPLOAD_BASE_URL),
         bot_token=settings.require_telegram().get_secret_value(),
-        kie_api_key=settings.KIE_API_KEY.get_secret_value(),
+        kie_api_key=kie_api_key,
         kie_hmac_key=hmac.get_secret_value() if hmac is not None else None,
         health_url=f"http://127.0.0.1:{settings.PORT}/health",
         admin_ids=settings.ADMIN_IDS,

@@ -44,7 +44,7 @@ async def serve(runtime: Runtime) -> None:
     await boot.start()
     async with asyncio.TaskGroup() as group:
         group.create_task(boot.run(runtime.stop), name="catalog-file")
-        if settings.KIE_API_KEY is not None and settings.KIE_API_KEY.get_secret_value():
+        if settings.kie_api_key() is not None:
             group.create_task(_leader_duties(runtime), name="catalog-leader-duties")
         else:
             log.info("kie_refresh_disabled", reason="KIE_API_KEY is not set")
@@ -53,19 +53,13 @@ async def serve(runtime: Runtime) -> None:
 async def _leader_duties(runtime: Runtime) -> None:
     """While this host leads: refresh the catalogue from KIE and watch the credit balance."""
     settings = runtime.settings
-    assert settings.KIE_API_KEY is not None
-    api_key = settings.KIE_API_KEY.get_secret_value()
+    api_key = settings.require_kie_key()
     limiter = RedisWindowLimiter(
         runtime.redis, key_prefix=runtime.keys.prefix, limit=1, window_seconds=1.0, name=CATALOG_BUDGET_KEY
     )
     async with (
         aiohttp.ClientSession() as session,
-        KieClient(
-            api_base_url=settings.KIE_API_BASE_URL,
-            upload_base_url=settings.KIE_UPLOAD_BASE_URL,
-            api_key=api_key,
-            session=session,
-        ) as client,
+        KieClient.from_settings(settings, session=session) as client,
     ):
         catalog = KieCatalogApi(
             api_base_url=settings.KIE_API_BASE_URL, api_key=api_key, session=session, rate_limiter=limiter

@@ -1,4 +1,4 @@
-"""Errors raised by the model catalogue.
+"""Errors raised by the model catalogue (rooted at `shared.errors.TrtError`).
 
 CatalogError
 ├── RegistryError      the registry document is invalid (names the model and field)
@@ -7,6 +7,8 @@ CatalogError
 """
 
 from __future__ import annotations
+
+from shared.errors import TrtError
 
 __all__ = ["CatalogError", "InputError", "RegistryError", "UnknownModelError"]
 
@@ -20,7 +22,7 @@ def _locate(model_id: str | None, field: str | None) -> str:
     return " ".join(parts)
 
 
-class CatalogError(Exception):
+class CatalogError(TrtError):
     """Base class of every catalogue error."""
 
 

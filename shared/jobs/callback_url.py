@@ -27,10 +27,10 @@ def callback_secret(settings: Settings) -> bytes | None:
     """The key of callback tokens, or None when neither KIE_CALLBACK_SECRET nor KIE_API_KEY is set."""
     if settings.KIE_CALLBACK_SECRET is not None and settings.KIE_CALLBACK_SECRET.get_secret_value():
         return settings.KIE_CALLBACK_SECRET.get_secret_value().encode()
-    if settings.KIE_API_KEY is None or not settings.KIE_API_KEY.get_secret_value():
+    api_key = settings.kie_api_key()
+    if api_key is None:
         return None
-    api_key = settings.KIE_API_KEY.get_secret_value().encode()
-    return hmac.new(api_key, _DERIVATION_LABEL, hashlib.sha256).digest()
+    return hmac.new(api_key.encode(), _DERIVATION_LABEL, hashlib.sha256).digest()
 
 
 def require_callback_secret(settings: Settings) -> bytes:

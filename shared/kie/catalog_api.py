@@ -4,15 +4,13 @@
     GET /api/v1/models/{model}/schema      the model's OpenAPI document (may be null); slash kept literal
 
 They are free but share a budget of one request per second per account, so every request first takes
-a slot of `rate_limiter` (a `RedisWindowLimiter` of 1 per second shared through Redis). Answers are
-checked like `KieClient`'s: a non-2xx status and a body `code` other than 200 are both errors, mapped
-to the typed tree of `shared.kie.errors`; the API key is never logged. There are no retries here: the
-caller (the warmup's leader refresh) simply tries again at its next interval.
+a slot of `rate_limiter` (a `RedisWindowLimiter` of 1 per second shared through Redis). Every
+exchange goes through `shared.kie.transport.KieTransport`, the same one `KieClient` uses. There are
+no retries here: the caller (the warmup's leader refresh) simply tries again at its next interval.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,16 +18,10 @@ from urllib.parse import unquote
 
 import aiohttp
 
-from shared.kie.errors import (
-    KieConnectError,
-    KieError,
-    KieProtocolError,
-    KieTimeoutError,
-    KieTransportError,
-    api_error_for,
-)
+from shared.kie.errors import KieError, KieProtocolError
 from shared.kie.policy import KieTimeouts
 from shared.kie.ratelimit import RateLimiter
+from shared.kie.transport import KieTransport
 
 __all__ = ["CATALOG_BUDGET_KEY", "CatalogEntry", "KieCatalogApi", "ModelSchema"]
 
@@ -37,7 +29,6 @@ CATALOG_BUDGET_KEY = "kie:catalog"
 """Key (after the prefix) of the shared 1 request/s budget of the catalogue endpoints."""
 
 _CREATE_TASK_PATH = "/api/v1/jobs/createTask"
-_REDACTED = "[redacted]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +64,10 @@ class KieCatalogApi:
         rate_limiter: RateLimiter,
         timeouts: KieTimeouts | None = None,
     ) -> None:
-        if not api_key:
-            raise ValueError("KIE api_key must not be empty")
+        self._transport = KieTransport(api_key, timeouts)
         self._base = api_base_url.rstrip("/")
-        self._key = api_key
         self._session = session
         self._limiter = rate_limiter
-        self._timeout = (timeouts or KieTimeouts()).for_api()
 
     async def models(self) -> list[CatalogEntry]:
         """The whole catalogue; entries without a model id are skipped."""
@@ -98,41 +86,9 @@ class KieCatalogApi:
         return parse_input_schema(model, document)
 
     async def _get(self, path: str) -> Any:
-        """One GET: take a budget slot, send, translate failures, return the envelope's `data`."""
+        """One GET: take a budget slot, then one exchange through the shared transport."""
         await self._limiter.acquire()
-        headers = {"Authorization": f"Bearer {self._key}", "Content-Type": "application/json"}
-        try:
-            async with self._session.get(self._base + path, headers=headers, timeout=self._timeout) as resp:
-                status, raw = resp.status, await resp.read()
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            raise KieConnectError(self._describe("connection failed", exc)) from exc
-        except TimeoutError as exc:
-            raise KieTimeoutError(self._describe("timed out", exc)) from exc
-        except aiohttp.ClientError as exc:
-            raise KieTransportError(self._describe("transport error", exc)) from exc
-        return _unwrap(status, raw, self._key)
-
-    def _describe(self, what: str, exc: BaseException) -> str:
-        return f"{what}: {type(exc).__name__}: {exc}".replace(self._key, _REDACTED)
-
-
-def _unwrap(status: int, raw: bytes, key: str) -> Any:
-    try:
-        body = json.loads(raw) if raw else None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = None
-    code = body.get("code") if isinstance(body, Mapping) else None
-    if not isinstance(code, int) or isinstance(code, bool):
-        if 200 <= status < 300:
-            raise KieProtocolError("answer is not a KIE envelope", http_status=status)
-        raise api_error_for(status, f"HTTP {status} without a KIE envelope", http_status=status)
-    assert isinstance(body, Mapping)
-    message = str(body.get("msg") or body.get("message") or "").replace(key, _REDACTED)
-    if code != 200:
-        raise api_error_for(code, message, http_status=status)
-    if not 200 <= status < 300:
-        raise api_error_for(status, message, http_status=status)
-    return body.get("data")
+        return await self._transport.send(self._session, "GET", self._base + path)
 
 
 def _entry(item: object) -> CatalogEntry | None:

@@ -1,10 +1,9 @@
 """`KieClient`: the one aiohttp adapter between TRT and KIE.ai (kie-api.md §1, §2, §5, §6).
 
-Every answer is checked twice: a non-2xx HTTP status and a body `code` other than 200 are both errors
-(KIE often reports errors inside an HTTP 200), mapped to the typed tree in `shared.kie.errors`. Foreign
-exceptions (aiohttp, JSON) are translated here and nowhere else, and the API key never appears in a log
-line or an exception message: it only ever travels in the Authorization header, and server text is
-redacted before it is used.
+Every exchange goes through `shared.kie.transport.KieTransport` (shared with the catalogue reader):
+a non-2xx HTTP status and a body `code` other than 200 are both errors, foreign exceptions are
+translated to the typed tree in `shared.kie.errors`, and the API key never appears in a log line or an
+exception message.
 
 Retries live only in `_call`; what is retried depends on whether repeating the request is harmless:
 
@@ -17,12 +16,11 @@ Retries live only in `_call`; what is retried depends on whether repeating the r
 from __future__ import annotations
 
 import asyncio
-import json
 import mimetypes
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from enum import Enum
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
 import structlog
@@ -32,27 +30,26 @@ from shared.kie.errors import (
     KieClientClosedError,
     KieConnectError,
     KieError,
-    KieGatewayError,
     KieProtocolError,
     KieRateLimitedError,
     KieRecordNotFoundError,
     KieServiceUnavailableError,
     KieSubmitOutcomeUnknownError,
-    KieTimeoutError,
     KieTransportError,
     KieUnknownCodeError,
-    api_error_for,
 )
 from shared.kie.policy import KieTimeouts, RetryPolicy
 from shared.kie.ratelimit import RateLimiter
 from shared.kie.records import TaskRecord, UploadedFile, parse_task_record, parse_uploaded_file
+from shared.kie.transport import KieTransport
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
 
 __all__ = ["KieClient"]
 
 _log = structlog.get_logger(__name__)
 
-_GATEWAY_STATUSES = frozenset({502, 503, 504})
-_REDACTED = "[redacted]"
 # Telegram file download URLs embed the bot token: they must never leave the process.
 _TELEGRAM_FILE_URL = "/file/bot"
 
@@ -84,17 +81,31 @@ class KieClient:
         timeouts: KieTimeouts | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
-        if not api_key:
-            raise ValueError("KIE api_key must not be empty")
+        self._transport = KieTransport(api_key, timeouts)
         self._api_base = api_base_url.rstrip("/")
         self._upload_base = upload_base_url.rstrip("/")
-        self._api_key = api_key
         self._external_session = session
         self._session: aiohttp.ClientSession | None = session
         self._rate_limiter = rate_limiter
-        self._timeouts = timeouts or KieTimeouts()
         self._retry = retry_policy or RetryPolicy()
         self._closed = False
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> KieClient:
+        """The client every program uses: base URLs and key from `settings` (ConfigError without a key)."""
+        return cls(
+            api_base_url=settings.KIE_API_BASE_URL,
+            upload_base_url=settings.KIE_UPLOAD_BASE_URL,
+            api_key=settings.require_kie_key(),
+            session=session,
+            rate_limiter=rate_limiter,
+        )
 
     def __repr__(self) -> str:
         return f"KieClient(api_base_url={self._api_base!r}, upload_base_url={self._upload_base!r})"
@@ -282,52 +293,16 @@ class KieClient:
         upload: bool = False,
         task_id: str | None = None,
     ) -> Any:
-        """One HTTP exchange: send, translate transport failures, return the envelope's `data`."""
-        session = self._require_session()
-        timeout = self._timeouts.for_upload() if upload else self._timeouts.for_api()
-        headers = {"Authorization": f"Bearer {self._api_key}"}
-        if form is None:
-            headers["Content-Type"] = "application/json"
-        payload: Any = form if form is not None else (None if json_body is None else json.dumps(json_body))
-        try:
-            async with session.request(
-                method, url, headers=headers, params=params, data=payload, timeout=timeout
-            ) as resp:
-                status, raw = resp.status, await resp.read()
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            raise KieConnectError(self._describe("connection failed", exc), task_id=task_id) from exc
-        except TimeoutError as exc:
-            raise KieTimeoutError(self._describe("timed out", exc), task_id=task_id) from exc
-        except aiohttp.ClientError as exc:
-            raise KieTransportError(self._describe("transport error", exc), task_id=task_id) from exc
-        return self._unwrap(status, raw, task_id)
-
-    def _unwrap(self, status: int, raw: bytes, task_id: str | None) -> Any:
-        """Check HTTP status and body `code`; return `data` or raise the typed error."""
-        try:
-            body = json.loads(raw) if raw else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            body = None
-        if not isinstance(body, Mapping) or not _is_code(body.get("code")):
-            raise self._non_envelope_error(status, task_id)
-        code = int(body["code"])
-        message = self._redact(str(body.get("msg") or body.get("message") or ""))
-        if code != 200:
-            raise api_error_for(code, message, task_id=task_id, http_status=status)
-        if not 200 <= status < 300:
-            raise api_error_for(status, message, task_id=task_id, http_status=status)
-        if body.get("success") is False:
-            raise KieUnknownCodeError(message or "request reported success=false", code=code, task_id=task_id)
-        return body.get("data")
-
-    def _non_envelope_error(self, status: int, task_id: str | None) -> KieError:
-        """An answer without a KIE envelope: map its HTTP status, or call it a protocol error."""
-        if status in _GATEWAY_STATUSES:
-            return KieGatewayError(f"gateway answered HTTP {status}", task_id=task_id, http_status=status)
-        if 200 <= status < 300:
-            return KieProtocolError("answer is not a KIE envelope", task_id=task_id, http_status=status)
-        return api_error_for(
-            status, f"HTTP {status} without a KIE envelope", task_id=task_id, http_status=status
+        """One HTTP exchange through the shared transport; returns the envelope's `data`."""
+        return await self._transport.send(
+            self._require_session(),
+            method,
+            url,
+            json_body=json_body,
+            params=params,
+            form=form,
+            upload=upload,
+            task_id=task_id,
         )
 
     def _require_session(self) -> aiohttp.ClientSession:
@@ -335,12 +310,6 @@ class KieClient:
             state = "closed" if self._closed else "not started"
             raise KieClientClosedError(f"KieClient is {state}; use `async with KieClient(...)`")
         return self._session
-
-    def _describe(self, what: str, exc: BaseException) -> str:
-        return self._redact(f"{what}: {type(exc).__name__}: {exc}".rstrip(": "))
-
-    def _redact(self, text: str) -> str:
-        return text.replace(self._api_key, _REDACTED)
 
 
 def _may_retry(exc: KieError, replay: _Replay) -> bool:
@@ -359,10 +328,6 @@ def _submit_is_ambiguous(exc: KieError) -> bool:
     if isinstance(exc, KieTransportError | KieProtocolError | KieUnknownCodeError):
         return True
     return isinstance(exc, KieApiError) and exc.code == 500
-
-
-def _is_code(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check_upload_path(upload_path: str) -> None:

@@ -1,6 +1,6 @@
 """Typed errors of the KIE.ai client, one class per documented code family (kie-api.md §1.3).
 
-The whole hierarchy::
+The whole hierarchy (rooted at `shared.errors.TrtError`)::
 
     KieError                              base; carries code, message, task_id, http_status
     ├── KieTransportError                 no usable answer from KIE (retryable)
@@ -39,6 +39,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar
 
+from shared.errors import TrtError
+
 __all__ = [
     "KieApiError",
     "KieAuthError",
@@ -71,7 +73,7 @@ __all__ = [
 ]
 
 
-class KieError(Exception):
+class KieError(TrtError):
     """Root of every error the KIE client raises."""
 
     retryable: ClassVar[bool] = False

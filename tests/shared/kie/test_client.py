@@ -356,3 +356,26 @@ class TestLifecycle:
         """An empty API key is a configuration error raised at construction."""
         with pytest.raises(ValueError):
             KieClient(api_base_url="http://a", upload_base_url="http://b", api_key="")
+
+
+class TestFromSettings:
+    """`KieClient.from_settings`: the one constructor the programs use."""
+
+    async def test_built_from_settings_talks_to_the_configured_base(self, stub: KieStub) -> None:
+        """Base URL and key come from the settings; the balance answer arrives through them."""
+        from shared.settings import Settings
+
+        stub.script("/api/v1/chat/credit", ok(321))
+        settings = Settings(KIE_API_KEY=API_KEY, KIE_API_BASE_URL=stub.url, KIE_UPLOAD_BASE_URL=stub.url)
+        async with KieClient.from_settings(settings) as client:
+            assert await client.credit_balance() == 321
+        assert stub.seen[-1].headers["Authorization"] == f"Bearer {API_KEY}"
+
+    @pytest.mark.parametrize("key", [None, ""])
+    def test_missing_key_is_a_config_error_naming_the_variable(self, key: str | None) -> None:
+        """No key (unset or empty): ConfigError naming KIE_API_KEY, no client."""
+        from shared.errors import ConfigError
+        from shared.settings import Settings
+
+        with pytest.raises(ConfigError, match="KIE_API_KEY"):
+            KieClient.from_settings(Settings(KIE_API_KEY=key))

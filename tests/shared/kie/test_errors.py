@@ -81,3 +81,25 @@ class TestErrorData:
         """Every class in errors.__all__ derives from KieError (or is the RejectReason enum)."""
         names = [n for n in errors.__all__ if n not in ("RejectReason", "api_error_for")]
         assert all(issubclass(getattr(errors, n), KieError) for n in names)
+
+
+class TestErrorRoots:
+    """Every error class of the KIE client and the catalogue roots at TrtError."""
+
+    def test_every_kie_and_catalog_error_is_a_trt_error(self) -> None:
+        """Walk both modules: no exception class may sit outside the project's tree."""
+        from shared.catalog import cache as catalog_cache
+        from shared.catalog import errors as catalog_errors
+        from shared.errors import TrtError
+
+        classes = [
+            value
+            for module in (errors, catalog_errors, catalog_cache)
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, BaseException)
+            and value.__module__ == module.__name__
+        ]
+        assert len(classes) > 25
+        outside = [cls.__name__ for cls in classes if not issubclass(cls, TrtError)]
+        assert outside == []
