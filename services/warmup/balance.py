@@ -1,8 +1,9 @@
 """The leader's watch over the KIE account balance: a gauge always, an alert below the threshold.
 
-Every ``interval`` seconds the leader reads the credit balance (``GET /api/v1/chat/credit``) and sets
-``trt_kie_credits``. Below ``KIE_LOW_BALANCE_CREDITS`` it raises an alert: an ERROR log line, an entry
-in the ``alerts`` stream and ``trt_kie_credits_low`` = 1. It alerts when the balance first drops
+Every ``interval`` seconds the leader reads the credit balance (``GET /api/v1/chat/credit``), publishes
+it where ``/admin`` and ``make status`` read it (``shared.kie.balance``) and sets ``trt_kie_credits``.
+Below ``KIE_LOW_BALANCE_CREDITS`` it raises an alert: an ERROR log line, an entry in the ``alerts``
+stream and ``trt_kie_credits_low`` = 1. It alerts when the balance first drops
 below the threshold and again every ``repeat_seconds`` while it stays there, not on every reading; a
 new leader term starts fresh, so a leader change may repeat one alert.
 
@@ -23,6 +24,7 @@ import structlog
 from redis.exceptions import RedisError
 
 from shared.keys import Keys
+from shared.kie.balance import publish_balance
 from shared.kie.errors import KieError
 from shared.metrics import ALERTS, KIE_CREDITS, KIE_CREDITS_LOW
 from shared.ops.alerts import ALERTS_MAXLEN
@@ -82,6 +84,7 @@ class BalanceWatch:
             log.warning("kie_balance_unreadable", error=f"{type(exc).__name__}: {exc}")
             return None
         KIE_CREDITS.set(credits)
+        await self._publish(credits)
         low = credits < self._threshold
         KIE_CREDITS_LOW.set(1 if low else 0)
         if not low:
@@ -94,6 +97,12 @@ class BalanceWatch:
             await self._alert(credits, now)
             self._alerted_at = now
         return credits
+
+    async def _publish(self, credits: float) -> None:
+        try:
+            await publish_balance(self._redis, self._keys, credits, self._clock())
+        except (RedisError, OSError) as exc:  # the gauge and the alert still work; the next reading retries
+            log.warning("kie_balance_not_published", reason=str(exc))
 
     async def _alert(self, credits: float, now: float) -> None:
         summary = f"KIE balance {credits:g} credits is below {self._threshold:g}: top up the account"

@@ -15,10 +15,10 @@ from typing import Any, cast
 import psycopg
 import redis.asyncio as aioredis
 import structlog
-from redis.exceptions import RedisError
 
 from shared.heartbeat import HeartbeatRecord, read_heartbeats
 from shared.keys import Keys
+from shared.kie.balance import KieBalance, read_balance
 from shared.lease.backend import LeaderInfo, read_leader
 from shared.ops.alerts import Alert, AlertLog
 from shared.ops.inbox_probe import InboxLoad, read_inbox
@@ -43,14 +43,6 @@ class ProgramRow:
     heartbeat_age_s: float | None
     restarts_1h: int
     source: str  # "supervisord" (this host) or "heartbeat" (another host)
-
-
-@dataclass(frozen=True, slots=True)
-class KieBalance:
-    """The KIE credit balance as last published by warmup."""
-
-    credits: float
-    age_s: float | None
 
 
 @dataclass(slots=True)
@@ -90,7 +82,7 @@ async def collect(
     report.programs = await _rows(redis, keys, host, local, beats, report.at)
     report.leader = await read_leader(redis, keys)
     report.inbox = await read_inbox(redis, keys, now=report.at)
-    report.kie = await _kie_balance(redis, keys, report.at)
+    report.kie = await read_balance(redis, keys, report.at)
     report.alerts = await AlertLog(redis, keys).recent(10)
     report.jobs = await _jobs_by_state(database_url) if database_url else None
     return report
@@ -145,26 +137,6 @@ def _remote_row(beat: HeartbeatRecord, restarts: int, now: float) -> ProgramRow:
         restarts_1h=restarts,
         source="heartbeat",
     )
-
-
-async def _kie_balance(redis: aioredis.Redis, keys: Keys, now: float) -> KieBalance | None:
-    """The balance warmup publishes (a hash with ``credits``/``balance`` and ``at``), if it does."""
-    # warmup's Keys.kie_credits, which lands with warmup's balance check; the name is fixed by it.
-    name = str(getattr(keys, "kie_credits", f"{keys.prefix}kie:credits"))
-    try:
-        raw = cast(dict[bytes, bytes], await redis.hgetall(name))
-        fields = {k.decode(): v.decode() for k, v in raw.items()}
-    except (RedisError, UnicodeDecodeError) as exc:  # another type under the key: not ours to judge
-        log.info("kie_balance_unreadable", reason=str(exc))
-        return None
-    value = fields.get("credits", fields.get("balance"))
-    if value is None:
-        return None
-    stamp = fields.get("at", fields.get("checked_at", fields.get("read_at")))
-    try:
-        return KieBalance(float(value), None if stamp is None else max(0.0, now - float(stamp)))
-    except ValueError:
-        return None
 
 
 async def _jobs_by_state(database_url: str) -> dict[str, int] | None:

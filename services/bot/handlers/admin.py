@@ -7,6 +7,7 @@ Credit changes are keyed by the update (``admin:<update_id>``), so a re-handled 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
 
@@ -17,6 +18,7 @@ from services.bot.handlers.turn import Turn
 from services.bot.money.deps import MoneyDeps
 from services.bot.money.views import dashboard_screen, user_screen
 from services.bot.views import Screen
+from shared.kie.balance import read_balance
 from shared.ledger import InsufficientCredits, MovementKind, UnknownUser
 from shared.money import PaymentNotFound, PromoExists, RefundBlock, RefundRefused, normalise_code
 
@@ -44,8 +46,8 @@ async def _say(turn: Turn, key: str, **values: object) -> None:
 
 async def _dashboard(turn: Turn, money: MoneyDeps, args: list[str]) -> None:
     board = await money.accounts.dashboard()
-    raw = await money.redis.get(money.keys.kie_balance)
-    kie = raw.decode() if isinstance(raw, bytes) else raw
+    reading = await read_balance(money.redis, money.keys, time.time())
+    kie = None if reading is None else f"{reading.credits:g}"
     await turn.send(dashboard_screen(turn.deps.texts, turn.language, board, kie))
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from typing import cast
 
 import redis.asyncio as aioredis
 from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
+from emulators.kie import EmulatorConfig, KieState, run_emulator
 from services.warmup.balance import LOW_BALANCE_KIND, BalanceWatch
 from shared.keys import Keys
-from shared.kie import KieServerError
+from shared.kie import KieClient, KieServerError
+from shared.kie.balance import read_balance
+from shared.ops.report import collect
+from shared.ops.table import render
+from tests.conftest import free_port
 
 
 class Account:
@@ -94,3 +100,38 @@ class TestBalanceWatch:
             assert await watch(redis_client, keys, account, Clock()).check_once() is None
         assert any(item["event"] == "kie_balance_unreadable" for item in logs)
         assert await low_alerts(redis_client, keys) == []
+
+
+class TestPublishedBalance:
+    """The leader's reading lands where `/admin` and `make status` read it."""
+
+    async def test_status_shows_the_emulator_balance(
+        self, redis_client: aioredis.Redis, key_prefix: str
+    ) -> None:
+        """A reading from the KIE emulator appears as a number in the status report and its table."""
+        keys, clock = Keys(key_prefix), Clock()
+        state = KieState(EmulatorConfig(api_keys={"status-key": 4321}))
+        async with (
+            run_emulator(state, port=free_port()) as emulator,
+            KieClient(
+                api_base_url=emulator.url, upload_base_url=emulator.url, api_key="status-key"
+            ) as client,
+        ):
+            clock.now = time.time() - 3
+            balance = BalanceWatch(
+                redis_client, keys, client, threshold=10, interval=60, host="a", clock=clock
+            )
+            assert await balance.check_once() == 4321
+        report = await collect(redis_client, keys, "host-a", None, None)
+        assert report.kie is not None and report.kie.credits == 4321
+        assert report.kie.age_s is not None and 2 <= report.kie.age_s < 30
+        assert "KIE balance: 4321 credits" in render(report, [])
+
+    async def test_an_unreadable_balance_publishes_nothing(
+        self, redis_client: aioredis.Redis, key_prefix: str
+    ) -> None:
+        """A failed reading leaves no number behind: the report says n/a, not a stale or invented value."""
+        keys, account = Keys(key_prefix), Account(1)
+        account.fail = True
+        await watch(redis_client, keys, account, Clock()).check_once()
+        assert await read_balance(redis_client, keys, time.time()) is None
