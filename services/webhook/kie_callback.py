@@ -124,7 +124,7 @@ async def _accept(route: CallbackRoute, job_id: uuid.UUID, event: CallbackEvent,
     except (RedisError, OSError) as exc:
         log.warning("kie_callback_not_stored", job_id=str(job_id), reason=str(exc))
         return _error(503, "storage unavailable, retry later")
-    log.info("kie_callback_accepted", job_id=str(job_id), task_id=event.task_id, state=event.record.state_raw)
+    log.info("kie_callback_accepted", job_id=str(job_id), task_id=event.task_id, state=event.state_hint)
     return web.json_response({"code": 200, "msg": "success"})
 
 

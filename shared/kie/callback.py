@@ -8,7 +8,8 @@ Two independent checks guard the callback route:
   `X-Webhook-Signature = base64(HMAC-SHA256(key, f"{taskId}.{timestamp}"))`, plus a freshness check
   that rejects replays with a timestamp more than `max_age_seconds` away from now.
 
-Even a verified callback is only a hint: the jobs program confirms it with recordInfo (§9).
+Even a verified callback is only a hint: the jobs program confirms it with the family's record call
+(§9), so `parse_callback` reads of each family's body (§2.4, §4) only what names the task.
 Every comparison is constant-time.
 """
 
@@ -45,21 +46,34 @@ DEFAULT_MAX_AGE_SECONDS = 300.0
 
 @dataclass(frozen=True, slots=True)
 class CallbackEvent:
-    """A parsed KIE callback: the envelope's code and msg around a task record."""
+    """A parsed KIE callback of any family: its code, msg and task id, and what else it tells.
+
+    `stage` is Suno's `callbackType` (text, first, complete, error); `record` is the full task record
+    that Market callbacks carry. Other families' result fields are not read: the record call is the
+    authority, so a callback only says which task to look at.
+    """
 
     code: int
     msg: str
-    record: TaskRecord
-
-    @property
-    def task_id(self) -> str:
-        """The KIE task id the callback is about."""
-        return self.record.task_id
+    task_id: str
+    stage: str | None = None
+    record: TaskRecord | None = None
 
     @property
     def succeeded(self) -> bool:
-        """True when KIE reports success (code 200 and state success)."""
-        return self.code == 200 and self.record.state is TaskState.SUCCESS
+        """True when KIE reports a finished success (code 200; Market state success; Suno complete)."""
+        if self.code != 200:
+            return False
+        if self.record is not None:
+            return self.record.state is TaskState.SUCCESS
+        return self.stage in (None, "complete")
+
+    @property
+    def state_hint(self) -> str:
+        """KIE's own word for where the task is, for logs: a Market state, a Suno stage or the code."""
+        if self.record is not None:
+            return self.record.state_raw
+        return self.stage or str(self.code)
 
 
 def _key_bytes(key: str | bytes) -> bytes:
@@ -115,7 +129,11 @@ def verify_webhook_signature(
 
 
 def parse_callback(body: bytes | str | Mapping[str, object]) -> CallbackEvent:
-    """Parse a callback body (raw JSON or decoded) into a `CallbackEvent`; raise KieCallbackError."""
+    """Parse a callback body of any family (raw JSON or decoded); raise KieCallbackError.
+
+    The task id is read where the families put it: `data.taskId` (Market, Veo, 4o Image, Flux
+    Kontext, Midjourney), `data.task_id` (Suno, Runway) or a top-level `taskId` (Aleph).
+    """
     envelope = _decode(body) if isinstance(body, bytes | str) else body
     if not isinstance(envelope, Mapping):
         raise KieCallbackError(RejectReason.MALFORMED, "callback body is not a JSON object")
@@ -123,11 +141,40 @@ def parse_callback(body: bytes | str | Mapping[str, object]) -> CallbackEvent:
     if not isinstance(code, int) or isinstance(code, bool):
         raise KieCallbackError(RejectReason.MALFORMED, "callback has no integer code")
     msg = envelope.get("msg", envelope.get("message"))
+    data = envelope.get("data")
+    data = data if isinstance(data, Mapping) else {}
+    task_id = _first_text(
+        data.get("taskId"), data.get("task_id"), envelope.get("taskId"), envelope.get("task_id")
+    )
+    if task_id is None:
+        raise KieCallbackError(RejectReason.MALFORMED, "callback names no task id")
+    stage = data.get("callbackType")
+    return CallbackEvent(
+        code=code,
+        msg=msg if isinstance(msg, str) else "",
+        task_id=task_id,
+        stage=stage if isinstance(stage, str) and stage else None,
+        record=_market_record(data),
+    )
+
+
+def _market_record(data: Mapping[str, object]) -> TaskRecord | None:
+    """The full record a Market callback carries (it has `state`); None for other families."""
+    if "state" not in data:
+        return None
     try:
-        record = parse_task_record(envelope.get("data"))
+        return parse_task_record(data)
     except KieProtocolError as exc:
         raise KieCallbackError(RejectReason.MALFORMED, f"callback data: {exc.message}") from exc
-    return CallbackEvent(code=code, msg=msg if isinstance(msg, str) else "", record=record)
+
+
+def _first_text(*values: object) -> str | None:
+    for value in values:
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+    return None
 
 
 def _decode(raw: bytes | str) -> object:

@@ -1,4 +1,7 @@
-"""`KieClient`: the one aiohttp adapter between TRT and KIE.ai (kie-api.md §1, §2, §5, §6).
+"""`KieClient`: the one aiohttp adapter between TRT and KIE.ai (kie-api.md §1, §2, §4, §5, §6).
+
+Tasks of every API family (Market, Suno, Veo, ...) go through `submit` and `record`, which take the
+registry's `route` and leave the family's paths, body and record shape to `shared.kie.families`.
 
 Every exchange goes through `shared.kie.transport.KieTransport` (shared with the catalogue reader):
 a non-2xx HTTP status and a body `code` other than 200 are both errors, foreign exceptions are
@@ -9,7 +12,8 @@ Retries live only in `_call`; what is retried depends on whether repeating the r
 
 - idempotent calls (recordInfo, credit, download-url, byte uploads): 429, 455, 500, network errors
   and timeouts, with exponential backoff and full jitter, up to `RetryPolicy.max_attempts`;
-- createTask: see `KieClient.create_task` (it can cost money, so only provably-unsent requests);
+- create calls of every family: see `KieClient.submit` (they cost money, so only provably-unsent
+  requests);
 - streaming uploads: only connect failures, because a consumed stream cannot be replayed.
 """
 
@@ -38,9 +42,10 @@ from shared.kie.errors import (
     KieTransportError,
     KieUnknownCodeError,
 )
+from shared.kie.families import family_for
 from shared.kie.policy import KieTimeouts, RetryPolicy
 from shared.kie.ratelimit import RateLimiter
-from shared.kie.records import TaskRecord, UploadedFile, parse_task_record, parse_uploaded_file
+from shared.kie.records import TaskRecord, UploadedFile, parse_uploaded_file
 from shared.kie.transport import KieTransport
 
 if TYPE_CHECKING:
@@ -134,9 +139,19 @@ class KieClient:
         await self.close()
 
     async def create_task(self, model: str, input: Mapping[str, Any], callback_url: str | None = None) -> str:
-        """Submit a Market task and return its taskId (`POST /api/v1/jobs/createTask`).
+        """Submit a Market task and return its taskId (`POST /api/v1/jobs/createTask`); see `submit`."""
+        return await self.submit("market", model, input, callback_url)
 
-        createTask costs credits, so it is repeated only when KIE cannot have created the task:
+    async def record_info(self, task_id: str) -> TaskRecord:
+        """Fetch a Market task's details (`GET /api/v1/jobs/recordInfo`); see `record`."""
+        return await self.record("market", task_id)
+
+    async def submit(
+        self, route: str, model: str, params: Mapping[str, Any], callback_url: str | None = None
+    ) -> str:
+        """Create a task through the family of `route` (`shared.kie.families`) and return its taskId.
+
+        A create call costs credits, so it is repeated only when KIE cannot have created the task:
 
         - body/HTTP code 429: KIE documents that rate-limited requests are rejected and not queued;
         - code 455: KIE is in maintenance and rejects the request before processing it;
@@ -156,10 +171,9 @@ class KieClient:
         counts rejected requests too); Redis errors from the limiter propagate unchanged, before
         anything is sent.
         """
-        body: dict[str, Any] = {"model": model, "input": dict(input)}
-        if callback_url:
-            body["callBackUrl"] = callback_url
-        url = f"{self._api_base}/api/v1/jobs/createTask"
+        family = family_for(route)
+        body = family.build(model, params, callback_url)
+        url = f"{self._api_base}{family.create_path}"
 
         async def attempt() -> Any:
             if self._rate_limiter is not None:
@@ -167,33 +181,34 @@ class KieClient:
             return await self._send("POST", url, json_body=body)
 
         try:
-            data = await self._call("createTask", attempt, _Replay.CREATE_TASK)
+            data = await self._call("create", attempt, _Replay.CREATE_TASK)
         except KieError as exc:
             if _submit_is_ambiguous(exc):
                 raise KieSubmitOutcomeUnknownError(exc) from exc
             raise
         task_id = data.get("taskId") if isinstance(data, Mapping) else None
         if not isinstance(task_id, str) or not task_id:
-            raise KieSubmitOutcomeUnknownError(KieProtocolError("createTask answer has no data.taskId"))
-        _log.info("kie_task_created", model=model, task_id=task_id)
+            raise KieSubmitOutcomeUnknownError(KieProtocolError("create answer has no data.taskId"))
+        _log.info("kie_task_created", route=family.route, model=model, task_id=task_id)
         return task_id
 
-    async def record_info(self, task_id: str) -> TaskRecord:
-        """Fetch a task's details (`GET /api/v1/jobs/recordInfo`) as a parsed `TaskRecord`.
+    async def record(self, route: str, task_id: str) -> TaskRecord:
+        """Fetch a task's record through the family of `route`, mapped onto one `TaskRecord`.
 
         An unknown or not-yet-visible task raises `KieRecordNotFoundError` (code 422 "recordInfo is
-        null"); callers polling right after creation may try again a few times.
+        null", or a null `data`); callers polling right after creation may try again a few times.
         """
-        url = f"{self._api_base}/api/v1/jobs/recordInfo"
+        family = family_for(route)
+        url = f"{self._api_base}{family.record_path}"
 
         async def attempt() -> Any:
             return await self._send("GET", url, params={"taskId": task_id}, task_id=task_id)
 
-        data = await self._call("recordInfo", attempt, _Replay.IDEMPOTENT)
+        data = await self._call("record", attempt, _Replay.IDEMPOTENT)
         if data is None:
             raise KieRecordNotFoundError("recordInfo is null", code=422, task_id=task_id)
         try:
-            return parse_task_record(data)
+            return family.parse(data)
         except KieProtocolError as exc:
             raise KieProtocolError(exc.message, task_id=task_id) from exc
 

@@ -8,18 +8,25 @@ in practice. Parsing happens once, here, so nothing downstream touches raw KIE d
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import structlog
 
 from shared.kie.errors import KieProtocolError
+from shared.kie.fields import as_datetime, as_int, as_number, as_text, json_object
 
-__all__ = ["TaskRecord", "TaskState", "UploadedFile", "parse_task_record", "parse_uploaded_file"]
+__all__ = [
+    "ResultItem",
+    "TaskRecord",
+    "TaskState",
+    "UploadedFile",
+    "parse_task_record",
+    "parse_uploaded_file",
+]
 
 _log = structlog.get_logger(__name__)
 
@@ -40,8 +47,21 @@ class TaskState(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ResultItem:
+    """One result file with what a family says about it (Suno: title, cover and length of a track)."""
+
+    url: str
+    title: str | None = None
+    cover_url: str | None = None
+    duration: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TaskRecord:
-    """One Market task as recordInfo (or a callback's `data`) describes it.
+    """One task as its family's record call (or a Market callback's `data`) describes it.
+
+    Every family's record is mapped onto this one shape (`shared.kie.families`); `items` carries
+    per-file details where a family gives them, in the order of `result_urls`.
 
     `state_raw` keeps KIE's own word: an unknown state is reported as GENERATING (still running, per
     the checklist in §9). `cost_time` is KIE's raw `costTime` number, seconds in practice (§10.2).
@@ -62,6 +82,7 @@ class TaskRecord:
     create_time: datetime | None = None
     update_time: datetime | None = None
     complete_time: datetime | None = None
+    items: tuple[ResultItem, ...] = ()
 
     @property
     def input(self) -> Mapping[str, Any]:
@@ -92,27 +113,27 @@ def parse_task_record(data: object) -> TaskRecord:
     """Parse a recordInfo / callback `data` object; raise KieProtocolError on a malformed shape."""
     if not isinstance(data, Mapping):
         raise KieProtocolError(f"task record is {type(data).__name__}, not an object")
-    task_id = _text(data.get("taskId")) or _text(data.get("task_id"))
+    task_id = as_text(data.get("taskId")) or as_text(data.get("task_id"))
     if not task_id:
         raise KieProtocolError("task record has no taskId")
-    state_raw = _text(data.get("state")) or ""
+    state_raw = as_text(data.get("state")) or ""
     result_urls, result_object = _parse_result(data, task_id)
     return TaskRecord(
         task_id=task_id,
-        model=_text(data.get("model")) or "",
+        model=as_text(data.get("model")) or "",
         state=_parse_state(state_raw, task_id),
         state_raw=state_raw,
         param=_parse_param(data.get("param"), task_id),
         result_urls=result_urls,
         result_object=result_object,
-        fail_code=_text(data.get("failCode")) or None,
-        fail_msg=_text(data.get("failMsg")) or None,
-        cost_time=_number(data.get("costTime")),
-        credits_consumed=_number(data.get("creditsConsumed")),
-        progress=_int_or_none(data.get("progress")),
-        create_time=_ms_to_datetime(data.get("createTime")),
-        update_time=_ms_to_datetime(data.get("updateTime")),
-        complete_time=_ms_to_datetime(data.get("completeTime")),
+        fail_code=as_text(data.get("failCode")) or None,
+        fail_msg=as_text(data.get("failMsg")) or None,
+        cost_time=as_number(data.get("costTime")),
+        credits_consumed=as_number(data.get("creditsConsumed")),
+        progress=as_int(data.get("progress")),
+        create_time=as_datetime(data.get("createTime")),
+        update_time=as_datetime(data.get("updateTime")),
+        complete_time=as_datetime(data.get("completeTime")),
     )
 
 
@@ -120,16 +141,16 @@ def parse_uploaded_file(data: object) -> UploadedFile:
     """Parse the upload host's `data`, accepting both documented shapes (§6)."""
     if not isinstance(data, Mapping):
         raise KieProtocolError(f"upload answer data is {type(data).__name__}, not an object")
-    url = _text(data.get("downloadUrl")) or _text(data.get("fileUrl"))
+    url = as_text(data.get("downloadUrl")) or as_text(data.get("fileUrl"))
     if not url:
         raise KieProtocolError("upload answer has neither downloadUrl nor fileUrl")
-    uploaded = _text(data.get("uploadedAt")) or _text(data.get("uploadTime"))
+    uploaded = as_text(data.get("uploadedAt")) or as_text(data.get("uploadTime"))
     return UploadedFile(
         download_url=url,
-        file_name=_text(data.get("fileName")),
-        file_path=_text(data.get("filePath")) or _text(data.get("uploadPath")),
-        file_size=_int_or_none(data.get("fileSize")),
-        mime_type=_text(data.get("mimeType")),
+        file_name=as_text(data.get("fileName")),
+        file_path=as_text(data.get("filePath")) or as_text(data.get("uploadPath")),
+        file_size=as_int(data.get("fileSize")),
+        mime_type=as_text(data.get("mimeType")),
         uploaded_at=_iso_to_datetime(uploaded),
     )
 
@@ -143,16 +164,16 @@ def _parse_state(raw: str, task_id: str) -> TaskState:
 
 
 def _parse_param(raw: object, task_id: str) -> Mapping[str, Any]:
-    param = _json_object(raw, "param", task_id)
+    param = json_object(raw, "param", task_id)
     nested = param.get("input")
     if isinstance(nested, str) and nested.strip():
         # Third parties report `input` inside `param` as one more JSON string (§2.2).
-        return {**param, "input": _json_object(nested, "param.input", task_id)}
+        return {**param, "input": json_object(nested, "param.input", task_id)}
     return param
 
 
 def _parse_result(data: Mapping[str, Any], task_id: str) -> tuple[tuple[str, ...], Any]:
-    result = _json_object(data.get("resultJson"), "resultJson", task_id)
+    result = json_object(data.get("resultJson"), "resultJson", task_id)
     urls = result.get("resultUrls")
     if isinstance(urls, list):
         return tuple(u for u in urls if isinstance(u, str) and u), result.get("resultObject")
@@ -167,54 +188,6 @@ def _suno_urls(response: object) -> tuple[str, ...]:
     return tuple(
         i["audio_url"] for i in items if isinstance(i, Mapping) and isinstance(i.get("audio_url"), str)
     )
-
-
-def _json_object(raw: object, name: str, task_id: str) -> Mapping[str, Any]:
-    """Decode a JSON-in-string field; `""` and null mean empty; an object passes through."""
-    if raw is None or raw == "":
-        return {}
-    if isinstance(raw, Mapping):
-        return raw
-    if not isinstance(raw, str):
-        raise KieProtocolError(f"{name} is {type(raw).__name__}, not a JSON string", task_id=task_id)
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise KieProtocolError(f"{name} is not valid JSON", task_id=task_id) from exc
-    if not isinstance(value, Mapping):
-        raise KieProtocolError(f"{name} is not a JSON object", task_id=task_id)
-    return value
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
-def _int_or_none(value: object) -> int | None:
-    number = _number(value)
-    return None if number is None else int(number)
-
-
-def _ms_to_datetime(value: object) -> datetime | None:
-    millis = _number(value)
-    if millis is None or millis <= 0:
-        return None
-    return datetime.fromtimestamp(millis / 1000.0, tz=UTC)
 
 
 def _iso_to_datetime(value: str | None) -> datetime | None:
