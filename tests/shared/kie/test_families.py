@@ -1,0 +1,234 @@
+"""Every KIE API family against its documented bodies (tests/kie/fixtures/<family>/, each naming its page).
+
+For each family: the create body the client builds equals the documented request, a documented create
+answer yields the taskId, the documented record maps onto a SUCCESS `TaskRecord` with the documented
+result URLs, and the documented callback names the task. Running and failed records are derived from
+the success record by changing only the documented state field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.kie import KieCallbackError, TaskState, parse_callback
+from shared.kie.families import FAMILIES, family_for
+from tests.kie.conftest import ClientFactory
+from tests.kie.stub import KieStub, Reply
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@dataclass(frozen=True)
+class Case:
+    """How one family's documented request maps to a registry model id and user parameters."""
+
+    route: str
+    model: str
+    not_params: tuple[str, ...]
+    urls: tuple[str, ...]
+    paths: tuple[str, str] = ("", "")
+
+    def load(self, name: str) -> dict[str, Any]:
+        """A fixture without its `_doc`/`_note` keys."""
+        raw = json.loads((FIXTURES / self.route / f"{name}.json").read_text(encoding="utf-8"))
+        return {k: v for k, v in raw.items() if not k.startswith("_")}
+
+    def params(self) -> dict[str, Any]:
+        """The user's parameters inside the documented request."""
+        body = self.load("create_request")
+        if self.route == "market":
+            return dict(body["input"])
+        return {k: v for k, v in body.items() if k not in (*self.not_params, "callBackUrl")}
+
+
+CASES = [
+    Case(
+        "market",
+        "nano-banana-2",
+        (),
+        ("https://example.com/generated-content.jpg",),
+        ("/api/v1/jobs/createTask", "/api/v1/jobs/recordInfo"),
+    ),
+    Case(
+        "suno",
+        "V4_5ALL",
+        ("model",),
+        ("https://example.cn/****.mp3",),
+        ("/api/v1/generate", "/api/v1/generate/record-info"),
+    ),
+    Case(
+        "veo",
+        "veo3_fast",
+        ("model",),
+        ("http://example.com/video1.mp4",),
+        ("/api/v1/veo/generate", "/api/v1/veo/record-info"),
+    ),
+    Case(
+        "4o-image",
+        "gpt4o-image",
+        (),
+        ("https://example.com/result/image1.png",),
+        ("/api/v1/gpt4o-image/generate", "/api/v1/gpt4o-image/record-info"),
+    ),
+    Case(
+        "flux-kontext",
+        "flux-kontext-pro",
+        ("model",),
+        ("https://example.com/result.jpg",),
+        ("/api/v1/flux/kontext/generate", "/api/v1/flux/kontext/record-info"),
+    ),
+    Case(
+        "midjourney",
+        "midjourney/text-to-image",
+        ("taskType",),
+        tuple(
+            f"https://tempfile.aiquickdraw.com/v/42ea4a4250571eb18361bd2e309c8e8a_0_{i}.jpeg"
+            for i in range(4)
+        ),
+        ("/api/v1/mj/generate", "/api/v1/mj/record-info"),
+    ),
+    Case(
+        "runway",
+        "runway/gen-4",
+        (),
+        ("https://file.com/k/xxxxxxx.mp4",),
+        ("/api/v1/runway/generate", "/api/v1/runway/record-detail"),
+    ),
+    Case(
+        "aleph",
+        "runway/aleph",
+        (),
+        ("https://file.com/k/xxxxxxx.mp4",),
+        ("/api/v1/aleph/generate", "/api/v1/aleph/record-info"),
+    ),
+]
+IDS = [case.route for case in CASES]
+CALLBACK = "https://your-domain.com/api/callback"
+
+# The documented field that says "still running" / "failed" in each family's record.
+RUNNING = {
+    "market": {"state": "generating", "resultJson": ""},
+    "suno": {"status": "FIRST_SUCCESS"},
+    "runway": {"state": "queueing"},
+    "4o-image": {"successFlag": 0, "status": "GENERATING"},
+}
+FAILED = {
+    "market": {"state": "fail", "resultJson": "", "failCode": "422", "failMsg": "Invalid prompt"},
+    "suno": {"status": "SENSITIVE_WORD_ERROR", "errorCode": None, "errorMessage": "prohibited words"},
+    "runway": {"state": "fail", "failCode": 400, "failMsg": "content policy"},
+    "4o-image": {"successFlag": 2, "status": "GENERATE_FAILED", "errorCode": 400, "errorMessage": "policy"},
+}
+FLAG_RUNNING = {"successFlag": 0}
+FLAG_FAILED = {"successFlag": 3, "errorCode": 400, "errorMessage": "content policy"}
+
+
+def test_every_family_has_fixtures() -> None:
+    """The table covers every family of the client, and each has its four documented bodies."""
+    assert sorted(FAMILIES) == sorted(IDS)
+    for case in CASES:
+        names = sorted(path.stem for path in (FIXTURES / case.route).glob("*.json"))
+        assert names == ["callback_success", "create_request", "create_response", "record_success"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+class TestFamily:
+    """One family, end to end at the HTTP boundary."""
+
+    def test_create_body_is_the_documented_request(self, case: Case) -> None:
+        """model id + parameters + callback URL build exactly the documented body."""
+        body = family_for(case.route).build(case.model, case.params(), CALLBACK)
+        assert body == case.load("create_request")
+
+    async def test_submit_and_record_through_the_client(
+        self, case: Case, stub: KieStub, make_client: ClientFactory
+    ) -> None:
+        """The client posts to the family's create path, then reads its record as a SUCCESS."""
+        create_path, record_path = case.paths  # the documented paths, not the family's own
+        stub.script(create_path, Reply(case.load("create_response")))
+        stub.script(record_path, Reply(case.load("record_success")))
+        client = await make_client()
+        task_id = await client.submit(case.route, case.model, case.params(), CALLBACK)
+        assert task_id == case.load("create_response")["data"]["taskId"]
+        assert stub.hits(create_path)[0].json() == case.load("create_request")
+        record = await client.record(case.route, task_id)
+        assert stub.hits(record_path)[0].query == {"taskId": task_id}
+        assert record.state is TaskState.SUCCESS and record.result_urls == case.urls
+        assert record.fail_code is None
+
+    def test_running_record_is_not_terminal(self, case: Case) -> None:
+        """The documented running state maps to a non-terminal state without results."""
+        record = family_for(case.route).parse(self._with(case, RUNNING.get(case.route, FLAG_RUNNING)))
+        assert not record.state.is_terminal and record.result_urls == ()
+
+    def test_failed_record_carries_the_fail_code(self, case: Case) -> None:
+        """The documented failure maps to FAIL, no results, and a fail code for the refund message."""
+        record = family_for(case.route).parse(self._with(case, FAILED.get(case.route, FLAG_FAILED)))
+        assert record.state is TaskState.FAIL and record.result_urls == ()
+        assert record.fail_code in ("400", "422")
+
+    def test_callback_names_the_task(self, case: Case) -> None:
+        """The documented success callback parses, succeeds and names its task id."""
+        body = case.load("callback_success")
+        event = parse_callback(json.dumps(body).encode())
+        data = body["data"]
+        assert event.task_id == (data.get("taskId") or data.get("task_id") or body.get("taskId"))
+        assert event.succeeded
+
+    @staticmethod
+    def _with(case: Case, change: dict[str, Any]) -> dict[str, Any]:
+        return {**case.load("record_success")["data"], **change}
+
+
+class TestFamilyDetails:
+    """What some families say beyond URLs and states."""
+
+    def test_suno_tracks_keep_title_cover_and_length(self) -> None:
+        """Each Suno track becomes an item with its title, cover image and duration."""
+        data = Case("suno", "", (), ()).load("record_success")["data"]
+        (track,) = family_for("suno").parse(data).items
+        assert (track.title, track.cover_url, track.duration) == (
+            "Iron Man",
+            "https://example.cn/****.jpeg",
+            198.44,
+        )
+
+    def test_suno_stages_before_complete_do_not_succeed(self) -> None:
+        """Suno's `text` and `first` callbacks are not a finished success; `complete` is."""
+        body = Case("suno", "", (), ()).load("callback_success")
+        for stage, final in (("text", False), ("first", False), ("complete", True)):
+            event = parse_callback({**body, "data": {**body["data"], "callbackType": stage}})
+            assert (event.stage, event.succeeded) == (stage, final)
+
+    def test_suno_callback_exception_with_tracks_is_a_success(self) -> None:
+        """CALLBACK_EXCEPTION only says our endpoint failed: tracks present means the music exists."""
+        data = Case("suno", "", (), ()).load("record_success")["data"]
+        assert family_for("suno").parse({**data, "status": "CALLBACK_EXCEPTION"}).state is TaskState.SUCCESS
+        empty = {**data, "status": "CALLBACK_EXCEPTION", "response": {"sunoData": []}}
+        assert family_for("suno").parse(empty).state is TaskState.FAIL
+
+    def test_midjourney_result_info_as_json_text_is_read(self) -> None:
+        """`resultInfoJson` sent as a JSON string reads the same as the object."""
+        data = Case("midjourney", "", (), ()).load("record_success")["data"]
+        text = {**data, "resultInfoJson": json.dumps(data["resultInfoJson"])}
+        assert len(family_for("midjourney").parse(text).result_urls) == 4
+
+    def test_gpt4o_failed_status_wins_over_a_running_flag(self) -> None:
+        """A GENERATE_FAILED status is a failure even while successFlag still says 0."""
+        data = Case("4o-image", "", (), ()).load("record_success")["data"]
+        record = family_for("4o-image").parse({**data, "successFlag": 0, "status": "GENERATE_FAILED"})
+        assert record.state is TaskState.FAIL
+
+    def test_unknown_route_is_named(self) -> None:
+        """A route without a family is a clear error naming it."""
+        with pytest.raises(ValueError, match="'luma'"):
+            family_for("luma")
+
+    def test_callback_without_any_task_id_is_malformed(self) -> None:
+        """A body naming no task in any documented place is rejected."""
+        with pytest.raises(KieCallbackError):
+            parse_callback({"code": 200, "msg": "ok", "data": {"info": {"resultUrls": []}}})
