@@ -85,7 +85,7 @@ async def serve(runtime: Runtime) -> None:
             TelegramSender(bot, FileIdCache(runtime.redis, runtime.keys)),
             ResultPresenter(registry),
         )
-        finisher = Finisher(store, kie, downloader, notifier)
+        finisher = Finisher(store, kie, downloader, notifier, routes=registry.route_of)
         base_url = public_base_url(settings)
         if settings.PUBLIC_BASE_URL is None:
             log.warning("jobs_public_base_url_defaulted", url=base_url)
@@ -97,6 +97,7 @@ async def serve(runtime: Runtime) -> None:
             token_key=require_callback_secret(settings),
             concurrency=settings.JOBS_CONCURRENCY,
             poll_seconds=settings.JOBS_OUTBOX_POLL_SECONDS,
+            routes=registry.route_of,
         )
         consumer = CallbackConsumer(
             runtime.redis,

@@ -9,9 +9,12 @@ send is picked up by the leader's notify sweep.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import structlog
 
 from services.jobs.notifier import Notifier
+from shared.catalog.errors import CatalogError
 from shared.chat.delivery import Downloader, DownloadError, Media
 from shared.jobs import FailureReason, Job, JobState, JobStore
 from shared.kie import KieClient, KieError, TaskRecord, TaskState
@@ -34,22 +37,37 @@ def failure_reason(fail_code: str | None) -> FailureReason:
 
 
 class Finisher:
-    """Confirms, settles and announces jobs; shared by the callback consumer and the leader's poller."""
+    """Confirms, settles and announces jobs; shared by the callback consumer and the leader's poller.
 
-    def __init__(self, store: JobStore, kie: KieClient, downloader: Downloader, notifier: Notifier) -> None:
+    `routes` names the KIE API family of a model id, whose record call is the authority on a task.
+    """
+
+    def __init__(
+        self,
+        store: JobStore,
+        kie: KieClient,
+        downloader: Downloader,
+        notifier: Notifier,
+        *,
+        routes: Callable[[str], str],
+    ) -> None:
         self._store = store
         self._kie = kie
+        self._routes = routes
         self._downloader = downloader
         self._notifier = notifier
 
     async def confirm(self, job: Job) -> bool:
-        """Ask recordInfo about the job's task and settle it if final. True once the job is settled."""
+        """Ask the task's family for its record and settle the job if final. True once it is settled."""
         if job.state.is_terminal:
             return True
         if job.kie_task_id is None:
             return False
         try:
-            record = await self._kie.record_info(job.kie_task_id)
+            record = await self._kie.record(self._routes(job.model_id), job.kie_task_id)
+        except CatalogError as exc:  # the model left the registry: the deadline sweep refunds the job
+            log.warning("job_confirm_model_unknown", job_id=str(job.id), reason=str(exc))
+            return False
         except KieError as exc:
             log.info("job_confirm_deferred", job_id=str(job.id), error=type(exc).__name__, code=exc.code)
             return False

@@ -27,6 +27,7 @@ Nothing here ever resubmits a `submitting` job, so a job cannot be paid to KIE t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import structlog
 from redis.exceptions import RedisError
@@ -34,6 +35,7 @@ from redis.exceptions import RedisError
 from services.jobs.finisher import Finisher
 from shared.aio import wait_stopped
 from shared.backoff import Backoff
+from shared.catalog.errors import CatalogError
 from shared.jobs import FailureReason, Job, JobTracking, callback_url
 from shared.kie import (
     KieBadRequestError,
@@ -58,7 +60,11 @@ _BAD_INPUT = (KieValidationError, KieBadRequestError)
 
 
 class Submitter:
-    """Submits queued jobs, at most `concurrency` at a time."""
+    """Submits queued jobs, at most `concurrency` at a time.
+
+    `routes` names the KIE API family of a model id (the registry's `route`): Market, Suno, Veo...;
+    every family is submitted, recovered and settled the same way.
+    """
 
     def __init__(
         self,
@@ -70,10 +76,12 @@ class Submitter:
         token_key: bytes,
         concurrency: int,
         poll_seconds: float,
+        routes: Callable[[str], str],
         drain_seconds: float = 20.0,
     ) -> None:
         self._tracking = tracking
         self._kie = kie
+        self._routes = routes
         self._finisher = finisher
         self._base = public_base_url
         self._token_key = token_key
@@ -124,7 +132,13 @@ class Submitter:
     async def _create(self, job: Job) -> None:
         url = callback_url(self._base, job.id, self._token_key)
         try:
-            task_id = await self._kie.create_task(job.model_id, job.params, callback_url=url)
+            route = self._routes(job.model_id)
+        except CatalogError as exc:  # the model left the registry after the job was paid: nothing was sent
+            log.warning("job_model_unknown", model=job.model_id, reason=str(exc))
+            await self._finisher.fail(job, FailureReason.UNAVAILABLE, f"model {job.model_id} is not offered")
+            return
+        try:
+            task_id = await self._kie.submit(route, job.model_id, job.params, callback_url=url)
         except KieSubmitOutcomeUnknownError as exc:
             log.warning("job_submit_outcome_unknown", cause=type(exc.cause).__name__, code=exc.code)
             return
@@ -138,7 +152,7 @@ class Submitter:
             await self._rejected(job, exc)
             return
         await self._tracking.record_task(job.id, task_id)
-        log.info("job_submitted", task_id=task_id, model=job.model_id)
+        log.info("job_submitted", task_id=task_id, model=job.model_id, route=route)
 
     async def _requeue(self, job: Job, why: str) -> None:
         delay = _REQUEUE_BACKOFF.delay(job.attempts)

@@ -102,6 +102,10 @@ class Registry:
         except KeyError:
             raise UnknownModelError(model_id) from None
 
+    def route_of(self, model_id: str) -> str:
+        """The KIE API family (`Route`) that submits `model_id`; raises `UnknownModelError`."""
+        return self.get(model_id).route.value
+
     def by_type(self, gen_type: GenType | str) -> tuple[Model, ...]:
         """Models of one generation type, in registry order."""
         return self._by_type[GenType(gen_type)]

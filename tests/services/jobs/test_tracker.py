@@ -112,8 +112,9 @@ async def _rig(
         await bot.initialize()
         store, tracking = JobStore(pool), JobTracking(pool, callback_grace_seconds=0)
         downloader = Downloader(session)
-        notifier = Notifier(tracking, downloader, TelegramSender(bot), ResultPresenter(load_registry()))
-        finisher = Finisher(store, kie, downloader, notifier)
+        registry = load_registry()
+        notifier = Notifier(tracking, downloader, TelegramSender(bot), ResultPresenter(registry))
+        finisher = Finisher(store, kie, downloader, notifier, routes=registry.route_of)
         submitter = Submitter(
             tracking,
             kie,
@@ -122,6 +123,7 @@ async def _rig(
             token_key=b"k",
             concurrency=4,
             poll_seconds=0.05,
+            routes=registry.route_of,
         )
         poller = OverduePoller(tracking, finisher, notifier, interval_seconds=0.05)
         consumer = CallbackConsumer(

@@ -22,6 +22,7 @@ class Reply:
     status: int = 200
     raw: bytes | None = None
     delay: float = 0.0
+    content_type: str = "text/html"
 
 
 def ok(data: Any) -> Reply:
@@ -95,7 +96,7 @@ class KieStub:
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if reply.raw is not None:
-            return web.Response(status=reply.status, body=reply.raw, content_type="text/html")
+            return web.Response(status=reply.status, body=reply.raw, content_type=reply.content_type)
         return web.json_response(reply.body, status=reply.status)
 
 
