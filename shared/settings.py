@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     REDIS_CONNECT_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, le=120)
     BOOT_WARMUP_BUDGET_SECONDS: float = Field(default=30.0, gt=0, le=600)
     CATALOG_REGISTRY_PATH: Path | None = None
+    ALLOW_UNVERIFIED_PRICES: bool = False
     CATALOG_REFRESH_INTERVAL_SECONDS: float = Field(default=21600.0, ge=1, le=7 * 86400)
     KIE_LOW_BALANCE_CREDITS: float = Field(default=1000.0, ge=0)
     KIE_BALANCE_CHECK_INTERVAL_SECONDS: float = Field(default=300.0, ge=1, le=86400)

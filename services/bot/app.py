@@ -80,7 +80,12 @@ async def serve(runtime: Runtime) -> None:
     if runtime.db is None:
         raise ConfigError("DATABASE_URL: the bot needs PostgreSQL for users, credits and jobs")
     path = runtime.settings.CATALOG_REGISTRY_PATH or DEFAULT_REGISTRY_PATH
-    catalog = CatalogCache(runtime.redis, runtime.keys, fallback_path=path)
+    catalog = CatalogCache(
+        runtime.redis,
+        runtime.keys,
+        fallback_path=path,
+        allow_unverified=runtime.settings.ALLOW_UNVERIFIED_PRICES,
+    )
     await catalog.start()
     async with _media_intake(runtime.settings) as media:
         deps = build_deps(runtime, runtime.db, catalog, media)

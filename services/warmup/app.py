@@ -40,6 +40,7 @@ async def serve(runtime: Runtime) -> None:
         settings.CATALOG_REGISTRY_PATH or DEFAULT_REGISTRY_PATH,
         budget_seconds=settings.BOOT_WARMUP_BUDGET_SECONDS,
         set_state=runtime.set_state,
+        allow_unverified=settings.ALLOW_UNVERIFIED_PRICES,
     )
     await boot.start()
     async with asyncio.TaskGroup() as group:

@@ -48,7 +48,11 @@ class BootOutcome(StrEnum):
 
 
 class BootPublisher:
-    """Publishes the registry file at start and whenever it changes; reports the process state."""
+    """Publishes the registry file at start and whenever it changes; reports the process state.
+
+    Only what is for sale is published: models whose price no KIE page confirms are left out unless
+    `allow_unverified` (the operator's ALLOW_UNVERIFIED_PRICES) says otherwise.
+    """
 
     def __init__(
         self,
@@ -59,9 +63,11 @@ class BootPublisher:
         set_state: Callable[[ProcessState], None],
         file_check_seconds: float = 10.0,
         max_retry_seconds: float = 30.0,
+        allow_unverified: bool = False,
     ) -> None:
         self._store = store
         self._path = path
+        self._allow_unverified = allow_unverified
         self._budget = budget_seconds
         self._set_state = set_state
         self._file_check = file_check_seconds
@@ -114,7 +120,7 @@ class BootPublisher:
         return BootOutcome.RETRY
 
     async def _publish(self) -> str:
-        registry = await asyncio.to_thread(load_registry, self._path)
+        registry = await asyncio.to_thread(load_registry, self._path, allow_unverified=self._allow_unverified)
         for _ in range(_CONFLICT_ATTEMPTS):
             current = await self._store.current_version()
             if current is not None and await self._derives_from(current, registry):

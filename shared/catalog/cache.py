@@ -68,7 +68,9 @@ class CatalogCache:
         fallback_path: Path | None = None,
         recheck_seconds: float = 5.0,
         retry_seconds: float = 0.5,
+        allow_unverified: bool = False,
     ) -> None:
+        self._allow_unverified = allow_unverified
         self._redis = redis
         self._keys = keys
         self._store = SnapshotStore(redis, keys)
@@ -176,7 +178,9 @@ class CatalogCache:
         if self._loaded is not None or self._fallback is None:
             return
         try:
-            registry = await asyncio.to_thread(load_registry, self._fallback)
+            registry = await asyncio.to_thread(
+                load_registry, self._fallback, allow_unverified=self._allow_unverified
+            )
         except RegistryError as exc:
             log.error("catalog_fallback_invalid", path=str(self._fallback), error=str(exc))
             return

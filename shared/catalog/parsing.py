@@ -6,6 +6,7 @@ Semantic checks (defaults inside limits, price rules that point at real values, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -190,7 +191,8 @@ def _condition(reader: _Reader, key: str = "when") -> Condition:
     for value in raw.values():
         if not isinstance(value, _SCALARS):
             raise reader.error(key, f"condition values must be scalars, got {_type_name(value)}")
-    return Condition(terms=tuple(raw.items()))
+    # Sorted, so a condition reads the same after the snapshot's canonical (sorted-key) JSON.
+    return Condition(terms=tuple(sorted(raw.items())))
 
 
 def _rule(raw: object, model_id: str, index: int) -> Rule:
@@ -277,6 +279,23 @@ def parse_document(document: object) -> CatalogData:
     if rate <= 0:
         raise credits.error("usd_per_credit", "must be positive")
     models = tuple(parse_model(item, i) for i, item in enumerate(reader.get("models", list)))
-    sources = frozenset(reader.get("price_sources", dict))
+    sources = _price_sources(reader.get("price_sources", dict))
     labels = _type_labels(reader)
     return CatalogData(models=models, type_labels=labels, usd_per_credit=rate, price_sources=sources)
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _price_sources(raw: Mapping[str, Any]) -> frozenset[str]:
+    """The source keys; an object value must name its `page` and `date` (YYYY-MM-DD)."""
+    for key, value in raw.items():
+        if isinstance(value, str):
+            continue
+        page = value.get("page") if isinstance(value, Mapping) else None
+        date = value.get("date") if isinstance(value, Mapping) else None
+        if not isinstance(page, str) or not page or not isinstance(date, str) or not _DATE.match(date):
+            raise RegistryError(
+                "needs a text, or an object with page and date (YYYY-MM-DD)", field=f"price_sources.{key}"
+            )
+    return frozenset(raw)

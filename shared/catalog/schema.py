@@ -9,6 +9,7 @@ from enum import StrEnum
 
 __all__ = [
     "MEDIA_KINDS",
+    "UNVERIFIED_SOURCE",
     "Condition",
     "Field",
     "FieldKind",
@@ -24,6 +25,9 @@ __all__ = [
     "Scalar",
     "scalar_equal",
 ]
+
+UNVERIFIED_SOURCE = "unverified"
+"""The price source of a model whose price no published KIE page confirms: not sold by default."""
 
 Scalar = str | int | float | bool
 """A JSON scalar: the value of an enum, a default or a `when` condition."""
@@ -45,10 +49,16 @@ class GenType(StrEnum):
 
 
 class Route(StrEnum):
-    """Which KIE API submits the model: the Market createTask or a dedicated endpoint."""
+    """Which KIE API family submits the model (`shared.kie.families`): Market or a dedicated API."""
 
     MARKET = "market"
     SUNO = "suno"
+    VEO = "veo"
+    GPT4O_IMAGE = "4o-image"
+    FLUX_KONTEXT = "flux-kontext"
+    MIDJOURNEY = "midjourney"
+    RUNWAY = "runway"
+    ALEPH = "aleph"
 
 
 class FieldKind(StrEnum):
@@ -174,6 +184,11 @@ class Price:
     unit_param: str | None = None
     seconds: int | None = None
     note: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        """True when a published source confirms the price (anything but `UNVERIFIED_SOURCE`)."""
+        return self.source != UNVERIFIED_SOURCE
 
     def conditions(self) -> Iterable[Condition]:
         """Every condition of the rates and factors."""

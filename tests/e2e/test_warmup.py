@@ -97,7 +97,7 @@ class TestWarmup:
     ) -> None:
         """Warmup serves version X; a broken file and a restart leave X current and /ready catalog true."""
         system, keys = warmup_system, Keys(warmup_system.env["REDIS_KEY_PREFIX"])
-        version = load_registry(registry_copy).version
+        version = load_registry(registry_copy, allow_unverified=False).version
         wait_until(lambda: ready(system)["checks"].get("catalog"), 30, "/ready reporting the catalogue")
         assert current_version(sync_redis, keys) == version
 

@@ -70,7 +70,7 @@ class TestBootPublish:
         self, redis_client: aioredis.Redis, keys: Keys, store: SnapshotStore, registry_file: Path
     ) -> None:
         """The boot publish writes the versioned snapshot, points catalog:current at it and announces it."""
-        expected = load_registry(registry_file)
+        expected = load_registry(registry_file, allow_unverified=False)
         pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(keys.catalog_channel)
         states = States()
@@ -93,7 +93,7 @@ class TestBootPublish:
         self, store: SnapshotStore, registry_file: Path, document: dict[str, Any]
     ) -> None:
         """A restart does not replace a KIE refresh derived from the same file with the plain file."""
-        base = load_registry(registry_file)
+        base = load_registry(registry_file, allow_unverified=False)
         await publisher(store, registry_file, States()).start()
         entry(document, "z-image")["price"]["base"] = 3
         document["price_sources"]["kie-catalogue"] = "test"
@@ -114,7 +114,7 @@ class TestBootPublish:
         field: str,
     ) -> None:
         """A broken registry file is refused at ERROR naming model and field; the good version stays."""
-        good = load_registry(registry_file).version
+        good = load_registry(registry_file, allow_unverified=False).version
         await publisher(store, registry_file, States()).start()
         edit(document)
         write_document(registry_file, document)
@@ -144,7 +144,7 @@ class TestBootPublish:
         self, store: SnapshotStore, registry_file: Path, document: dict[str, Any]
     ) -> None:
         """run() notices the file changed back to a valid document and publishes it, state running."""
-        good = load_registry(registry_file).version
+        good = load_registry(registry_file, allow_unverified=False).version
         broken = json.loads(json.dumps(document))
         _bad_price(broken)
         write_document(registry_file, broken)
@@ -177,3 +177,19 @@ class TestBootPublish:
         assert outcome is BootOutcome.RETRY
         assert states.last is ProcessState.DEGRADED
         assert any(item["event"] == "catalog_warmup_budget_exceeded" for item in logs)
+
+
+class TestForSale:
+    """Only what the operator sells is published."""
+
+    async def test_unverified_prices_are_published_only_when_allowed(
+        self, store: SnapshotStore, registry_file: Path
+    ) -> None:
+        """By default the snapshot leaves out unverified prices; ALLOW_UNVERIFIED_PRICES puts them back."""
+        await publisher(store, registry_file, States()).start()
+        current = await store.read_current()
+        assert current is not None and "nano-banana-pro" not in current.registry and "V5" in current.registry
+        await publisher(store, registry_file, States(), allow_unverified=True).start()
+        current = await store.read_current()
+        assert current is not None and "nano-banana-pro" in current.registry
+        assert len(current.registry) == len(load_registry(registry_file))

@@ -28,16 +28,19 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 class TestCatalogCheck:
     def test_valid_registry_prints_one_json_line(self, registry: Registry) -> None:
-        """The default registry yields exit 0 and exactly one line: {"models": N, "types": {...}}."""
+        """The default registry yields exit 0 and one line: {"models", "types", "routes", "price_sources"}."""
         result = _run()
         assert result.returncode == 0, result.stderr
         lines = result.stdout.splitlines()
         assert len(lines) == 1
         report = json.loads(lines[0])
-        assert list(report) == ["models", "types"]
+        assert list(report) == ["models", "types", "routes", "price_sources"]
         assert report["models"] == len(registry)
         assert report["types"] == {t.value: len(registry.by_type(t)) for t in registry.types()}
         assert sum(report["types"].values()) == report["models"]
+        assert sum(report["routes"].values()) == report["models"] and report["routes"]["suno"] == 6
+        assert sum(report["price_sources"].values()) == report["models"]
+        assert "estimate" not in report["price_sources"]
 
     def test_explicit_path_is_checked(
         self, write_registry: Callable[[dict[str, Any]], Path], document: dict[str, Any]
@@ -70,3 +73,37 @@ class TestCatalogCheck:
         result = _run("a.json", "b.json")
         assert result.returncode == 2
         assert result.stderr.startswith("usage:")
+
+    def test_an_estimated_price_fails_the_check(
+        self, write_registry: Callable[[dict[str, Any]], Path], document: dict[str, Any]
+    ) -> None:
+        """A price still marked "estimate" is refused, naming the model and price.source."""
+        document["price_sources"]["estimate"] = "a guess"
+        entry = next(m for m in document["models"] if m["id"] == "z-image")
+        entry["price"]["source"] = "estimate"
+        result = _run(str(write_registry(document)))
+        assert result.returncode == 1 and result.stdout == ""
+        assert "model 'z-image' field 'price.source'" in result.stderr
+
+    def test_a_source_object_needs_page_and_date(
+        self, write_registry: Callable[[dict[str, Any]], Path], document: dict[str, Any]
+    ) -> None:
+        """A price source given as an object must name the page and the date it was read."""
+        document["price_sources"]["kie-pricing-2025-12-21"].pop("date")
+        result = _run(str(write_registry(document)))
+        assert result.returncode == 1
+        assert "price_sources.kie-pricing-2025-12-21" in result.stderr
+
+
+class TestForSale:
+    """Models whose price no KIE page confirms are not sold unless the operator allows it."""
+
+    def test_unverified_models_are_left_out_of_the_catalogue_for_sale(self, registry: Registry) -> None:
+        """allow_unverified=False drops exactly the models whose price source is "unverified"."""
+        from shared.catalog import load_registry
+
+        selling = load_registry(allow_unverified=False)
+        unverified = {m.id for m in registry if not m.price.verified}
+        assert unverified and len(selling) == len(registry) - len(unverified)
+        assert all(m.price.verified for m in selling)
+        assert "V5" in selling and "veo3_fast" in selling and "nano-banana-pro" not in selling

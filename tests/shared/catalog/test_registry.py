@@ -64,9 +64,20 @@ class TestRealRegistry:
                 assert registry.starting_price(model.id) <= registry.price(model.id, params), model.id
 
     def test_suno_models_use_the_suno_route(self, registry: Registry) -> None:
-        """Music goes through the dedicated Suno API, everything else through createTask."""
+        """Music goes through the dedicated Suno API, the other families' models through theirs, the rest
+        through Market createTask."""
+        dedicated = {
+            "veo3_fast": Route.VEO,
+            "veo3": Route.VEO,
+            "gpt4o-image": Route.GPT4O_IMAGE,
+            "flux-kontext-pro": Route.FLUX_KONTEXT,
+            "flux-kontext-max": Route.FLUX_KONTEXT,
+            "midjourney/text-to-image": Route.MIDJOURNEY,
+            "runway/gen-4": Route.RUNWAY,
+            "runway/aleph": Route.ALEPH,
+        }
         for model in registry:
-            expected = Route.SUNO if model.type is GenType.MUSIC else Route.MARKET
+            expected = Route.SUNO if model.type is GenType.MUSIC else dedicated.get(model.id, Route.MARKET)
             assert model.route is expected, model.id
 
 
@@ -113,3 +124,27 @@ class TestMenus:
         for gen_type in registry.types():
             label = registry.type_label(gen_type)
             assert label.ru and label.en
+
+
+class TestPublishedPrices:
+    """Prices taken from KIE's tables, per variant (tables in catalog/registry.json price_sources)."""
+
+    @pytest.mark.parametrize(
+        ("model_id", "params", "credits"),
+        [
+            ("sora-2-pro-text-to-video", {"size": "standard", "n_frames": "10"}, 150),
+            ("sora-2-pro-text-to-video", {"size": "standard", "n_frames": "15"}, 270),
+            ("sora-2-pro-text-to-video", {"size": "high", "n_frames": "10"}, 330),
+            ("sora-2-pro-text-to-video", {"size": "high", "n_frames": "15"}, 630),
+            ("gpt-image/1.5-text-to-image", {"quality": "high"}, 20),
+            ("runway/gen-4", {"duration": 10, "quality": "720p"}, 30),
+            ("midjourney/text-to-image", {"speed": "relaxed"}, 3),
+            ("veo3", {}, 250),
+            ("V5", {}, 12),
+        ],
+    )
+    def test_variant_prices_follow_the_table(
+        self, registry: Registry, model_id: str, params: dict[str, object], credits: int
+    ) -> None:
+        """Each priced variant costs what KIE's table says (credits, before markup)."""
+        assert registry.price(model_id, params) == credits
