@@ -238,7 +238,7 @@ class TestRefunds:
         wait_until(lambda: balance(database_url, vera.user) == STARTER, 30, "the refund")
 
         dan = Walker(telegram, Language.EN)
-        dan.open_model(SLOW_TYPE, "bytedance/v1-lite-text-to-video")
+        dan.open_model(SLOW_TYPE, "sora-2-text-to-video")
         dan.keep_defaults_until_input()
         dan.text("a slow sunrise over hills")
         progress = dan.generate()
