@@ -7,6 +7,7 @@ import random
 import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from tests.shared.ledger.conftest import _pool
 __all__ = ["_pool"]
 
 TOKEN_KEY = b"callback-token-key"
+FIXTURES = Path(__file__).parents[1] / "kie" / "fixtures"
 HMAC_KEY = b"kie-hmac-key"
 
 
@@ -104,6 +106,25 @@ class TestKieCallbackRoute:
         assert await post(client, path_of(job_id), body(), signed()) == 200
         [(_, fields)] = await stored(redis_client, keys)
         assert fields[b"job_id"].decode() == str(job_id) and fields[b"task_id"] == b"task-1"
+
+    @pytest.mark.parametrize(
+        "family", ["suno", "veo", "4o-image", "flux-kontext", "midjourney", "runway", "aleph"]
+    )
+    async def test_every_family_callback_is_stored_under_its_task(
+        self,
+        client: TestClient,  # type: ignore[type-arg]
+        redis_client: aioredis.Redis,
+        keys: Keys,
+        job_id: uuid.UUID,
+        family: str,
+    ) -> None:
+        """Each family's documented callback body (tests/kie/fixtures) is accepted under the task it names."""
+        raw = json.loads((FIXTURES / family / "callback_success.json").read_text(encoding="utf-8"))
+        data = raw["data"]
+        task_id = data.get("taskId") or data.get("task_id") or raw.get("taskId")
+        assert await post(client, path_of(job_id), json.dumps(raw).encode(), signed(task_id)) == 200
+        [(_, fields)] = await stored(redis_client, keys)
+        assert fields[b"task_id"].decode() == task_id
 
     @pytest.mark.parametrize(
         ("case", "status"),
