@@ -173,7 +173,48 @@ class KieClient:
         """
         family = family_for(route)
         body = family.build(model, params, callback_url)
-        url = f"{self._api_base}{family.create_path}"
+        task_id = await self._create(f"{self._api_base}{family.create_path}", body)
+        _log.info("kie_task_created", route=family.route, model=model, task_id=task_id)
+        return task_id
+
+    async def follow_up(
+        self, route: str, action: str, fields: Mapping[str, Any], callback_url: str | None = None
+    ) -> str:
+        """Start a family's follow-up task on a finished one and return the new taskId.
+
+        `action` names one of the family's `follow_ups` (Veo "4k"/"extend", Midjourney "upscale"/"vary",
+        Suno "extend", Runway "extend"); `fields` is the documented body (e.g. {"taskId", "imageIndex"}).
+        It costs credits like a create call and is repeated under the same rules as `submit`; the new
+        task is read with `record(route, ...)`.
+        """
+        family = family_for(route)
+        path = family.follow_ups.get(action)
+        if path is None:
+            raise ValueError(f"{route} has no follow-up {action!r}; known: {sorted(family.follow_ups)}")
+        body = {**fields, **({"callBackUrl": callback_url} if callback_url else {})}
+        task_id = await self._create(f"{self._api_base}{path}", body)
+        _log.info("kie_follow_up_created", route=family.route, action=action, task_id=task_id)
+        return task_id
+
+    async def veo_1080p(self, task_id: str, index: int = 0) -> str | None:
+        """The 1080p URL of a finished Veo video (`GET /api/v1/veo/get-1080p-video`), None while not ready.
+
+        KIE makes it in 1-3 minutes and answers non-200 until then; the caller asks again later.
+        """
+        url = f"{self._api_base}/api/v1/veo/get-1080p-video"
+        params = {"taskId": task_id, "index": str(index)}
+        try:
+            data = await self._call(
+                "veo1080p", lambda: self._send("GET", url, params=params), _Replay.IDEMPOTENT
+            )
+        except KieApiError as exc:
+            _log.info("kie_veo_1080p_not_ready", task_id=task_id, code=exc.code)
+            return None
+        result = data.get("resultUrl") if isinstance(data, Mapping) else None
+        return result if isinstance(result, str) and result else None
+
+    async def _create(self, url: str, body: Mapping[str, Any]) -> str:
+        """POST a request that creates a task (and costs credits); the rules of `submit` apply."""
 
         async def attempt() -> Any:
             if self._rate_limiter is not None:
@@ -189,7 +230,6 @@ class KieClient:
         task_id = data.get("taskId") if isinstance(data, Mapping) else None
         if not isinstance(task_id, str) or not task_id:
             raise KieSubmitOutcomeUnknownError(KieProtocolError("create answer has no data.taskId"))
-        _log.info("kie_task_created", route=family.route, model=model, task_id=task_id)
         return task_id
 
     async def record(self, route: str, task_id: str) -> TaskRecord:

@@ -233,3 +233,39 @@ class TestFamilyDetails:
         """A body naming no task in any documented place is rejected."""
         with pytest.raises(KieCallbackError):
             parse_callback({"code": 200, "msg": "ok", "data": {"info": {"resultUrls": []}}})
+
+
+class TestFollowUps:
+    """Per-family follow-ups on a finished task (Veo 1080p, Midjourney upscale of one of four)."""
+
+    async def test_midjourney_upscale_posts_the_documented_body(
+        self, stub: KieStub, make_client: ClientFactory
+    ) -> None:
+        """generateUpscale gets {taskId, imageIndex, callBackUrl} and its answer's taskId comes back."""
+        stub.script(
+            "/api/v1/mj/generateUpscale", Reply({"code": 200, "msg": "success", "data": {"taskId": "up-1"}})
+        )
+        client = await make_client()
+        fields = {"taskId": "4edb3c5XXXXX75e3f0aa5cc", "imageIndex": 2}
+        assert await client.follow_up("midjourney", "upscale", fields, CALLBACK) == "up-1"
+        assert stub.hits("/api/v1/mj/generateUpscale")[0].json() == {**fields, "callBackUrl": CALLBACK}
+
+    async def test_veo_1080p_url_or_not_ready(self, stub: KieStub, make_client: ClientFactory) -> None:
+        """get-1080p-video answers the documented data.resultUrl; an error while it is made reads as None."""
+        url = "https://tempfile.aiquickdraw.com/p/42f4f8facbb040c0ade87c27cb2d.mp4"
+        path = "/api/v1/veo/get-1080p-video"
+        stub.script(
+            path,
+            Reply({"code": 422, "msg": "not ready", "data": None}),
+            Reply({"code": 200, "msg": "success", "data": {"resultUrl": url}}),
+        )
+        client = await make_client()
+        assert await client.veo_1080p("veo_task_abcdef123456") is None
+        assert await client.veo_1080p("veo_task_abcdef123456") == url
+        assert stub.hits(path)[-1].query == {"taskId": "veo_task_abcdef123456", "index": "0"}
+
+    async def test_unknown_follow_up_is_named(self, make_client: ClientFactory) -> None:
+        """A follow-up the family does not have is refused before anything is sent."""
+        client = await make_client()
+        with pytest.raises(ValueError, match="'upscale'"):
+            await client.follow_up("veo", "upscale", {"taskId": "t"})
