@@ -269,3 +269,11 @@ class TestFollowUps:
         client = await make_client()
         with pytest.raises(ValueError, match="'upscale'"):
             await client.follow_up("veo", "upscale", {"taskId": "t"})
+
+
+def test_the_note_lists_every_family_endpoint() -> None:
+    """docs/kie-families.md names every family's create and record paths and every follow-up path."""
+    note = (Path(__file__).parents[2] / "docs" / "kie-families.md").read_text(encoding="utf-8")
+    for family in FAMILIES.values():
+        assert f"`{family.route}`" in note and family.create_path in note and family.record_path in note
+        assert all(path in note or path.rsplit("/", 1)[1] in note for path in family.follow_ups.values())
