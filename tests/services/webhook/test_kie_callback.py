@@ -27,7 +27,7 @@ from tests.shared.ledger.conftest import _pool
 __all__ = ["_pool"]
 
 TOKEN_KEY = b"callback-token-key"
-FIXTURES = Path(__file__).parents[1] / "kie" / "fixtures"
+FIXTURES = Path(__file__).parents[2] / "shared" / "kie" / "fixtures"
 HMAC_KEY = b"kie-hmac-key"
 
 
@@ -118,7 +118,7 @@ class TestKieCallbackRoute:
         job_id: uuid.UUID,
         family: str,
     ) -> None:
-        """Each family's documented callback body (tests/kie/fixtures) is accepted under the task it names."""
+        """Each family's documented callback body (shared fixtures) is accepted under the task it names."""
         raw = json.loads((FIXTURES / family / "callback_success.json").read_text(encoding="utf-8"))
         data = raw["data"]
         task_id = data.get("taskId") or data.get("task_id") or raw.get("taskId")

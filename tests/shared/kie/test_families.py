@@ -1,4 +1,4 @@
-"""Every KIE API family against its documented bodies (tests/kie/fixtures/<family>/, each naming its page).
+"""Every KIE API family against its documented bodies (tests/shared/kie/fixtures/<family>/).
 
 For each family: the create body the client builds equals the documented request, a documented create
 answer yields the taskId, the documented record maps onto a SUCCESS `TaskRecord` with the documented
@@ -18,8 +18,8 @@ import pytest
 from shared.catalog import Route
 from shared.kie import KieCallbackError, TaskState, parse_callback
 from shared.kie.families import FAMILIES, family_for
-from tests.kie.conftest import ClientFactory
-from tests.kie.stub import KieStub, Reply
+from tests.shared.kie.conftest import ClientFactory
+from tests.shared.kie.stub import KieStub, Reply
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -273,7 +273,7 @@ class TestFollowUps:
 
 def test_the_note_lists_every_family_endpoint() -> None:
     """docs/kie-families.md names every family's create and record paths and every follow-up path."""
-    note = (Path(__file__).parents[2] / "docs" / "kie-families.md").read_text(encoding="utf-8")
+    note = (Path(__file__).parents[3] / "docs" / "kie-families.md").read_text(encoding="utf-8")
     for family in FAMILIES.values():
         assert f"`{family.route}`" in note and family.create_path in note and family.record_path in note
         assert all(path in note or path.rsplit("/", 1)[1] in note for path in family.follow_ups.values())
