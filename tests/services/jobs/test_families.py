@@ -35,6 +35,7 @@ from shared.ledger import Ledger, MovementKind
 from shared.telegram.limits import RedisRateLimiter, TelegramLimits
 from tests.conftest import free_port
 from tests.shared.kie.stub import KieStub, Reply
+from tests.shared.kie.test_families import CASES, FAILED, FLAG_FAILED, Case
 
 TOKEN = "123456:family-tests-token"
 FIXTURES = Path(__file__).parents[2] / "shared" / "kie" / "fixtures"
@@ -170,6 +171,55 @@ class TestSunoJobs:
         job = await rig.job("V5", SUNO_PARAMS)
         await rig.submitter.submit_ready()
         assert await rig.finisher.confirm(await rig.reload(job))
+        settled = await rig.reload(job)
+        assert settled.state is JobState.FAILED and settled.error_code is FailureReason.REFUSED
+        assert await rig.ledger.balance(rig.user_id) == 100
+        assert len(rig.telegram.bot_replies(rig.user_id)) == 1
+
+
+KINDS = {
+    "suno": ("audio/mpeg", "audio"),
+    "veo": ("video/mp4", "video"),
+    "4o-image": ("image/png", "photo"),
+    "flux-kontext": ("image/jpeg", "photo"),
+    "midjourney": ("image/jpeg", "photo"),
+    "runway": ("video/mp4", "video"),
+    "aleph": ("video/mp4", "video"),
+}
+FAMILY_CASES = [case for case in CASES if case.route in KINDS]
+
+
+@pytest.mark.parametrize("case", FAMILY_CASES, ids=[case.route for case in FAMILY_CASES])
+class TestEveryFamily:
+    """Submit, confirm, deliver and settle are the same for every family; only the KIE paths differ."""
+
+    async def test_success_is_delivered_and_captured(self, rig: Rig, case: Case) -> None:
+        """The documented create and record answers lead to the results sent as their media kind."""
+        content_type, kind = KINDS[case.route]
+        record = json.dumps(case.load("record_success"))
+        for number, url in enumerate(case.urls):  # the documented result URLs, served by the stand-in
+            record = record.replace(json.dumps(url)[1:-1], f"{rig.kie.url}/files/{number}")
+            rig.kie.script(f"/files/{number}", Reply(raw=b"\0" * 256, content_type=content_type))
+        rig.kie.script(case.paths[0], Reply(case.load("create_response")))
+        rig.kie.script(case.paths[1], Reply(json.loads(record)))
+        job = await rig.job(case.model, case.params())
+        await rig.submitter.submit_ready()
+        assert rig.kie.hits(case.paths[0]) and rig.kie.hits("/api/v1/jobs/createTask") == []
+        assert await rig.finisher.confirm(await rig.reload(job))
+        assert (await rig.reload(job)).state is JobState.SUCCEEDED
+        replies = rig.telegram.bot_replies(rig.user_id)
+        assert any(kind in reply.content for reply in replies)
+        assert len(rig.kie.hits("/files/0")) == 1 and await rig.ledger.balance(rig.user_id) == 100 - 12
+
+    async def test_failure_is_refunded_once(self, rig: Rig, case: Case) -> None:
+        """The family's documented failure refunds the hold and tells the user once."""
+        data = {**case.load("record_success")["data"], **FAILED.get(case.route, FLAG_FAILED)}
+        rig.kie.script(case.paths[0], Reply(case.load("create_response")))
+        rig.kie.script(case.paths[1], Reply({"code": 200, "msg": "success", "data": data}))
+        job = await rig.job(case.model, case.params())
+        await rig.submitter.submit_ready()
+        assert await rig.finisher.confirm(await rig.reload(job))
+        assert await rig.finisher.confirm(await rig.reload(job))  # a duplicate changes nothing
         settled = await rig.reload(job)
         assert settled.state is JobState.FAILED and settled.error_code is FailureReason.REFUSED
         assert await rig.ledger.balance(rig.user_id) == 100
