@@ -10,6 +10,7 @@ send is picked up by the leader's notify sweep.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import structlog
 
@@ -107,7 +108,11 @@ class Finisher:
             await self.fail(job, FailureReason.RESULT_UNAVAILABLE, "KIE reported success without a file")
             return True
         try:
-            media = [await self._downloader.fetch(url) for url in record.result_urls]
+            titles = {item.url: item.title for item in record.items}
+            media = [
+                replace(await self._downloader.fetch(url), title=titles.get(url))
+                for url in record.result_urls
+            ]
         except DownloadError as exc:
             if not exc.permanent:
                 log.warning("job_result_download_deferred", job_id=str(job.id), reason=str(exc))

@@ -56,6 +56,7 @@ class Media:
     content_type: str
     file_name: str
     url: str
+    title: str | None = None  # a track's title (Suno), shown by Telegram's audio player
 
 
 class Downloader:
@@ -153,7 +154,9 @@ class TelegramSender:
         elif kind == "video":
             return await self._guard(bot.send_video(chat_id, upload, caption=caption, reply_markup=markup))
         elif kind == "audio":
-            return await self._guard(bot.send_audio(chat_id, upload, caption=caption, reply_markup=markup))
+            return await self._guard(
+                bot.send_audio(chat_id, upload, caption=caption, title=media.title, reply_markup=markup)
+            )
         return await self._guard(bot.send_document(chat_id, upload, caption=caption, reply_markup=markup))
 
     async def _guard(self, call: Awaitable[Message]) -> Message:

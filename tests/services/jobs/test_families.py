@@ -159,7 +159,7 @@ class TestSunoJobs:
         done = await rig.reload(job)
         assert done.state is JobState.SUCCEEDED
         [reply] = rig.telegram.bot_replies(rig.user_id)
-        assert "audio" in reply.content
+        assert "audio" in reply.content and reply.content["audio"]["title"] == "Iron Man"
         assert await rig.ledger.balance(rig.user_id) == 88
 
     async def test_refused_lyrics_are_refunded(self, rig: Rig) -> None:
