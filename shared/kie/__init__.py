@@ -1,5 +1,5 @@
-"""KIE.ai integration: the HTTP client, its typed errors and records, the shared createTask budget,
-and callback verification. Import from here; the submodules are the implementation.
+"""KIE.ai integration: the HTTP client and its API families, typed errors and records, the shared
+create budget, and callback verification. Import from here; the submodules are the implementation.
 """
 
 from shared.kie.callback import (
@@ -42,7 +42,7 @@ from shared.kie.errors import (
 )
 from shared.kie.policy import KieTimeouts, RetryPolicy
 from shared.kie.ratelimit import RateLimiter, RedisWindowLimiter
-from shared.kie.records import TaskRecord, TaskState, UploadedFile
+from shared.kie.records import ResultItem, TaskRecord, TaskState, UploadedFile
 
 __all__ = [
     "CallbackEvent",
@@ -77,6 +77,7 @@ __all__ = [
     "RateLimiter",
     "RedisWindowLimiter",
     "RejectReason",
+    "ResultItem",
     "RetryPolicy",
     "TaskRecord",
     "TaskState",
