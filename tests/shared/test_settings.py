@@ -84,3 +84,32 @@ class TestSecretValues:
         )
         secrets = set(settings.secret_values())
         assert {"111:token-value", "kie-key-value", "pg-password", "redis-password"} <= secrets
+
+
+class TestKieKey:
+    """Whether a KIE key is configured is decided in one place, `Settings.kie_api_key`."""
+
+    @pytest.mark.parametrize(("value", "expected"), [(None, None), ("", None), ("k-1", "k-1")])
+    def test_unset_and_empty_read_alike(self, value: str | None, expected: str | None) -> None:
+        """An unset and an empty KIE_API_KEY both mean "no key"; require_kie_key names the variable."""
+        from shared.settings import Settings
+
+        settings = Settings(KIE_API_KEY=value)
+        assert settings.kie_api_key() == expected
+        if expected is None:
+            with pytest.raises(ConfigError, match="KIE_API_KEY: required, for the test"):
+                settings.require_kie_key("for the test")
+
+    def test_no_program_repeats_the_check(self) -> None:
+        """No module but the settings inspects KIE_API_KEY's value itself."""
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parents[2]
+        offenders = [
+            str(path.relative_to(root))
+            for folder in ("services", "shared")
+            for path in (root / folder).rglob("*.py")
+            if "KIE_API_KEY.get_secret_value" in path.read_text(encoding="utf-8")
+            and path.name != "settings.py"
+        ]
+        assert offenders == []
