@@ -123,6 +123,9 @@ class PaymentStore:
             raise ValueError(f"payment {charge_id!r} carries an unknown payload")
         async with self._pool.connection() as conn, conn.transaction():
             await conn.execute("INSERT INTO users (id) VALUES (%s) ON CONFLICT (id) DO NOTHING", (user_id,))
+            # The user row is locked before the payment row references it: the reference takes a share
+            # lock on it, and two purchases each holding one while waiting to update it deadlock.
+            await conn.execute("SELECT 1 FROM users WHERE id = %s FOR UPDATE", (user_id,))
             async with conn.cursor(row_factory=dict_row) as cur:
                 await cur.execute(_INSERT, (charge_id, provider_charge_id, user_id, pack.credits, pack.stars))
                 row = await cur.fetchone()

@@ -82,6 +82,15 @@ class TestCheckout:
             for pool in pools:
                 await pool.close()
 
+    async def test_concurrent_purchases_of_one_user_all_credit(
+        self, pool: AsyncConnectionPool, new_user_id: int
+    ) -> None:
+        """Eight different charges of one user credited at once: no deadlock, every pack credited."""
+        store = PaymentStore(pool, PACKS)
+        charges = [f"many-{uuid.uuid4().hex}" for _ in range(8)]
+        await asyncio.gather(*(store.credit(new_user_id, charge, None, "pack:100:50") for charge in charges))
+        assert await Ledger(pool).balance(new_user_id) == 800
+
 
 class TestJobLimits:
     async def test_third_active_job_is_refused(self, pool: AsyncConnectionPool, new_user_id: int) -> None:
