@@ -11,10 +11,9 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 import structlog
-
-from shared.catalog import DEFAULT_REGISTRY_PATH, GenType, load_registry
 
 from .app import run_emulator
 from .config import (
@@ -27,6 +26,8 @@ from .config import (
     RateLimits,
     default_phases,
 )
+from .docs_table import DEFAULT_DOCS_PATH, load_docs_table
+from .model import OutputKind
 from .state import KieState
 
 log = structlog.get_logger(__name__)
@@ -40,13 +41,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--upload-port", type=int, default=None, help="upload host port (default: --port)")
     parser.add_argument("--api-key", action="append", default=None, help="KEY or KEY=CREDITS; repeatable")
     parser.add_argument("--credits", type=float, default=10_000.0, help="starting credits of each key")
-    parser.add_argument("--registry", default=str(DEFAULT_REGISTRY_PATH))
+    parser.add_argument("--docs", default=str(DEFAULT_DOCS_PATH), help="the docs table of Market models")
     parser.add_argument("--hmac-key", default=None, help="sign callbacks (X-Webhook-Signature)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--charge-on", choices=[c.value for c in ChargeOn], default=ChargeOn.SUCCESS.value)
     parser.add_argument("--mirror-http-status", action="store_true", help="errors also as HTTP status")
     parser.add_argument("--no-rate-limits", action="store_true", help="switch off KIE's 20/10 s, 10/s")
-    parser.add_argument("--duration", action="append", default=[], help="TYPE=SECONDS per task; repeatable")
+    parser.add_argument(
+        "--duration",
+        action="append",
+        default=[],
+        help="KIND=SECONDS per task (image, video, audio, all); repeatable",
+    )
     parser.add_argument("--retry-delays", default="1,2,4", help="callback retry delays in seconds")
     parser.add_argument("--audio-format", choices=[f.value for f in AudioFormat], default="mp3")
     parser.add_argument("--frozen-clock", action="store_true", help="time moves only via the control API")
@@ -61,13 +67,13 @@ def _keys(args: argparse.Namespace) -> dict[str, float]:
     return keys
 
 
-def _phases(items: list[str]) -> dict[GenType, PhaseDurations]:
+def _phases(items: list[str]) -> dict[OutputKind, PhaseDurations]:
     phases = dict(default_phases())
     for item in items:
         name, _, seconds = item.partition("=")
-        targets = list(GenType) if name in ("*", "all") else [GenType(name)]
-        for gen_type in targets:
-            phases[gen_type] = PhaseDurations.split(float(seconds))
+        targets = list(OutputKind) if name in ("*", "all") else [OutputKind(name)]
+        for kind in targets:
+            phases[kind] = PhaseDurations.split(float(seconds))
     return phases
 
 
@@ -89,7 +95,7 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
 
 async def serve(args: argparse.Namespace) -> int:
     """Run the emulator until a stop signal arrives."""
-    state = KieState(build_config(args), registry=load_registry(args.registry))
+    state = KieState(build_config(args), docs=load_docs_table(Path(args.docs)))
     if args.frozen_clock:
         state.clock.set_frozen(True)
     stop = asyncio.Event()

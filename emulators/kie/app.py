@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -16,6 +16,7 @@ from .api import register_api_routes
 from .callbacks import CallbackSender
 from .control import ControlApi
 from .exchange import STATE_KEY
+from .family_routes import register_family_routes
 from .state import KieState
 from .upload import HTTP_KEY, register_upload_routes
 
@@ -23,6 +24,7 @@ __all__ = ["RunningEmulator", "create_app", "run_emulator"]
 
 log = structlog.get_logger(__name__)
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TICK_KEY = web.AppKey("kie_emulator_tick_seconds", float)
 SENDER_KEY = web.AppKey("kie_emulator_sender", CallbackSender)
 
@@ -33,16 +35,39 @@ def create_app(state: KieState, *, tick_seconds: float = 0.05) -> web.Applicatio
     While it runs, a ticker moves tasks along the clock every `tick_seconds`, and final tasks'
     callbacks are delivered.
     """
-    app = web.Application(client_max_size=128 * 1024 * 1024)
+    app = web.Application(client_max_size=128 * 1024 * 1024, middlewares=[_kie_routing_errors])
     app[STATE_KEY] = state
     app[TICK_KEY] = tick_seconds
     register_api_routes(app)
+    register_family_routes(app)
     register_upload_routes(app)
     ControlApi(state).register(app)
     app.cleanup_ctx.append(_http_session)
     app.cleanup_ctx.append(_callback_sender)
     app.cleanup_ctx.append(_ticker)
     return app
+
+
+_ROUTING_ERRORS = {
+    404: "Not Found - the requested resource or endpoint does not exist",
+    405: "Method Not Allowed",
+}
+
+
+@web.middleware
+async def _kie_routing_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Unknown routes and wrong methods answer KIE's JSON envelope, not aiohttp's plain text.
+
+    KIE lists 404 ("the requested resource or endpoint does not exist") among every endpoint's codes
+    and 405 among the upload host's; the HTTP status carries the same code (kie-api.md §1.3, §6).
+    """
+    try:
+        return await handler(request)
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
+        if request.path.startswith("/_emulator/"):
+            raise
+        body = {"code": exc.status, "msg": _ROUTING_ERRORS[exc.status], "data": None}
+        return web.json_response(body, status=exc.status)
 
 
 async def _http_session(app: web.Application) -> AsyncIterator[None]:

@@ -4,12 +4,17 @@ Each final task is POSTed once (or twice when its duplicate fault fired, or neve
 is to be lost). A non-2xx answer, a timeout or a connection error is retried after each of
 `CallbackPolicy.retry_delays`, then delivery stops. With an HMAC key, every attempt carries
 `X-Webhook-Timestamp` (wall-clock Unix seconds, since receivers check freshness against their own
-clock) and `X-Webhook-Signature`, computed by `shared.kie.callback.webhook_signature`.
+clock) and `X-Webhook-Signature` = base64(HMAC-SHA256(key, taskId + "." + timestamp)), as KIE's
+"Webhook Security Verification" page (docs.kie.ai/common-api/webhook-verification) defines it.
+A task may have several callbacks (Suno's text / first / complete stages); each is one delivery.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Callable
@@ -18,15 +23,22 @@ from typing import Any
 import aiohttp
 import structlog
 
-from shared.kie.callback import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_signature
-
 from .clock import EmulatorClock
 from .config import CallbackPolicy
 from .model import CallbackAttempt, Task
 
-__all__ = ["CallbackSender"]
+__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "CallbackSender", "webhook_signature"]
 
 log = structlog.get_logger(__name__)
+
+TIMESTAMP_HEADER = "X-Webhook-Timestamp"
+SIGNATURE_HEADER = "X-Webhook-Signature"
+
+
+def webhook_signature(task_id: str, timestamp: str, key: str) -> str:
+    """KIE's documented signature: base64 of HMAC-SHA256 over "taskId.timestamp" with the HMAC key."""
+    digest = hmac.new(key.encode(), f"{task_id}.{timestamp}".encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
 
 
 class CallbackSender:
@@ -51,19 +63,23 @@ class CallbackSender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopped = False
 
-    def send(self, task: Task) -> None:
-        """Start delivering a final task's callback (no-op without a callBackUrl)."""
+    def send(self, task: Task, payload: dict[str, Any], stage: str = "final") -> None:
+        """Start delivering one callback body of a task (no-op without a callBackUrl).
+
+        The task's lose/duplicate faults apply to its final callback; staged ones always go once.
+        """
         url = task.callback_url
         if url is None or self._stopped:
             return
-        if task.lose_callback:
-            self._record(self._attempt(task.id, url, 0, False, None, lost=True))
+        final = stage == "final"
+        if task.lose_callback and final:
+            self._record(self._attempt(task.id, url, 0, False, None, lost=True, stage=stage))
             log.info("kie_emulator_callback_lost", task_id=task.id)
             return
-        body = json.dumps(task.callback_body(self._clock.now()), ensure_ascii=False).encode()
-        self._spawn(self._deliver(task.id, url, body, duplicate=False), task.id)
-        if task.duplicate_callback:
-            self._spawn(self._deliver(task.id, url, body, duplicate=True), task.id)
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        self._spawn(self._deliver(task.id, url, body, stage, duplicate=False), task.id)
+        if task.duplicate_callback and final:
+            self._spawn(self._deliver(task.id, url, body, stage, duplicate=True), task.id)
 
     @property
     def in_flight(self) -> int:
@@ -93,13 +109,16 @@ class CallbackSender:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _deliver(self, task_id: str, url: str, body: bytes, *, duplicate: bool) -> None:
+    async def _deliver(self, task_id: str, url: str, body: bytes, stage: str, *, duplicate: bool) -> None:
         if duplicate:
             await asyncio.sleep(self._policy.duplicate_delay)
         delays = (*self._policy.retry_delays, None)
         for number, delay in enumerate(delays, start=1):
             status, error, signed = await self._post(task_id, url, body)
-            self._record(self._attempt(task_id, url, number, duplicate, status, error=error, signed=signed))
+            attempt = self._attempt(
+                task_id, url, number, duplicate, status, error=error, signed=signed, stage=stage
+            )
+            self._record(attempt)
             if status is not None and 200 <= status < 300:
                 return
             if delay is None:
@@ -132,6 +151,7 @@ class CallbackSender:
         error: str | None = None,
         lost: bool = False,
         signed: bool = False,
+        stage: str = "final",
     ) -> CallbackAttempt:
         return CallbackAttempt(
             task_id=task_id,
@@ -143,4 +163,5 @@ class CallbackSender:
             error=error,
             lost=lost,
             signed=signed,
+            stage=stage,
         )

@@ -1,4 +1,4 @@
-"""The emulator's settings: keys and credits, phase timings per generation type, callback delivery,
+"""The emulator's settings: keys and credits, phase timings per output kind, callback delivery,
 charging, HTTP status mirroring, rate limits and the random seed. Frozen; built once and injected.
 """
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
-from shared.catalog import GenType
+from .model import OutputKind
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -62,28 +62,16 @@ class PhaseDurations:
         return cls(total * 0.1, total * 0.2, total * 0.7)
 
 
-_IMAGE = PhaseDurations(0.5, 0.5, 2.0)
-_VIDEO = PhaseDurations(1.0, 1.0, 6.0)
-_AUDIO = PhaseDurations(0.5, 0.5, 3.0)
-_VIDEO_TYPES = {
-    GenType.TEXT_TO_VIDEO,
-    GenType.IMAGE_TO_VIDEO,
-    GenType.VIDEO_TO_VIDEO,
-    GenType.AVATAR,
+_DEFAULT_PHASES = {
+    OutputKind.IMAGE: PhaseDurations(0.5, 0.5, 2.0),
+    OutputKind.VIDEO: PhaseDurations(1.0, 1.0, 6.0),
+    OutputKind.AUDIO: PhaseDurations(0.5, 0.5, 3.0),
 }
 
 
-def default_phases() -> Mapping[GenType, PhaseDurations]:
+def default_phases() -> Mapping[OutputKind, PhaseDurations]:
     """A few seconds per task: quick enough for the sandbox, slow enough to see the states."""
-    table: dict[GenType, PhaseDurations] = {}
-    for gen_type in GenType:
-        if gen_type in _VIDEO_TYPES:
-            table[gen_type] = _VIDEO
-        elif gen_type in (GenType.TEXT_TO_SPEECH, GenType.MUSIC):
-            table[gen_type] = _AUDIO
-        else:
-            table[gen_type] = _IMAGE
-    return MappingProxyType(table)
+    return MappingProxyType(dict(_DEFAULT_PHASES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +106,7 @@ class EmulatorConfig:
     """
 
     api_keys: Mapping[str, float] = field(default_factory=lambda: {DEFAULT_API_KEY: 10_000.0})
-    phases: Mapping[GenType, PhaseDurations] = field(default_factory=default_phases)
+    phases: Mapping[OutputKind, PhaseDurations] = field(default_factory=default_phases)
     callbacks: CallbackPolicy = field(default_factory=CallbackPolicy)
     rate_limits: RateLimits = field(default_factory=RateLimits)
     hmac_key: str | None = None
@@ -132,6 +120,6 @@ class EmulatorConfig:
     video_seconds: int = 2
     audio_seconds: float = 2.0
 
-    def phases_for(self, gen_type: GenType) -> PhaseDurations:
-        """The phase timings of a generation type."""
-        return self.phases.get(gen_type) or default_phases()[gen_type]
+    def phases_for(self, kind: OutputKind) -> PhaseDurations:
+        """The phase timings of tasks making `kind` results."""
+        return self.phases.get(kind) or _DEFAULT_PHASES[kind]

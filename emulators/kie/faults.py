@@ -13,10 +13,11 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import EmulatorError, KieFailure
+from .families import FAMILY_ENDPOINTS
 
 __all__ = ["ENDPOINTS", "ApiFault", "FaultKind", "FaultPlan", "TaskFaults"]
 
-ENDPOINTS = ("createTask", "recordInfo", "credit", "downloadUrl", "upload")
+ENDPOINTS = ("createTask", "recordInfo", "credit", "downloadUrl", "upload", *FAMILY_ENDPOINTS)
 
 _MESSAGES = {
     429: "Rate limit exceeded",

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from shared.catalog import GenType
-
-__all__ = ["CallRecord", "CallbackAttempt", "OutputKind", "Task", "TaskState"]
+__all__ = ["CallRecord", "CallbackAttempt", "OutputKind", "Task", "TaskState", "as_credits", "ms"]
 
 _SUCCESS_MSG = "Playground task completed successfully."
 _FAIL_MSG = "Playground task failed."
@@ -45,17 +43,27 @@ class OutputKind(StrEnum):
 
 @dataclass
 class Task:
-    """One Market task. Times are emulator seconds; `phase_ends` are the ends of the running states."""
+    """One task of any family. Times are emulator seconds; `phase_ends` are the ends of the running states.
+
+    `family` names the API family ("market", "suno", "veo", ...) whose shapes render the task;
+    `operation` what the create call asked (generate, extend, upscale, 1080p, ...); `result_count`
+    how many result files it makes and `covers` whether each gets a cover picture (Suno, Runway).
+    """
 
     id: str
     api_key: str
     model: str
-    gen_type: GenType
+    gen_type: str
     kind: OutputKind
     request: dict[str, Any]
-    price: int
+    price: float
     created: float
     phase_ends: list[float]
+    family: str = "market"
+    operation: str = "generate"
+    parent_id: str | None = None
+    result_count: int = 1
+    covers: bool = False
     planned_fail: tuple[str, str] | None = None
     lose_callback: bool = False
     duplicate_callback: bool = False
@@ -63,10 +71,12 @@ class Task:
     updated: float = 0.0
     completed: float | None = None
     result_urls: list[str] = field(default_factory=list)
+    cover_urls: list[str] = field(default_factory=list)
     fail_code: str | None = None
     fail_msg: str | None = None
-    credits_consumed: int = 0
+    credits_consumed: float = 0
     polls: int = 0
+    stages_sent: list[str] = field(default_factory=list)
 
     @property
     def param(self) -> str:
@@ -75,7 +85,9 @@ class Task:
 
     @property
     def input(self) -> dict[str, Any]:
-        """The model input of the create request."""
+        """The model input: Market's `input` object, or the whole body of the other families."""
+        if self.family != "market":
+            return {k: v for k, v in self.request.items() if k != "callBackUrl"}
         value = self.request.get("input")
         return value if isinstance(value, dict) else {}
 
@@ -109,10 +121,10 @@ class Task:
             "failCode": self.fail_code if self.fail_code is not None else empty,
             "failMsg": self.fail_msg if self.fail_msg is not None else empty,
             "costTime": self.cost_time(),
-            "completeTime": _ms(self.completed),
-            "createTime": _ms(self.created),
-            "updateTime": _ms(self.updated),
-            "creditsConsumed": self.credits_consumed,
+            "completeTime": ms(self.completed),
+            "createTime": ms(self.created),
+            "updateTime": ms(self.updated),
+            "creditsConsumed": as_credits(self.credits_consumed),
         }
         progress = self.progress(now)
         if progress is not None:
@@ -139,8 +151,11 @@ class Task:
         return {
             **self.record(now),
             "apiKey": _hint(self.api_key),
-            "price": self.price,
-            "genType": self.gen_type.value,
+            "price": as_credits(self.price),
+            "genType": self.gen_type,
+            "family": self.family,
+            "operation": self.operation,
+            "parentId": self.parent_id,
             "kind": self.kind.value,
             "callBackUrl": self.callback_url,
             "plannedFail": list(self.planned_fail) if self.planned_fail else None,
@@ -195,6 +210,7 @@ class CallbackAttempt:
     error: str | None = None
     lost: bool = False
     signed: bool = False
+    stage: str = "final"
 
     @property
     def delivered(self) -> bool:
@@ -213,11 +229,18 @@ class CallbackAttempt:
             "error": self.error,
             "lost": self.lost,
             "signed": self.signed,
+            "stage": self.stage,
             "delivered": self.delivered,
         }
 
 
-def _ms(seconds: float | None) -> int | None:
+def as_credits(value: float) -> int | float:
+    """Credits as KIE shows them: an integer when whole."""
+    return int(value) if float(value).is_integer() else value
+
+
+def ms(seconds: float | None) -> int | None:
+    """Emulator seconds as Unix milliseconds (None stays None)."""
     return None if seconds is None else int(seconds * 1000)
 
 

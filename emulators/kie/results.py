@@ -1,4 +1,8 @@
-"""Task results: a PNG, MP4 or MP3/WAV per task, showing the model, prompt and parameters."""
+"""Task results: PNGs, MP4s or MP3/WAVs showing the model, prompt and parameters, plus cover pictures.
+
+A task makes `result_count` files of its kind (Midjourney's grid makes four, Suno two tracks); when
+it has `covers`, each result also gets a PNG cover (Suno's `image_url`, Runway's `image_url`).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from shared.catalog import FieldKind, GenType, Model
 
 from .config import AudioFormat, EmulatorConfig
 from .media import (
@@ -23,12 +25,10 @@ from .media import (
 )
 from .model import OutputKind, Task
 
-__all__ = ["RenderedFile", "output_kind", "prompt_of", "render_result"]
+__all__ = ["RenderedFile", "prompt_of", "render_cover", "render_result", "render_results"]
 
 _IMAGE_SIDE = 384
 _VIDEO_FPS = 4
-_IMAGE_TYPES = {GenType.TEXT_TO_IMAGE, GenType.IMAGE_EDIT, GenType.BACKGROUND_REMOVAL, GenType.UPSCALE}
-_AUDIO_TYPES = {GenType.TEXT_TO_SPEECH, GenType.MUSIC}
 
 
 @dataclass(frozen=True)
@@ -40,20 +40,9 @@ class RenderedFile:
     data: bytes
 
 
-def output_kind(model: Model) -> OutputKind:
-    """What a model produces: by type, except that upscaling a video gives a video."""
-    if model.type in _AUDIO_TYPES:
-        return OutputKind.AUDIO
-    if model.type in _IMAGE_TYPES:
-        if model.type is GenType.UPSCALE and any(f.kind is FieldKind.VIDEO for f in model.fields):
-            return OutputKind.VIDEO
-        return OutputKind.IMAGE
-    return OutputKind.VIDEO
-
-
 def prompt_of(params: Mapping[str, Any]) -> str:
-    """The text a task was asked for: prompt, text, or the lines of a dialogue."""
-    for name in ("prompt", "text"):
+    """The text a task was asked for: prompt, text, style, or the lines of a dialogue."""
+    for name in ("prompt", "text", "style"):
         value = params.get(name)
         if isinstance(value, str) and value.strip():
             return value
@@ -63,9 +52,26 @@ def prompt_of(params: Mapping[str, Any]) -> str:
     return ""
 
 
-def render_result(task: Task, config: EmulatorConfig) -> RenderedFile:
-    """Render the result file of a successful task."""
+def render_results(task: Task, config: EmulatorConfig) -> list[RenderedFile]:
+    """Every result file of a successful task: `result_count` variants (numbered when several)."""
+    if task.result_count == 1:
+        return [render_result(task, config)]
+    files = [render_result(task, config, variant=n) for n in range(1, task.result_count + 1)]
+    return [RenderedFile(f"{n}-{f.name}", f.mime_type, f.data) for n, f in enumerate(files, start=1)]
+
+
+def render_cover(task: Task, variant: int) -> RenderedFile:
+    """The cover picture of one result (Suno tracks, Runway videos)."""
+    params = {**task.input, "cover": variant}
+    rendered = _image(task.model, prompt_of(task.input), params)
+    return RenderedFile(f"cover-{variant}.png", rendered.mime_type, rendered.data)
+
+
+def render_result(task: Task, config: EmulatorConfig, variant: int | None = None) -> RenderedFile:
+    """Render one result file of a successful task (`variant` marks one of several)."""
     params, prompt = task.input, prompt_of(task.input)
+    if variant is not None:
+        params = {**params, "variant": variant}
     if task.kind is OutputKind.IMAGE:
         return _image(task.model, prompt, params)
     if task.kind is OutputKind.VIDEO:

@@ -12,8 +12,6 @@ import secrets
 from collections.abc import Iterator
 from typing import Any
 
-from shared.catalog import GenType
-
 from .clock import EmulatorClock
 from .config import PhaseDurations
 from .errors import EmulatorError
@@ -45,13 +43,14 @@ class TaskBook:
         *,
         api_key: str,
         model: str,
-        gen_type: GenType,
+        gen_type: str,
         kind: OutputKind,
         request: dict[str, Any],
-        price: int,
+        price: float,
         phases: PhaseDurations,
+        **extra: Any,
     ) -> Task:
-        """Store a new waiting task whose timeline starts now."""
+        """Store a new waiting task whose timeline starts now (`extra`: more `Task` fields)."""
         now = self._clock.now()
         ends = [now + phases.waiting]
         ends.append(ends[0] + phases.queuing)
@@ -67,6 +66,7 @@ class TaskBook:
             created=now,
             phase_ends=ends,
             updated=now,
+            **extra,
         )
         self._tasks[task.id] = task
         return task

@@ -7,14 +7,12 @@ import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from aiohttp import web
 
 from emulators.kie import CallbackPolicy, EmulatorClock, EmulatorConfig, KieState, RateLimits
 from emulators.kie.media import iter_boxes
-from shared.catalog import Registry, load_registry
 from shared.kie import KieClient, KieTimeouts, RetryPolicy
 
 API_KEY = "kie-emulator-test-key-0001"
@@ -25,12 +23,6 @@ FAST_TIMEOUTS = KieTimeouts(connect=1.0, read=5.0, total=10.0, upload_total=10.0
 PROMPT = "a red fox walking through fresh snow at dawn"
 
 
-@lru_cache(maxsize=1)
-def registry() -> Registry:
-    """The real registry, loaded once per test session."""
-    return load_registry()
-
-
 def make_state(*, credits: float = 1000.0, **overrides: Any) -> KieState:
     """A state on a frozen clock with two keys, fast callbacks and no rate limits (unless overridden)."""
     options: dict[str, Any] = {
@@ -39,7 +31,7 @@ def make_state(*, credits: float = 1000.0, **overrides: Any) -> KieState:
         "rate_limits": RateLimits(None, 10.0, None),
     }
     options.update(overrides)
-    return KieState(EmulatorConfig(**options), registry=registry(), clock=EmulatorClock(frozen=True))
+    return KieState(EmulatorConfig(**options), clock=EmulatorClock(frozen=True))
 
 
 @asynccontextmanager

@@ -1,4 +1,4 @@
-"""KIE emulator API: auth and envelope, createTask validation against the registry, credits, recordInfo."""
+"""KIE emulator API: auth and envelope, createTask validation against the docs table, credits, recordInfo."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from emulators.kie import ChargeOn, KieState, RunningEmulator, run_emulator
+from emulators.kie.docs_table import DocModel
 from shared.kie import (
     KieAuthError,
     KieClient,
@@ -98,7 +99,7 @@ class TestCreateTaskValidation:
             await client.create_task("kling-2.6/text-to-video", params)
 
     async def test_unknown_model_is_422(self, client: KieClient) -> None:
-        """A model the registry does not hold is 422, like an unsupported model on KIE."""
+        """A model KIE's docs do not list is 422, like an unsupported model on KIE."""
         with pytest.raises(KieValidationError, match="no-such-model"):
             await client.create_task("no-such-model", {"prompt": PROMPT})
 
@@ -116,10 +117,10 @@ class TestCreateTaskValidation:
 
 
 class TestCredits:
-    async def test_success_deducts_the_registry_price(self, client: KieClient, state: KieState) -> None:
-        """A task that succeeds costs exactly the registry price of its input."""
+    async def test_success_deducts_the_documented_price(self, client: KieClient, state: KieState) -> None:
+        """A task that succeeds costs exactly the docs table's price of its input."""
         params = {"prompt": PROMPT, "resolution": "2K"}
-        price = state.registry.price("nano-banana-2", params)
+        price = state.docs.price(_model(state, "nano-banana-2"), params)
         task_id = await client.create_task("nano-banana-2", params)
         assert await client.credit_balance() == 100
         state.complete_task(task_id)
@@ -135,7 +136,7 @@ class TestCredits:
 
     async def test_running_tasks_hold_credits(self, client: KieClient, state: KieState) -> None:
         """Charge-on-success still counts running tasks, so a key cannot overspend."""
-        price = state.registry.price("nano-banana-2", {"prompt": PROMPT})
+        price = state.docs.price(_model(state, "nano-banana-2"), {"prompt": PROMPT})
         state.accounts.set(API_KEY, price * 2)
         await client.create_task("nano-banana-2", {"prompt": PROMPT})
         await client.create_task("nano-banana-2", {"prompt": PROMPT})
@@ -256,3 +257,9 @@ class TestDownloadUrl:
         """A URL the emulator did not generate is 422."""
         with pytest.raises(KieValidationError):
             await client.download_url("https://example.com/cat.png")
+
+
+def _model(state: KieState, model_id: str) -> DocModel:
+    model = state.docs.get(model_id)
+    assert model is not None
+    return model

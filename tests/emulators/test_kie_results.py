@@ -78,7 +78,7 @@ class TestResultFiles:
 
     async def test_audio_is_an_mp3_with_tags(self, client: KieClient, state: KieState) -> None:
         """A speech result is an MP3: an ID3v2 tag carrying the text, then MPEG-1 Layer III frames."""
-        params = {"text": "hello there", "voice": state.registry.default_params(VOICE_MODEL)["voice"]}
+        params = {"text": "hello there", "voice": "EkK5I93UQWFDigLMpZcX"}
         data = await _result(client, state, VOICE_MODEL, params)
         assert data[:3] == b"ID3"
         size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
@@ -90,7 +90,7 @@ class TestResultFiles:
         """With audio_format=wav the result is a RIFF/WAVE PCM file."""
         state = make_state(audio_format=AudioFormat.WAV)
         async with run_emulator(state, port=free_port) as emulator, kie_client(emulator.url) as client:
-            params = {"text": "hi", "voice": state.registry.default_params(VOICE_MODEL)["voice"]}
+            params = {"text": "hi", "voice": "EkK5I93UQWFDigLMpZcX"}
             data = await _result(client, state, VOICE_MODEL, params)
         assert data[:4] == b"RIFF" and data[8:12] == b"WAVE" and data[12:16] == b"fmt "
         assert struct.unpack("<HH", data[20:24]) == (1, 1)

@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from emulators.kie import EmulatorError, KieState, PhaseDurations, RunningEmulator, run_emulator
-from shared.catalog import GenType
+from emulators.kie import EmulatorError, KieState, OutputKind, PhaseDurations, RunningEmulator, run_emulator
 from shared.kie import KieClient, TaskState
 from tests.emulators.kie_support import API_KEY, PROMPT, kie_client, make_state
 
-PHASES = {gen_type: PhaseDurations(1.0, 2.0, 3.0) for gen_type in GenType}
+PHASES = {kind: PhaseDurations(1.0, 2.0, 3.0) for kind in OutputKind}
 
 
 @pytest.fixture(name="state")
@@ -100,7 +99,7 @@ class TestStateMachine:
 
     async def test_per_type_durations(self, free_port: int) -> None:
         """Phase durations are configured per generation type."""
-        phases = {**PHASES, GenType.TEXT_TO_VIDEO: PhaseDurations(0.0, 0.0, 100.0)}
+        phases = {**PHASES, OutputKind.VIDEO: PhaseDurations(0.0, 0.0, 100.0)}
         state = make_state(phases=phases)
         async with run_emulator(state, port=free_port) as emulator, kie_client(emulator.url) as client:
             image = await client.create_task("nano-banana-2", {"prompt": PROMPT})
@@ -113,7 +112,7 @@ class TestStateMachine:
 class TestRealTime:
     async def test_background_ticker_finishes_tasks_on_wall_time(self, free_port: int) -> None:
         """With a running clock and short phases, a task ends by itself without being polled."""
-        state = make_state(phases={t: PhaseDurations(0.02, 0.02, 0.05) for t in GenType})
+        state = make_state(phases={t: PhaseDurations(0.02, 0.02, 0.05) for t in OutputKind})
         state.clock.set_frozen(False)
         async with run_emulator(state, port=free_port, tick_seconds=0.01):
             body = {"model": "z-image", "input": {"prompt": PROMPT, "aspect_ratio": "1:1"}}
