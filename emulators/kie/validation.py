@@ -106,7 +106,9 @@ def parse_create_request(table: DocsTable, body: object) -> CreateRequest:
 def check_input(table: DocsTable, model: DocModel, params: Mapping[str, Any]) -> None:
     """Check every documented field of `params`; KieFailure(422) for the first bad one."""
     for name in model.required:
-        if params.get(name) in (None, "", []):
+        value, spec = params.get(name), model.fields.get(name)
+        empty_media = value == [] and spec is not None and spec.media
+        if value is None or value == "" or empty_media:
             raise invalid(f"input.{name}: is required")
     for name, value in params.items():
         spec = model.fields.get(name)

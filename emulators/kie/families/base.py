@@ -20,7 +20,10 @@ __all__ = [
     "Lookup",
     "TaskPlan",
     "compact_json",
+    "error_code",
+    "error_message",
     "iso_time",
+    "plain_time",
     "success_flag",
 ]
 
@@ -83,6 +86,18 @@ def iso_time(seconds: float | None) -> str | None:
     if seconds is None:
         return None
     return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def plain_time(seconds: float | None) -> str | None:
+    """Emulator seconds as "YYYY-MM-DD HH:MM:SS" UTC (Veo's record times in the doc example)."""
+    if seconds is None:
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def error_message(task: Task) -> str:
+    """`errorMessage`: the failure message, "" otherwise (as the doc examples show)."""
+    return task.fail_msg or "" if task.state is TaskState.FAIL else ""
 
 
 def error_code(task: Task) -> int | None:

@@ -7,7 +7,8 @@ GET  /api/v1/gpt4o-image/record-info    successFlag 0/1/2, status GENERATING|SUC
                                         progress "0.00".."1.00", response.resultUrls
 POST /api/v1/gpt4o-image/download-url   {taskId, url} → data: a 20-minute link (string)
 POST /api/v1/flux/kontext/generate      {prompt, inputImage?, aspectRatio?, outputFormat?, model?, ...}
-GET  /api/v1/flux/kontext/record-info   successFlag 0/1/2/3, response {originImageUrl, resultImageUrl}
+GET  /api/v1/flux/kontext/record-info   successFlag 0/1/2/3, response {originImageUrl, resultImageUrl},
+                                        ISO-8601 times (doc example); 4o's record times are Unix ms
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from ..model import OutputKind, Task, TaskState, ms
 from ..validation import check_enum, check_number, check_text, invalid, is_url, require_object
-from .base import Family, Lookup, TaskPlan, compact_json, error_code, success_flag
+from .base import Family, Lookup, TaskPlan, compact_json, error_code, error_message, iso_time, success_flag
 
 __all__ = ["FluxFamily", "Gpt4oFamily", "parse_flux", "parse_gpt4o"]
 
@@ -93,7 +94,7 @@ class Gpt4oFamily(Family):
             "successFlag": success_flag(task, 2),
             "status": _GPT4O_STATUS.get(task.state, "GENERATING"),
             "errorCode": error_code(task),
-            "errorMessage": task.fail_msg if task.state is TaskState.FAIL else None,
+            "errorMessage": error_message(task),
             "progress": _progress(task, now),
         }
 
@@ -131,12 +132,12 @@ class FluxFamily(Family):
         return {
             "taskId": task.id,
             "paramJson": compact_json(task.request),
-            "completeTime": ms(task.completed),
-            "createTime": ms(task.created),
+            "completeTime": iso_time(task.completed),
             "response": self._info(task) if task.state is TaskState.SUCCESS else None,
             "successFlag": success_flag(task, 3),
             "errorCode": error_code(task),
-            "errorMessage": task.fail_msg if task.state is TaskState.FAIL else None,
+            "errorMessage": error_message(task),
+            "createTime": iso_time(task.created),
         }
 
     def final_callback(self, task: Task, now: float) -> dict[str, Any]:

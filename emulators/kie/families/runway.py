@@ -20,7 +20,7 @@ from typing import Any
 
 from ..model import OutputKind, Task, TaskState
 from ..validation import check_enum, check_text, invalid, is_url, require_object
-from .base import Family, Lookup, TaskPlan, compact_json, error_code, iso_time
+from .base import Family, Lookup, TaskPlan, compact_json, error_code, iso_time, plain_time
 
 __all__ = ["AlephFamily", "RunwayFamily", "parse_aleph", "parse_extend", "parse_generate"]
 
@@ -114,10 +114,10 @@ class RunwayFamily(Family):
                 "expandPrompt": False,
             },
             "state": _STATE[task.state],
-            "generateTime": iso_time(task.completed) or "",
+            "generateTime": plain_time(task.completed) or "",
             "videoInfo": video if done else None,
             "failCode": error_code(task),
-            "failMsg": task.fail_msg or "",
+            "failMsg": task.fail_msg or "" if task.state is TaskState.FAIL else "",
             "expireFlag": 0,
         }
 

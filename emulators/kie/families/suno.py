@@ -170,7 +170,7 @@ class SunoFamily(Family):
             "title": str(task.request.get("title") or "Untitled"),
             "tags": str(task.request.get("style") or ""),
             "createTime": _stamp(task.created),
-            "duration": self._seconds if ready else None,
+            "duration": self._seconds if ready else 0,
         }
         return {_camel(k) if camel else k: v for k, v in values.items()}
 

@@ -6,7 +6,8 @@ POST /api/v1/veo/generate        {prompt, imageUrls?, model?, generationType?, a
 POST /api/v1/veo/extend          {taskId, prompt, seeds?, model?, watermark?, callBackUrl?}
 GET  /api/v1/veo/get-1080p-video ?taskId=&index=  → data.resultUrl once the upgrade is ready
 POST /api/v1/veo/get-4k-video    {taskId, index?, callBackUrl?} → a new task (record-info covers it)
-GET  /api/v1/veo/record-info     ?taskId=  successFlag 0 generating, 1 success, 2 failed, 3 generation failed
+GET  /api/v1/veo/record-info     ?taskId=  successFlag 0 generating, 1 success, 2 failed, 3 generation failed;
+                                 times "YYYY-MM-DD HH:MM:SS" and errorMessage "" as the doc example shows
 
 The 1080p upgrade is a hidden task started by the first get-1080p-video call; until it ends the
 endpoint answers a non-200 code, as the docs warn ("retry every 20-30 s").
@@ -16,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import OutputKind, Task, TaskState, ms
+from ..model import OutputKind, Task, TaskState
 from ..validation import check_enum, check_number, check_text, invalid, is_url, require_object
-from .base import Family, Lookup, TaskPlan, compact_json, error_code, success_flag
+from .base import Family, Lookup, TaskPlan, compact_json, error_code, error_message, plain_time, success_flag
 
 __all__ = ["VeoFamily", "parse_4k", "parse_extend", "parse_generate", "upgrade_plan"]
 
@@ -137,19 +138,24 @@ class VeoFamily(Family):
         return {
             "taskId": task.id,
             "paramJson": compact_json(task.request),
-            "completeTime": ms(task.completed),
-            "createTime": ms(task.created),
+            "completeTime": plain_time(task.completed),
             "response": self._info(task, full=True) if done else None,
             "successFlag": success_flag(task, 3),
             "errorCode": error_code(task),
-            "errorMessage": task.fail_msg if task.state is TaskState.FAIL else None,
+            "errorMessage": error_message(task),
+            "createTime": plain_time(task.created),
             "fallbackFlag": False,
         }
 
     def final_callback(self, task: Task, now: float) -> dict[str, Any]:
         """Success with `info` (resultUrls, originUrls, resolution), or the failure code."""
         if task.state is TaskState.SUCCESS:
-            data = {"taskId": task.id, "info": self._info(task, full=False), "fallbackFlag": False}
+            data = {
+                "taskId": task.id,
+                "promptJson": compact_json(task.request),
+                "info": self._info(task, full=False),
+                "fallbackFlag": False,
+            }
             return {"code": 200, "msg": "Veo3.1 video generated successfully.", "data": data}
         return {
             "code": error_code(task) or 501,
@@ -161,5 +167,7 @@ class VeoFamily(Family):
     def _info(task: Task, *, full: bool) -> dict[str, Any]:
         info: dict[str, Any] = {"resultUrls": list(task.result_urls), "originUrls": list(task.result_urls)}
         if full:
-            info = {"taskId": task.id, **info, "fullResultUrls": list(task.result_urls)}
+            info = {"taskId": task.id, **info}
+            if task.operation == "extend":
+                info["fullResultUrls"] = list(task.result_urls)
         return {**info, "resolution": _resolution(task)}
