@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--duration",
         action="append",
         default=[],
-        help="KIND=SECONDS per task (image, video, audio, all); repeatable",
+        help="NAME=SECONDS per task: all, image|video|audio, or a type (text-to-video); repeatable",
     )
     parser.add_argument("--retry-delays", default="1,2,4", help="callback retry delays in seconds")
     parser.add_argument("--audio-format", choices=[f.value for f in AudioFormat], default="mp3")
@@ -67,13 +67,14 @@ def _keys(args: argparse.Namespace) -> dict[str, float]:
     return keys
 
 
-def _phases(items: list[str]) -> dict[OutputKind, PhaseDurations]:
-    phases = dict(default_phases())
+def _phases(items: list[str]) -> dict[str, PhaseDurations]:
+    """NAME=SECONDS: NAME is all, an output kind (image, video, audio) or a generation type."""
+    phases: dict[str, PhaseDurations] = dict(default_phases())
     for item in items:
         name, _, seconds = item.partition("=")
-        targets = list(OutputKind) if name in ("*", "all") else [OutputKind(name)]
-        for kind in targets:
-            phases[kind] = PhaseDurations.split(float(seconds))
+        targets = [k.value for k in OutputKind] if name in ("*", "all") else [name]
+        for target in targets:
+            phases[target] = PhaseDurations.split(float(seconds))
     return phases
 
 

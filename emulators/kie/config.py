@@ -62,14 +62,14 @@ class PhaseDurations:
         return cls(total * 0.1, total * 0.2, total * 0.7)
 
 
-_DEFAULT_PHASES = {
-    OutputKind.IMAGE: PhaseDurations(0.5, 0.5, 2.0),
-    OutputKind.VIDEO: PhaseDurations(1.0, 1.0, 6.0),
-    OutputKind.AUDIO: PhaseDurations(0.5, 0.5, 3.0),
+_DEFAULT_PHASES: dict[str, PhaseDurations] = {
+    OutputKind.IMAGE.value: PhaseDurations(0.5, 0.5, 2.0),
+    OutputKind.VIDEO.value: PhaseDurations(1.0, 1.0, 6.0),
+    OutputKind.AUDIO.value: PhaseDurations(0.5, 0.5, 3.0),
 }
 
 
-def default_phases() -> Mapping[OutputKind, PhaseDurations]:
+def default_phases() -> Mapping[str, PhaseDurations]:
     """A few seconds per task: quick enough for the sandbox, slow enough to see the states."""
     return MappingProxyType(dict(_DEFAULT_PHASES))
 
@@ -106,7 +106,7 @@ class EmulatorConfig:
     """
 
     api_keys: Mapping[str, float] = field(default_factory=lambda: {DEFAULT_API_KEY: 10_000.0})
-    phases: Mapping[OutputKind, PhaseDurations] = field(default_factory=default_phases)
+    phases: Mapping[str, PhaseDurations] = field(default_factory=default_phases)
     callbacks: CallbackPolicy = field(default_factory=CallbackPolicy)
     rate_limits: RateLimits = field(default_factory=RateLimits)
     hmac_key: str | None = None
@@ -120,6 +120,7 @@ class EmulatorConfig:
     video_seconds: int = 2
     audio_seconds: float = 2.0
 
-    def phases_for(self, kind: OutputKind) -> PhaseDurations:
-        """The phase timings of tasks making `kind` results."""
-        return self.phases.get(kind) or _DEFAULT_PHASES[kind]
+    def phases_for(self, kind: OutputKind, gen_type: str = "") -> PhaseDurations:
+        """The phase timings of a task: its generation type's when set (e.g. "text-to-video", as
+        the docs table names types), else its output kind's ("image", "video", "audio")."""
+        return self.phases.get(gen_type) or self.phases.get(kind.value) or _DEFAULT_PHASES[kind.value]

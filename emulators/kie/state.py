@@ -117,7 +117,7 @@ class KieState:
             kind=plan.kind,
             request=plan.request,
             price=plan.price,
-            phases=self.config.phases_for(plan.kind),
+            phases=self.config.phases_for(plan.kind, plan.gen_type),
             family=family,
             operation=plan.operation,
             parent_id=plan.parent_id,
