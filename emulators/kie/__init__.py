@@ -3,7 +3,7 @@
 Run it::
 
     python -m emulators.kie --port 8082 [--api-key KEY[=CREDITS] ...] [--upload-port 8083]
-        [--hmac-key K] [--seed N] [--duration TYPE=SECONDS ...] [--charge-on success|accept]
+        [--hmac-key K] [--seed N] [--duration NAME=SECONDS ...] [--charge-on success|accept]
         [--mirror-http-status] [--no-rate-limits] [--retry-delays 1,2,4] [--frozen-clock]
 
 It binds 127.0.0.1 and prints ``kie emulator listening on http://127.0.0.1:8082`` when ready. Both
@@ -20,15 +20,28 @@ In process::
             state.advance_clock(10)           # or state.complete_task(task_id)
             record = await client.record_info(task_id)
 
-KIE API (kie-api.md §1, §2, §5, §6), all with ``Authorization: Bearer KEY`` and the envelope
-``{"code", "msg", "data"}``; errors come inside HTTP 200 (``--mirror-http-status`` mirrors them):
+KIE API (kie-api.md §1, §2, §4, §5, §6), all with ``Authorization: Bearer KEY`` and the envelope
+``{"code", "msg", "data"}``; errors come inside HTTP 200 (``--mirror-http-status`` mirrors them).
+Requests are validated from the emulator's own table of KIE's documented models and fields
+(`docs/market_models.json`, see docs_table.py), never from catalog/registry.json or shared/:
 
-    POST /api/v1/jobs/createTask       validated against catalog/registry.json: unknown model or bad
-                                       input → 422 naming the field ("input.aspect_ratio: ..."); price
-                                       from the registry; too few credits → 402; >20 per 10 s → 429
+    POST /api/v1/jobs/createTask       documented model + input: unknown model or bad field → 422
+                                       naming it ("input.aspect_ratio: ..."); too few credits → 402;
+                                       >20 per 10 s → 429      (docs.kie.ai Market model pages)
     GET  /api/v1/jobs/recordInfo       ?taskId=  missing → 400, unknown → 422 "recordInfo is null";
                                        `param`/`resultJson` JSON strings, ms times, costTime (s),
-                                       failCode/failMsg, creditsConsumed, progress (Sora 2); >10/s → 429
+                                       creditsConsumed, progress (Sora 2)  (market/common/get-task-detail)
+    Suno        POST /api/v1/generate, /api/v1/generate/extend; GET /api/v1/generate/record-info;
+                staged callbacks text / first / complete (snake_case), error     (families/suno.py)
+    Veo 3.1     POST /api/v1/veo/generate, /veo/extend, /veo/get-4k-video; GET /veo/get-1080p-video,
+                /veo/record-info (successFlag 0/1/2/3)                             (families/veo.py)
+    4o Image    POST /api/v1/gpt4o-image/generate, /gpt4o-image/download-url;
+                GET /gpt4o-image/record-info                                   (families/images.py)
+    Flux        POST /api/v1/flux/kontext/generate; GET /flux/kontext/record-info (families/images.py)
+    Midjourney  POST /api/v1/mj/generate, /mj/generateUpscale, /mj/generateVary;
+                GET /mj/record-info (resultInfoJson)                                (families/mj.py)
+    Runway      POST /api/v1/runway/generate, /runway/extend; GET /runway/record-detail
+    Aleph       POST /api/v1/aleph/generate; GET /aleph/record-info             (families/runway.py)
     GET  /api/v1/chat/credit           the key's balance
     POST /api/v1/common/download-url   {url} of one of our files → link; other URLs → 422
     POST /api/file-stream-upload       multipart file, uploadPath, fileName?   (envelope + success,
@@ -36,15 +49,19 @@ KIE API (kie-api.md §1, §2, §5, §6), all with ``Authorization: Bearer KEY`` 
     POST /api/file-url-upload          {fileUrl, uploadPath, fileName?}  both documented shapes)
     GET  /files/{path}                 results and uploads (no auth, like KIE's file CDN)
     Unknown or missing key: HTTP 200 {"code": 401, "msg": "You do not have access permissions"}.
+    Unknown route / wrong method: HTTP 404 / 405 with {"code": 404|405, "msg", "data": null}.
 
-Tasks go waiting → queuing → generating → success | fail on the emulator clock (per-type
-`PhaseDurations`; wall time by default, frozen with ``EmulatorClock(frozen=True)``). A success is
-charged its registry price (on success by default; ``charge_on=accept`` charges at creation and
-refunds a fail) and gets one result: a PNG card, an H.264 MP4 clip or an MP3 (or WAV) whose
-picture/tags show "KIE EMULATOR - SANDBOX OUTPUT", the model, the prompt and the parameters.
-A final task is POSTed to its `callBackUrl` with the Market callback body (code 200 / 501),
-retried after each `CallbackPolicy.retry_delays` on non-2xx or timeout, signed with
-``X-Webhook-Timestamp`` + ``X-Webhook-Signature`` when ``hmac_key`` is set.
+Tasks of every family go waiting → queuing → generating → success | fail on the emulator clock
+(`PhaseDurations` per generation type or output kind; wall time by default, frozen with
+``EmulatorClock(frozen=True)``); each family shows those states its own way (Suno's statuses,
+successFlag, Runway's wait/queueing). A success is charged its price from the docs table (KIE's
+published price where captured; on success by default, ``charge_on=accept`` charges at creation and
+refunds a fail) and gets its results: PNG cards, H.264 MP4 clips or MP3 (or WAV) sounds whose
+picture/tags show "KIE EMULATOR - SANDBOX OUTPUT", the model, the prompt and the parameters (four
+for a Midjourney grid, two tracks with covers for Suno). Final tasks are POSTed to their
+`callBackUrl` in their family's callback shape, retried after each `CallbackPolicy.retry_delays` on
+non-2xx or timeout, signed with ``X-Webhook-Timestamp`` + ``X-Webhook-Signature`` (the documented
+base64 HMAC-SHA256 of "taskId.timestamp") when ``hmac_key`` is set.
 
 Control API (JSON; answers ``{"ok": true, "result": ...}`` or 400 ``{"ok": false, "description"}``):
 
@@ -65,7 +82,9 @@ Control API (JSON; answers ``{"ok": true, "result": ...}`` or 400 ``{"ok": false
                                                 duplicate, signed)
     GET    /_emulator/faults                    {rules, tasks}
     POST   /_emulator/faults                    {endpoint: createTask|recordInfo|credit|downloadUrl|
-                                                upload|*, kind: "429"|"455"|"500"|"error"|"slow",
+                                                upload|<family>.<call> (suno.generate,
+                                                veo.recordInfo, veo.1080p, ...)|*,
+                                                kind: "429"|"455"|"500"|"error"|"slow",
                                                 count? (default 1; null = unlimited; default null
                                                 with fraction), fraction?, code? (for "error",
                                                 default 501), msg?, http_status?, after_create?,

@@ -168,3 +168,26 @@ class TestSignature:
         message = f"{task_id}.{got.headers['X-Webhook-Timestamp']}".encode()
         expected = base64.b64encode(hmac.new(HMAC_KEY.encode(), message, hashlib.sha256).digest()).decode()
         assert got.headers["X-Webhook-Signature"] == expected
+
+
+class TestFamilyFaults:
+    async def test_a_family_endpoint_takes_fault_rules(
+        self, call: Call, emulator: RunningEmulator, receiver: CallbackReceiver
+    ) -> None:
+        """A control-API rule on "veo.recordInfo" answers its code once, then the record again."""
+        task_id = await create(call, "veo", "generate", "/api/v1/veo/generate", receiver)
+        rule = await call("POST", "/_emulator/faults", json={"endpoint": "veo.recordInfo", "kind": "455"})
+        assert rule["ok"] is True
+        faulted = await call("GET", "/api/v1/veo/record-info", params={"taskId": task_id})
+        again = await call("GET", "/api/v1/veo/record-info", params={"taskId": task_id})
+        assert (faulted["code"], again["code"]) == (455, 200)
+
+    async def test_control_api_completes_a_family_task(
+        self, call: Call, emulator: RunningEmulator, receiver: CallbackReceiver
+    ) -> None:
+        """POST /_emulator/tasks/{id}/complete works for a Midjourney task and lists its family."""
+        task_id = await create(call, "mj", "generate", "/api/v1/mj/generate", receiver)
+        done = await call("POST", f"/_emulator/tasks/{task_id}/complete")
+        assert done["result"]["family"] == "mj" and done["result"]["state"] == "success"
+        record = await call("GET", "/api/v1/mj/record-info", params={"taskId": task_id})
+        assert record["data"]["successFlag"] == 1
