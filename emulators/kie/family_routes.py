@@ -41,7 +41,7 @@ def _create(route: CreateRoute) -> Handler:
     async def operation(request: web.Request, state: KieState, key: str, info: CallInfo) -> Any:
         task = state.create_family_task(key, route.family, route.parse, await _json_body(request))
         info.task_id, info.model = task.id, task.model
-        return {"taskId": task.id}
+        return {"taskId": task.id, **dict(route.answer)}
 
     async def handler(request: web.Request) -> web.Response:
         return await exchange(request, route.endpoint, operation)

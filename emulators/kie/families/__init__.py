@@ -38,6 +38,8 @@ class CreateRoute:
     family: str
     endpoint: str
     parse: Parser
+    answer: tuple[tuple[str, None], ...] = ()
+    """Documented `data` keys answered beside taskId (Veo 4K's resultUrls/imageUrls: null)."""
 
 
 CREATE_ROUTES = (
@@ -45,7 +47,9 @@ CREATE_ROUTES = (
     CreateRoute("/api/v1/generate/extend", "suno", "suno.extend", suno.parse_extend),
     CreateRoute("/api/v1/veo/generate", "veo", "veo.generate", veo.parse_generate),
     CreateRoute("/api/v1/veo/extend", "veo", "veo.extend", veo.parse_extend),
-    CreateRoute("/api/v1/veo/get-4k-video", "veo", "veo.4k", veo.parse_4k),
+    CreateRoute(
+        "/api/v1/veo/get-4k-video", "veo", "veo.4k", veo.parse_4k, (("resultUrls", None), ("imageUrls", None))
+    ),
     CreateRoute("/api/v1/gpt4o-image/generate", "gpt4o", "gpt4o.generate", images.parse_gpt4o),
     CreateRoute("/api/v1/flux/kontext/generate", "flux", "flux.generate", images.parse_flux),
     CreateRoute("/api/v1/mj/generate", "mj", "mj.generate", mj.parse_generate),

@@ -4,13 +4,14 @@
 POST /api/v1/mj/generate         {taskType, prompt, speed?, fileUrls?, aspectRatio?, version?, variety?,
                                  stylization?, weirdness?, waterMark?, callBackUrl?, videoBatchSize?, motion?}
 POST /api/v1/mj/generateUpscale  {taskId, imageIndex 0-3 (docs.kie.ai/mj-api/upscale), callBackUrl?}
-POST /api/v1/mj/generateVary     {taskId, imageIndex 1-4 (kie-api.md §4.6, SDK), waterMark?, callBackUrl?}
+POST /api/v1/mj/generateVary     {taskId, imageIndex 0-3 (docs.kie.ai/mj-api/vary), waterMark?, callBackUrl?}
 GET  /api/v1/mj/record-info      ?taskId=  resultInfoJson {resultUrls: [{resultUrl}]}, successFlag
                                  0/1/2/3, ISO-8601 times as in the doc example
 
 An image task makes the four-picture grid; an upscale makes one picture, a vary four; a video task
-makes `videoBatchSize` clips. The callback shape (`data` {taskId, promptJson, resultUrls}) comes
-from a third-party SDK (kie-api.md §4.6): the docs page lists only its codes, 200 and 500.
+makes `videoBatchSize` clips. Callbacks: `data` {taskId, resultUrls} (an export of the docs' vary
+page), codes 200 and 500; `promptJson` beside them as a third-party SDK reports (kie-api.md §4.6).
+The vary page's schema says imageIndex 0-3 where third-party code says 1-4: the docs win.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def parse_upscale(body: object, lookup: Lookup) -> TaskPlan:
 def parse_vary(body: object, lookup: Lookup) -> TaskPlan:
     """Validate a vary body: a new grid from one picture of a finished grid."""
     body = require_object(body)
-    parent = _grid_parent(body, lookup, 1, 4)
+    parent = _grid_parent(body, lookup, 0, 3)
     speed = str(parent.request.get("speed") or "fast")
     return TaskPlan(
         "midjourney", "image-edit", OutputKind.IMAGE, body, PRICES.get(speed, 8.0), "mj_vary", parent.id, 4

@@ -5,7 +5,8 @@ POST /api/v1/veo/generate        {prompt, imageUrls?, model?, generationType?, a
                                  duration?, watermark?, callBackUrl?, enableFallback?, enableTranslation?}
 POST /api/v1/veo/extend          {taskId, prompt, seeds?, model?, watermark?, callBackUrl?}
 GET  /api/v1/veo/get-1080p-video ?taskId=&index=  → data.resultUrl once the upgrade is ready
-POST /api/v1/veo/get-4k-video    {taskId, index?, callBackUrl?} → a new task (record-info covers it)
+POST /api/v1/veo/get-4k-video    {taskId, index?, callBackUrl?} → data {taskId, resultUrls: null, imageUrls:
+                                 null}: a new task (record-info covers it) with the 4K callback shape
 GET  /api/v1/veo/record-info     ?taskId=  successFlag 0 generating, 1 success, 2 failed, 3 generation failed;
                                  times "YYYY-MM-DD HH:MM:SS" and errorMessage "" as the doc example shows
 
@@ -97,7 +98,7 @@ def parse_4k(body: object, lookup: Lookup) -> TaskPlan:
     body = require_object(body)
     parent = _parent(body, lookup)
     _check_index(body.get("index", 0))
-    return TaskPlan(parent.model, "upscale", OutputKind.VIDEO, body, PRICE_4K, "4k", parent.id)
+    return TaskPlan(parent.model, "upscale", OutputKind.VIDEO, body, PRICE_4K, "4k", parent.id, covers=True)
 
 
 def upgrade_plan(parent: Task, index: object) -> TaskPlan:
@@ -148,7 +149,10 @@ class VeoFamily(Family):
         }
 
     def final_callback(self, task: Task, now: float) -> dict[str, Any]:
-        """Success with `info` (resultUrls, originUrls, resolution), or the failure code."""
+        """Success with `info` (resultUrls, originUrls, resolution), or the failure code; a 4K
+        upgrade has its own shape (docs.kie.ai/veo3-api/get-veo-3-4k-video-callbacks)."""
+        if task.operation == "4k":
+            return _callback_4k(task)
         if task.state is TaskState.SUCCESS:
             data = {
                 "taskId": task.id,
@@ -171,3 +175,12 @@ class VeoFamily(Family):
             if task.operation == "extend":
                 info["fullResultUrls"] = list(task.result_urls)
         return {**info, "resolution": _resolution(task)}
+
+
+def _callback_4k(task: Task) -> dict[str, Any]:
+    if task.state is TaskState.SUCCESS:
+        info = {"resultUrls": list(task.result_urls), "imageUrls": list(task.cover_urls)}
+        data = {"taskId": task.id, "info": info, "creditsConsumed": task.credits_consumed}
+        return {"code": 200, "msg": "4K Video generated successfully.", "data": data}
+    msg = task.fail_msg or "The 4K version of this video is unavailable. Please try a different video."
+    return {"code": error_code(task) or 500, "msg": msg, "data": {"taskId": task.id}}

@@ -27,7 +27,7 @@ CASES = [
     ("veo", "generate", "/api/v1/veo/generate", "record-info", "callback-success", "callback-fail"),
     ("gpt4o", "generate", "/api/v1/gpt4o-image/generate", "record-info", "callback-success", "callback-fail"),
     ("flux", "generate", "/api/v1/flux/kontext/generate", "record-info", "callback-success", None),
-    ("mj", "generate", "/api/v1/mj/generate", "record-info", "callback-success", None),
+    ("mj", "generate", "/api/v1/mj/generate", "record-info", "callback-success", "callback-fail"),
     ("runway", "generate", "/api/v1/runway/generate", "record-detail", "callback-success", None),
     ("aleph", "generate", "/api/v1/aleph/generate", "record-info", "callback-success", "callback-fail"),
 ]
@@ -111,6 +111,19 @@ class TestGoldenShapes:
         body = await last_callback(emulator, receiver)
         assert_shape(body, load(family, fail_fx)["body"])
         assert body["code"] == (501 if family == "market" else 400)  # Market failures are 501 (§2.4)
+
+    async def test_veo_4k_callback_matches_the_docs(
+        self, call: Call, state: KieState, emulator: RunningEmulator, receiver: CallbackReceiver
+    ) -> None:
+        """A 4K upgrade answers resultUrls/imageUrls null at once, then calls back in the 4K shape."""
+        parent = await create(call, "veo", "generate", "/api/v1/veo/generate", receiver)
+        state.complete_task(parent)
+        child = await create(call, "veo", "get-4k-video", "/api/v1/veo/get-4k-video", receiver, taskId=parent)
+        state.complete_task(child)
+        assert_shape(await last_callback(emulator, receiver), load("veo", "callback-4k")["body"])
+        other = await create(call, "veo", "get-4k-video", "/api/v1/veo/get-4k-video", receiver, taskId=parent)
+        state.fail_task(other, "500", "The 4K version of this video is unavailable.")
+        assert_shape(await last_callback(emulator, receiver), load("veo", "callback-4k-fail")["body"])
 
 
 class TestGoldenFollowUps:
