@@ -64,10 +64,12 @@ def _check_common(body: dict[str, Any]) -> str:
     return str(model)
 
 
-def _check_custom(body: dict[str, Any], model: str, *, lyrics_required: bool) -> None:
+def _check_custom(
+    body: dict[str, Any], model: str, *, lyrics_required: bool, title_max: int = _TITLE
+) -> None:
     prompt_max, style_max = _LIMITS.get(model, _LATER_LIMITS)
     check_text("style", body.get("style"), style_max, required=True)
-    check_text("title", body.get("title"), _TITLE, required=True)
+    check_text("title", body.get("title"), title_max, required=True)
     if lyrics_required or body.get("prompt") is not None:
         check_text("prompt", body.get("prompt"), prompt_max, required=lyrics_required)
 
@@ -97,7 +99,9 @@ def parse_extend(body: object, lookup: Lookup) -> TaskPlan:
     if parent is None or parent.state is not TaskState.SUCCESS or audio_id not in result_ids(parent):
         raise invalid("audioId: not a track of a finished music task")
     if body["defaultParamFlag"]:
-        _check_custom(body, model, lyrics_required=True)
+        # extend-music: titles may be 100 characters except on V4 and V4_5ALL (80).
+        title_max = _TITLE if model in ("V4", "V4_5ALL") else 100
+        _check_custom(body, model, lyrics_required=True, title_max=title_max)
         check_number("continueAt", body.get("continueAt"), 0, None)
     return TaskPlan(model, "music", OutputKind.AUDIO, body, PRICE, "extend", parent.id, 2, True)
 
