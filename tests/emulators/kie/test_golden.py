@@ -195,6 +195,12 @@ class TestGoldenFollowUps:
         )
         assert foreign["code"] == 422
 
+    async def test_documented_kling_3_example_is_accepted(
+        self, call: Call, receiver: CallbackReceiver
+    ) -> None:
+        """The Kling 3.0 page's own createTask example (multi-shot, elements) creates a task."""
+        await create(call, "market", "create-kling-3", "/api/v1/jobs/createTask", receiver)
+
     async def test_common_endpoints(self, call: Call) -> None:
         """credit answers a number; a bad key answers the documented 401 body."""
         assert_shape(await call("GET", "/api/v1/chat/credit"), load("common", "credit")["response"])
