@@ -63,6 +63,8 @@ class TestDocumentedModels:
                 {"dialogue": [{"text": "hi", "voice": "Brian"}, {"text": "yo", "voice": "Laura"}]},
             ),
             ("wan/2-7-image-pro", {"prompt": "a fox", "resolution": "4K"}),
+            ("nano-banana-2-lite", {"prompt": "a fox", "image_urls": [], "aspect_ratio": "auto"}),
+            ("elevenlabs/sound-effect-v2", {"text": "rain on a tin roof", "duration_seconds": 8.0}),
         ],
     )
     def test_documented_inputs_are_accepted(self, model: str, params: dict[str, Any]) -> None:
