@@ -92,7 +92,8 @@ def _first(urls: list[str]) -> str:
 
 
 class RunwayFamily(Family):
-    """Records and callbacks of Runway tasks (snake_case callback fields)."""
+    """Records and callbacks of Runway tasks (snake_case callback fields; failCode is an integer
+    in the record schema, 0 unless failed)."""
 
     name = "runway"
 
@@ -116,7 +117,7 @@ class RunwayFamily(Family):
             "state": _STATE[task.state],
             "generateTime": plain_time(task.completed) or "",
             "videoInfo": video if done else None,
-            "failCode": error_code(task),
+            "failCode": error_code(task) or 0,
             "failMsg": task.fail_msg or "" if task.state is TaskState.FAIL else "",
             "expireFlag": 0,
         }
