@@ -43,9 +43,9 @@ catalog-check: setup  ## validate catalog/registry.json offline; prints one JSON
 chaos: setup          ## chaos suite (SIGKILLs, Redis/PostgreSQL restarts, hostile input); bench/results/chaos.json
 	TRT_CHAOS=1 $(PY) -m pytest tests/chaos -q
 
-bench: setup          ## benchmarks beside their baselines; wrk (Debian) drives the ingress one when it can be installed
+bench: setup          ## benchmarks beside their baselines (BENCH="ingress catalog" runs only those); wrk drives ingress
 	command -v wrk >/dev/null || (command -v apt-get >/dev/null && apt-get install -y -qq wrk >/dev/null) || true
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf var/log var/*.sock var/*.pid

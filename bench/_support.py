@@ -1,16 +1,20 @@
-"""What the benchmarks share: free ports, programs run as child processes, a private database."""
+"""What the benchmarks share: ports, child processes, a private database and Redis, summaries of runs."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import redis
@@ -80,3 +84,53 @@ def private_prefix() -> Iterator[str]:
         for start in range(0, len(keys), 1000):
             client.delete(*keys[start : start + 1000])
         client.close()
+
+
+# The shipped persistence: every append on disk before Redis answers (the chaos suite runs the same).
+SHIPPED_PERSISTENCE = {"appendonly": "yes", "appendfsync": "always"}
+
+
+@contextmanager
+def private_redis(persistence: dict[str, str] = SHIPPED_PERSISTENCE) -> Iterator[str]:
+    """A redis-server of our own with ``persistence``, its data in a directory on disk; yields its URL.
+
+    The shared Redis on 6379 runs with whatever persistence its host chose, so a figure measured
+    against it says nothing about the durability the product ships with.
+    """
+    port = free_port()
+    home = Path(tempfile.mkdtemp(prefix="trt-bench-redis-"))
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(home), "--save", ""]
+    for name, value in persistence.items():
+        args += [f"--{name}", value]
+    try:
+        with serving(args, port, dict(os.environ)):
+            yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def redis_persistence(url: str) -> dict[str, str]:
+    """What the Redis at ``url`` does to keep data: ``CONFIG GET`` of its append-only settings and dir."""
+    client = redis.Redis.from_url(url, decode_responses=True)
+    try:
+        found: dict[str, str] = {}
+        for name in ("appendonly", "appendfsync", "save", "dir"):
+            found.update({str(key): str(value) for key, value in client.config_get(name).items()})
+        found["redis_version"] = str(client.info("server")["redis_version"])
+        return found
+    finally:
+        client.close()
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    """Median and range of a few samples, the way every benchmark reports repeated runs."""
+    return {
+        "median": round(statistics.median(values), 4),
+        "min": round(min(values), 4),
+        "max": round(max(values), 4),
+    }
+
+
+def machine() -> dict[str, Any]:
+    """The machine a figure came from: cores and how busy it was when the benchmark began."""
+    return {"cores": os.cpu_count(), "loadavg_1m_at_start": round(os.getloadavg()[0], 2)}

@@ -1,10 +1,11 @@
-"""Catalogue benchmark: load, validate and publish the whole registry, against the seed's 74 models in 74 ms.
+"""Catalogue benchmark: load, validate and publish the whole registry, against the seed's 74 models in 4 ms.
 
 One run reads ``catalog/registry.json``, parses and validates every entry (``Registry.from_document``)
 and publishes the snapshot to Redis the way warmup does (``SnapshotStore.publish``: snapshot key, then
 the pointer swap and the announcement), under a throwaway key prefix. The median of ``RUNS`` runs is
-compared per model with the seed, which reported 74 models in 74 ms (1 ms per model); a ratio below 1
-means faster per model. Results go to ``bench/results/catalog.json``.
+compared per model with the seed, whose log says 74 models loaded in 4 ms (0.054 ms per model; 74 ms
+was its whole warmup, not the load); a ratio below 1 means faster per model. Results go to
+``bench/results/catalog.json``.
 
 Run alone with ``python -m bench.catalog``, or with every benchmark through ``python -m bench``.
 """
@@ -31,7 +32,8 @@ RESULTS = Path(__file__).parent / "results" / "catalog.json"
 RUNS = int(os.environ.get("BENCH_CATALOG_RUNS", "30"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SEED_MODELS = 74
-SEED_MS = 74.0
+SEED_MS = 4.0  # "74 models loaded in 4 ms" in the seed's log
+SEED_WARMUP_MS = 74.0  # the seed's whole warmup, quoted beside it so the two are not confused again
 
 
 def _read(path: Path) -> Any:
@@ -84,7 +86,13 @@ def run(runs: int = RUNS, path: Path = DEFAULT_REGISTRY_PATH) -> dict[str, Any]:
         "median_ms": medians,
         "p90_total_ms": round(sorted(s["total_ms"] for s in samples)[int(0.9 * (runs - 1))], 3),
         "per_model_ms": round(per_model, 4),
-        "seed": {"models": SEED_MODELS, "total_ms": SEED_MS, "per_model_ms": round(seed_per_model, 4)},
+        "seed": {
+            "models": SEED_MODELS,
+            "total_ms": SEED_MS,
+            "whole_warmup_ms": SEED_WARMUP_MS,
+            "per_model_ms": round(seed_per_model, 4),
+            "source": "the seed's log (reported, not run here)",
+        },
         "per_model_ratio_vs_seed": round(per_model / seed_per_model, 3),
         "python": sys.version.split()[0],
     }
@@ -105,6 +113,18 @@ def table(summary: dict[str, Any]) -> str:
             f" {summary['seed']['per_model_ms']:.3f} (ratio {summary['per_model_ratio_vs_seed']:.3f})",
         ]
     )
+
+
+def rows(summary: dict[str, Any]) -> list[str]:
+    """The README's row: median total beside the seed's logged load time, compared per model."""
+    seed, total = summary["seed"], summary["median_ms"]["total_ms"]
+    return [
+        f"| catalogue load + validate + publish, {summary['models']} models, median of {summary['runs']}"
+        f" (`catalog`) | {total:.2f} ms, {summary['per_model_ms']:.3f} ms per model"
+        f" | seed's log: {seed['models']} models loaded in {seed['total_ms']:.0f} ms,"
+        f" {seed['per_model_ms']:.3f} ms per model (its whole warmup: {seed['whole_warmup_ms']:.0f} ms) |"
+        f" {summary['per_model_ratio_vs_seed']:.2f}× per model |"
+    ]
 
 
 if __name__ == "__main__":

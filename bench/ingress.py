@@ -1,9 +1,17 @@
 """Ingress benchmark: our durable webhook receiver vs python-telegram-bot's ``run_webhook``.
 
-Both servers run as separate processes and get the same load from another process: distinct updates
-over 32 concurrent connections for a fixed time (wrk; ``bench.load`` when wrk is missing). Ours answers
-200 only after Redis holds the update; PTB answers 200 after putting it on an in-memory queue. The
-result is written to ``bench/results/ingress.json``.
+Both servers run as separate processes, side by side, and get the same load from a third: distinct
+updates over 32 concurrent connections for a fixed time (wrk, one thread; ``bench.load`` when wrk is
+missing). Ours answers 200 only after Redis holds the update; PTB answers 200 after putting it on an
+in-memory queue. Ours writes to a private ``redis-server`` started here with the shipped persistence
+(``appendonly yes``, ``appendfsync always``: the append is on disk before Redis answers), read back
+with ``CONFIG GET`` and recorded with every run.
+
+After a warm-up of each, the sides alternate for ``BENCH_INGRESS_ROUNDS`` rounds (the order flips each
+round so neither always runs on a machine warmed by the other); each round gives one ratio, and the
+summary is the median and range of those ratios. Every run's update_ids are new, and a run of ours
+counts only if it produced no duplicate and Redis gained exactly the updates the webhook accepted.
+The result is written to ``bench/results/ingress.json``.
 """
 
 from __future__ import annotations
@@ -13,34 +21,41 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import redis
 
-from bench._support import REDIS_URL, free_port, private_prefix, serving
+from bench._support import free_port, machine, private_redis, redis_persistence, serving, spread
 
 RESULTS = Path(__file__).parent / "results" / "ingress.json"
 TOKEN = "123456:bench-token"
 SECRET = "bench-secret"
+PREFIX = "bench:"
 CONCURRENCY = 32
 DURATION_S = int(os.environ.get("BENCH_INGRESS_SECONDS", "10"))
+ROUNDS = int(os.environ.get("BENCH_INGRESS_ROUNDS", "3"))
+WARMUP_S = 2
 PY_COUNT = 20000
+# Each load run numbers its updates from its own block of ids, far apart from every other run's.
+ID_BLOCK = 1_000_000_000
 WRK_SCRIPT = Path(__file__).parent / "wrk_updates.lua"
 
+Run = Callable[[int, int], dict[str, Any]]
 
-def load(port: int) -> dict[str, Any]:
+
+def load(port: int, block: int, seconds: int) -> dict[str, Any]:
     """Drive the server with wrk when installed (one thread, so the server keeps the other core)."""
     url = f"http://127.0.0.1:{port}/telegram/webhook"
     if shutil.which("wrk") is None:
-        return _python_load(url)
-    env = {**os.environ, "BENCH_SECRET": SECRET, "BENCH_FIRST_ID": "0"}
-    base = ["wrk", "-t1", f"-c{CONCURRENCY}", "-s", str(WRK_SCRIPT)]
-    subprocess.run([*base, "-d2s", url], check=True, capture_output=True, env=env)  # warm-up
-    env["BENCH_FIRST_ID"] = "50000000"
-    output = subprocess.run(
-        [*base, f"-d{DURATION_S}s", url], check=True, capture_output=True, text=True, env=env
-    )
+        return _python_load(url, block)
+    env = {**os.environ, "BENCH_SECRET": SECRET, "BENCH_FIRST_ID": str(block * ID_BLOCK)}
+    args = ["wrk", "-t1", f"-c{CONCURRENCY}", f"-d{seconds}s", "-s", str(WRK_SCRIPT), url]
+    output = subprocess.run(args, check=True, capture_output=True, text=True, env=env)
     result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
     result["accepted"] = result["requests"] - result["non_2xx"]
     result["updates_per_s"] = result["accepted"] / result["seconds"]
@@ -48,8 +63,9 @@ def load(port: int) -> dict[str, Any]:
     return result
 
 
-def _python_load(url: str) -> dict[str, Any]:
-    args = [sys.executable, "-m", "bench.load", url, SECRET, str(PY_COUNT), str(CONCURRENCY), "1"]
+def _python_load(url: str, block: int) -> dict[str, Any]:
+    count, first = str(PY_COUNT), str(block * ID_BLOCK)
+    args = [sys.executable, "-m", "bench.load", url, SECRET, count, str(CONCURRENCY), first]
     result: dict[str, Any] = json.loads(
         subprocess.run(args, check=True, capture_output=True, text=True).stdout
     )
@@ -58,69 +74,164 @@ def _python_load(url: str) -> dict[str, Any]:
     return result
 
 
-def measure_ours(telegram_url: str) -> dict[str, Any]:
-    port = free_port()
-    with private_prefix() as prefix:
-        env = {
-            **os.environ,
-            "PORT": str(port),
-            "REDIS_URL": REDIS_URL,
-            "REDIS_KEY_PREFIX": prefix,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": telegram_url,
-            "WEBHOOK_SECRET_TOKEN": SECRET,
-            "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
-            "LOG_LEVEL": "WARNING",
-        }
-        with serving([sys.executable, "-m", "services.webhook"], port, env):
-            result = load(port)
-        client = redis.Redis.from_url(REDIS_URL)
-        result["stored_in_redis"] = int(client.xlen(f"{prefix}{{inbox}}:updates"))
-        client.close()
-    return result
+def _counters(port: int) -> dict[str, float]:
+    """The webhook's own counts of updates stored and answered as duplicates (from ``/metrics``)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    wanted = {"trt_updates_received_total": "received", "trt_updates_duplicate_total": "duplicate"}
+    found = {"received": 0.0, "duplicate": 0.0}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in wanted:
+            found[wanted[name]] = float(value)
+    return found
 
 
-def measure_ptb(telegram_url: str) -> dict[str, Any]:
-    port = free_port()
-    args = [sys.executable, "-m", "bench.ptb_webhook", str(port), SECRET, telegram_url, TOKEN]
-    with serving(args, port, dict(os.environ)):
-        return load(port)
+def _entries_added(client: redis.Redis) -> int:
+    """Every entry ever appended to the inbox stream (trimming does not lower it)."""
+    stream = f"{PREFIX}{{inbox}}:updates"
+    if not client.exists(stream):
+        return 0
+    info: dict[str, Any] = client.xinfo_stream(stream)
+    return int(info["entries-added"])
+
+
+def _checked_run(port: int, redis_url: str) -> Run:
+    """One load run against ours that fails unless every accepted update is in Redis exactly once."""
+
+    def run(block: int, seconds: int) -> dict[str, Any]:
+        client = redis.Redis.from_url(redis_url)
+        try:
+            before, stored_before = _counters(port), _entries_added(client)
+            result = load(port, block, seconds)
+            time.sleep(0.5)  # requests wrk left in flight when its time was up still complete
+            after, stored_after = _counters(port), _entries_added(client)
+        finally:
+            client.close()
+        result["stored_in_redis"] = stored_after - stored_before
+        result["duplicates"] = int(after["duplicate"] - before["duplicate"])
+        result["received"] = int(after["received"] - before["received"])
+        result["redis"] = redis_persistence(redis_url)
+        _verify(result)
+        return result
+
+    return run
+
+
+def _verify(result: dict[str, Any]) -> None:
+    """Accepted means stored: no duplicates, Redis gained what the webhook counted, nothing less."""
+    in_flight = result["received"] - result["accepted"]
+    if (
+        result["duplicates"]
+        or result["stored_in_redis"] != result["received"]
+        or not (0 <= in_flight <= CONCURRENCY)
+    ):
+        raise RuntimeError(f"ingress run is not honest: {json.dumps(result)}")
+
+
+def _webhook_env(port: int, redis_url: str, telegram_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PORT": str(port),
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": PREFIX,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": telegram_url,
+        "WEBHOOK_SECRET_TOKEN": SECRET,
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _alternate(ours: Run, ptb: Run) -> list[dict[str, Any]]:
+    """Warm both up, then ``ROUNDS`` rounds of one run each, the order flipping every round."""
+    blocks = iter(range(1, 1000))
+    ours(next(blocks), WARMUP_S)
+    ptb(next(blocks), WARMUP_S)
+    rounds = []
+    for number in range(ROUNDS):
+        order = [("ours", ours), ("ptb_run_webhook", ptb)]
+        runs = {name: side(next(blocks), DURATION_S) for name, side in order[:: 1 - 2 * (number % 2)]}
+        runs["throughput_ratio"] = runs["ours"]["updates_per_s"] / runs["ptb_run_webhook"]["updates_per_s"]
+        runs["p99_ratio"] = runs["ours"]["p99_ms"] / runs["ptb_run_webhook"]["p99_ms"]
+        rounds.append(runs)
+    return rounds
 
 
 def run() -> dict[str, Any]:
-    """Measure both receivers in one run and write the results file."""
-    telegram_port = free_port()
+    """Measure both receivers, alternating, and write the results file."""
+    telegram_port, ours_port, ptb_port = free_port(), free_port(), free_port()
+    telegram_url = f"http://127.0.0.1:{telegram_port}"
     emulator = [sys.executable, "-m", "emulators.telegram", "--port", str(telegram_port), "--token", TOKEN]
-    with serving(emulator, telegram_port, dict(os.environ)):
-        telegram_url = f"http://127.0.0.1:{telegram_port}"
-        ours = measure_ours(telegram_url)
-        ptb = measure_ptb(telegram_url)
-    summary = {
-        "duration_s": DURATION_S,
-        "concurrency": CONCURRENCY,
-        "ours": ours,
-        "ptb_run_webhook": ptb,
-        "throughput_ratio": ours["updates_per_s"] / ptb["updates_per_s"],
-        "p99_ratio": ours["p99_ms"] / ptb["p99_ms"],
-    }
+    ptb_args = [sys.executable, "-m", "bench.ptb_webhook", str(ptb_port), SECRET, telegram_url, TOKEN]
+    started = machine()
+    with ExitStack() as stack:
+        redis_url = stack.enter_context(private_redis())
+        stack.enter_context(serving(emulator, telegram_port, dict(os.environ)))
+        webhook_env = _webhook_env(ours_port, redis_url, telegram_url)
+        stack.enter_context(serving([sys.executable, "-m", "services.webhook"], ours_port, webhook_env))
+        stack.enter_context(serving(ptb_args, ptb_port, dict(os.environ)))
+        rounds = _alternate(_checked_run(ours_port, redis_url), lambda b, s: load(ptb_port, b, s))
+        persistence = redis_persistence(redis_url)
+    summary = _summarise(rounds, persistence, started)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
 
-def table(summary: dict[str, Any]) -> str:
-    rows = [
-        ("TRT webhook (durable, Redis)", summary["ours"]),
-        ("PTB run_webhook (in memory)", summary["ptb_run_webhook"]),
+def _summarise(
+    rounds: list[dict[str, Any]], persistence: dict[str, str], host: dict[str, Any]
+) -> dict[str, Any]:
+    def of(side: str, key: str) -> dict[str, float]:
+        return spread([r[side][key] for r in rounds])
+
+    return {
+        "benchmark": "ingress",
+        "machine": host,
+        "duration_s": DURATION_S,
+        "concurrency": CONCURRENCY,
+        "rounds": len(rounds),
+        "redis": persistence,
+        "ours_updates_per_s": of("ours", "updates_per_s"),
+        "ours_p50_ms": of("ours", "p50_ms"),
+        "ours_p99_ms": of("ours", "p99_ms"),
+        "ptb_updates_per_s": of("ptb_run_webhook", "updates_per_s"),
+        "ptb_p50_ms": of("ptb_run_webhook", "p50_ms"),
+        "ptb_p99_ms": of("ptb_run_webhook", "p99_ms"),
+        "throughput_ratio": spread([r["throughput_ratio"] for r in rounds]),
+        "p99_ratio": spread([r["p99_ratio"] for r in rounds]),
+        "runs": rounds,
+    }
+
+
+def _range(figure: dict[str, float], fmt: str = ",.0f", unit: str = "") -> str:
+    return f"{figure['median']:{fmt}}{unit} ({figure['min']:{fmt}}–{figure['max']:{fmt}})"
+
+
+def rows(summary: dict[str, Any]) -> list[str]:
+    """The README's rows for this benchmark: median (range) of the alternating rounds."""
+    fsync = f"appendfsync {summary['redis']['appendfsync']}"
+    rounds = f"{summary['rounds']}×{summary['duration_s']} s"
+    shape = f"{summary['concurrency']} connections, wrk, {rounds} alternating"
+    return [
+        f"| webhook ingress, updates/s, {shape} (`ingress`) | {_range(summary['ours_updates_per_s'])},"
+        f" each in Redis ({fsync}) before the 200 | PTB `run_webhook`, in-memory queue:"
+        f" {_range(summary['ptb_updates_per_s'])} | **{_range(summary['throughput_ratio'], '.2f', '×')}** |",
+        f"| webhook ingress, p99 latency ms (`ingress`) | {_range(summary['ours_p99_ms'], '.2f')}"
+        f" (p50 {summary['ours_p50_ms']['median']:.2f}) | {_range(summary['ptb_p99_ms'], '.2f')}"
+        f" (p50 {summary['ptb_p50_ms']['median']:.2f}) | **{_range(summary['p99_ratio'], '.2f', '×')}** |",
     ]
-    lines = ["| receiver | updates/s | p50 ms | p99 ms | accepted | stored |", "|---|---|---|---|---|---|"]
-    for name, r in rows:
-        stored = r.get("stored_in_redis", "-")
-        rate, p50, p99 = r["updates_per_s"], r["p50_ms"], r["p99_ms"]
-        lines.append(f"| {name} | {rate:.0f} | {p50:.2f} | {p99:.2f} | {r['accepted']} | {stored} |")
-    lines.append(
-        f"| ratio (ours/PTB) | {summary['throughput_ratio']:.2f}x | | {summary['p99_ratio']:.2f}x | | |"
-    )
+
+
+def table(summary: dict[str, Any]) -> str:
+    lines = ["| round | ours updates/s | ours p99 ms | PTB updates/s | PTB p99 ms | ratio | p99 ratio |"]
+    lines.append("|---|---|---|---|---|---|---|")
+    for number, r in enumerate(summary["runs"], 1):
+        ours, ptb = r["ours"], r["ptb_run_webhook"]
+        lines.append(
+            f"| {number} | {ours['updates_per_s']:.0f} | {ours['p99_ms']:.2f} | {ptb['updates_per_s']:.0f}"
+            f" | {ptb['p99_ms']:.2f} | {r['throughput_ratio']:.2f}x | {r['p99_ratio']:.2f}x |"
+        )
     return "\n".join(lines)
 
 
