@@ -40,6 +40,8 @@ CONCURRENCY = 32
 DURATION_S = int(os.environ.get("BENCH_INGRESS_SECONDS", "10"))
 ROUNDS = int(os.environ.get("BENCH_INGRESS_ROUNDS", "3"))
 WARMUP_S = 2
+# The shipped setting by default; "everysec" or "no" show what the fsync itself costs.
+APPENDFSYNC = os.environ.get("BENCH_INGRESS_APPENDFSYNC", "always")
 PY_COUNT = 20000
 # Each load run numbers its updates from its own block of ids, far apart from every other run's.
 ID_BLOCK = 1_000_000_000
@@ -166,7 +168,8 @@ def run() -> dict[str, Any]:
     ptb_args = [sys.executable, "-m", "bench.ptb_webhook", str(ptb_port), SECRET, telegram_url, TOKEN]
     started = machine()
     with ExitStack() as stack:
-        redis_url = stack.enter_context(private_redis())
+        persistence = {"appendonly": "yes", "appendfsync": APPENDFSYNC}
+        redis_url = stack.enter_context(private_redis(persistence))
         stack.enter_context(serving(emulator, telegram_port, dict(os.environ)))
         webhook_env = _webhook_env(ours_port, redis_url, telegram_url)
         stack.enter_context(serving([sys.executable, "-m", "services.webhook"], ours_port, webhook_env))

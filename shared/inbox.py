@@ -1,9 +1,10 @@
 """The inbox: Telegram updates accepted once, kept in a Redis stream until a bot worker handled them.
 
-Accepting an update is one Lua script, so it is all-or-nothing: if the update_id was seen, nothing
-happens; otherwise the entry is appended with its chat and its place in that chat, the chat's counter
-advances, and only then the update_id is claimed. A failed append leaves no claim behind, so Telegram's
-retry is accepted.
+Accepting updates is one Lua script per batch, so each update is all-or-nothing: if the update_id was
+seen, nothing happens; otherwise the entry is appended with its chat and its place in that chat, the
+chat's counter advances, and only then the update_id is claimed. A failed append leaves no claim
+behind, so Telegram's retry is accepted; a batch that fails part-way fails every caller in it, and the
+retries of those already appended are answered as duplicates.
 """
 
 from __future__ import annotations
@@ -25,16 +26,28 @@ CLAIM_TTL_SECONDS = 26 * 3600
 # Bounded so a stuck group cannot fill Redis; far above any backlog a healthy system builds.
 INBOX_MAXLEN = 1_000_000
 
+# One call accepts a whole batch, in arrival order, so a batch costs Redis one script run and (with
+# appendfsync always) one fsync. Per update: seen before -> 0; otherwise append it with its place in its
+# chat, advance the chat's counter, and only then claim its update_id -> its place (> 0).
+# KEYS: chat counters, stream, then one claim key per update. ARGV: maxlen, claim TTL, then
+# (chat, update_id, body) per update.
 _ACCEPT = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return 0
+local placed = {}
+for i = 3, #KEYS do
+  local at = (i - 3) * 3 + 3
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    placed[#placed + 1] = 0
+  else
+    local chat = ARGV[at]
+    local seq = tonumber(redis.call('HGET', KEYS[1], chat) or '0') + 1
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*',
+      'update_id', ARGV[at + 1], 'chat', chat, 'seq', seq, 'update', ARGV[at + 2])
+    redis.call('HSET', KEYS[1], chat, seq)
+    redis.call('SET', KEYS[i], '1', 'EX', ARGV[2])
+    placed[#placed + 1] = seq
+  end
 end
-local seq = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') + 1
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*',
-  'update_id', ARGV[2], 'chat', ARGV[1], 'seq', seq, 'update', ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[1], seq)
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[5])
-return seq
+return placed
 """
 
 _CHAT_PATHS = (
@@ -78,6 +91,10 @@ def _id_at(update: dict[str, Any], *path: str) -> str | None:
     return str(chat_id) if isinstance(chat_id, int) and not isinstance(chat_id, bool) else None
 
 
+# claim key, chat, update_id, body, and the future its caller awaits
+_Pending = tuple[str, str, int, str, "asyncio.Future[bool]"]
+
+
 @dataclass(frozen=True, slots=True)
 class InboxEntry:
     """One stream entry as a worker sees it."""
@@ -102,9 +119,9 @@ class InboxEntry:
 class InboxWriter:
     """Accepts updates into the inbox exactly once per update_id.
 
-    Concurrent calls are coalesced: while one round trip to Redis is under way, new updates queue up and
-    go together in the next pipeline. Each update is still its own atomic script, and each caller learns
-    its own outcome (or the Redis error that stopped it).
+    Concurrent calls are coalesced: while one script call to Redis is under way, new updates queue up
+    and go together, in arrival order, in the next one. Each caller learns its own outcome (or the
+    Redis error that stopped its batch).
     """
 
     def __init__(self, redis: aioredis.Redis, keys: Keys, max_batch: int = 256) -> None:
@@ -112,7 +129,7 @@ class InboxWriter:
         self._keys = keys
         self._accept = redis.register_script(_ACCEPT)
         self._max_batch = max_batch
-        self._queue: list[tuple[list[str], list[str | int], asyncio.Future[bool]]] = []
+        self._queue: list[_Pending] = []
         self._flusher: asyncio.Task[None] | None = None
 
     @property
@@ -122,11 +139,11 @@ class InboxWriter:
     async def accept(self, update: dict[str, Any], raw: str | None = None) -> bool:
         """Append ``update`` unless its update_id was accepted before. True when it is new."""
         update_id = int(update["update_id"])
-        keys = [self._keys.update_claim(update_id), self._keys.chat_sequence, self._keys.inbox]
         body = raw if raw is not None else json.dumps(update, separators=(",", ":"))
-        args: list[str | int] = [chat_key_of(update), update_id, body, INBOX_MAXLEN, CLAIM_TTL_SECONDS]
         outcome: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.append((keys, args, outcome))
+        self._queue.append(
+            (self._keys.update_claim(update_id), chat_key_of(update), update_id, body, outcome)
+        )
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name="inbox-writer")
         return await outcome
@@ -139,17 +156,26 @@ class InboxWriter:
     async def _flush(self) -> None:
         while self._queue:
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+            placed: list[int | BaseException]
             try:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for keys, args, _ in batch:
-                        await self._accept(keys=keys, args=args, client=pipe)
-                    results = await pipe.execute(raise_on_error=False)
+                placed = [*await self._write(batch)]
             except (RedisError, OSError) as exc:
-                results = [exc] * len(batch)
-            for (_, _, outcome), result in zip(batch, results, strict=True):
+                placed = [exc] * len(batch)
+            for pending, result in zip(batch, placed, strict=True):
+                outcome = pending[4]
                 if outcome.done():
                     continue
                 if isinstance(result, BaseException):
                     outcome.set_exception(result)
                 else:
-                    outcome.set_result(int(result) > 0)
+                    outcome.set_result(result > 0)
+
+    async def _write(self, batch: list[_Pending]) -> list[int]:
+        """One script call for the whole batch: each update's place in its chat, 0 for a duplicate."""
+        keys = [self._keys.chat_sequence, self._keys.inbox]
+        args: list[str | int] = [INBOX_MAXLEN, CLAIM_TTL_SECONDS]
+        for claim, chat, update_id, body, _ in batch:
+            keys.append(claim)
+            args += (chat, update_id, body)
+        placed = await self._accept(keys=keys, args=args)
+        return [int(seq) for seq in placed]
