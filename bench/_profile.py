@@ -3,7 +3,7 @@
 Starts the private Redis (shipped persistence) and the webhook as ``bench.ingress`` does, drives it
 with the same wrk load while py-spy samples the webhook process, then prints the functions that hold
 the most samples, by own time and by time including callees. The raw collapsed stacks are left in
-``bench/results/ingress-profile.txt`` (one ``stack count`` line each, for flamegraph tools).
+``var/ingress-profile.txt`` (one ``stack count`` line each, for flamegraph tools).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from bench._support import free_port, private_redis, serving
 from bench.ingress import _webhook_env, load
 
-OUTPUT = Path(__file__).parent / "results" / "ingress-profile.txt"
+OUTPUT = Path(__file__).parents[1] / "var" / "ingress-profile.txt"
 TOP = 25
 
 
@@ -45,6 +45,7 @@ def _tally(path: Path) -> tuple[collections.Counter[str], collections.Counter[st
 
 def main(seconds: int) -> None:
     """Profile the webhook for ``seconds`` under load and print the heaviest functions."""
+    OUTPUT.parent.mkdir(exist_ok=True)
     port = free_port()
     with private_redis() as redis_url:
         args = [sys.executable, "-m", "services.webhook"]
