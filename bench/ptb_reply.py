@@ -1,0 +1,53 @@
+"""The reply baseline: one python-telegram-bot ``Application`` answering text the way TRT's bot does.
+
+python -m bench.ptb_reply PORT SECRET TELEGRAM_API_BASE_URL TOKEN
+
+PTB's own ``run_webhook`` with its in-memory queue, concurrent updates, no rate limiter; its handler
+replies to a text outside a wizard exactly as TRT's does (the same English "free_text" message,
+quoting the user's message), without TRT's durability: no inbox, no journal, no user lookups.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from services.bot.texts.en import MESSAGES
+
+PREVIEW_CHARS = 60  # services.bot.handlers.inputs._PREVIEW_CHARS
+
+
+async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a text like TRT's bot answers one outside a wizard."""
+    message = update.message
+    if message is None or message.text is None:
+        return
+    preview = message.text[:PREVIEW_CHARS]
+    await message.reply_text(MESSAGES["free_text"].format(preview=preview), do_quote=True)
+
+
+def main() -> None:
+    port, secret, base_url, token = sys.argv[1:5]
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(f"{base_url}/bot")
+        .base_file_url(f"{base_url}/file/bot")
+        .concurrent_updates(True)
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT, reply))
+    application.run_webhook(
+        listen="127.0.0.1",
+        port=int(port),
+        url_path="telegram/webhook",
+        secret_token=secret,
+        webhook_url=f"http://127.0.0.1:{port}/telegram/webhook",
+        drop_pending_updates=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
