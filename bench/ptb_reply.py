@@ -14,7 +14,7 @@ import sys
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from services.bot.texts.en import MESSAGES
+from shared.chat.texts.en import MESSAGES
 
 PREVIEW_CHARS = 60  # services.bot.handlers.inputs._PREVIEW_CHARS
 
