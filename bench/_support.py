@@ -48,7 +48,8 @@ def wait_listening(port: int, process: subprocess.Popen[bytes], seconds: float =
 
 @contextmanager
 def serving(args: list[str], port: int | None, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """Run a child process (waiting for ``port`` to listen, if given) and SIGTERM it afterwards."""
+    """Run a child process (waiting for ``port`` to listen, if given); SIGTERM it afterwards, SIGKILL
+    it when it has not stopped 30 s later."""
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if port is not None:
@@ -56,7 +57,11 @@ def serving(args: list[str], port: int | None, env: dict[str, str]) -> Iterator[
         yield process
     finally:
         process.terminate()
-        process.wait(30)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:  # e.g. PTB still draining a backlog: the figures are taken
+            process.kill()
+            process.wait(10)
 
 
 @contextmanager
