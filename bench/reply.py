@@ -257,6 +257,12 @@ def _ms(figure: dict[str, float]) -> str:
     return f"{figure['median']:,.0f} ms ({figure['min']:,.0f}–{figure['max']:,.0f})"
 
 
+def _missing(summary: dict[str, Any], side: str) -> str:
+    runs = [r[side] for r in summary["runs"]]
+    unanswered = sum(r["sent"] - r["answered"] for r in runs)
+    return f"{unanswered} of {sum(r['sent'] for r in runs)} unanswered after 30 s"
+
+
 def rows(summary: dict[str, Any]) -> list[str]:
     """The README's rows: p50 and p99 of each side, median (range) of the rounds."""
     shape = (
@@ -265,8 +271,9 @@ def rows(summary: dict[str, Any]) -> list[str]:
     return [
         f"| text → the bot's reply at the Bot API emulator, {shape} alternating, p99 (`reply`)"
         f" | {_ms(summary['trt_p99_ms'])}: whole system, 2 workers, appendfsync"
-        f" {summary['redis']['appendfsync']} | one PTB `Application`, `run_webhook`, same reply:"
-        f" {_ms(summary['ptb_p99_ms'])} | {summary['p99_ratio']['median']:.2f}× |",
+        f" {summary['redis']['appendfsync']}; {_missing(summary, 'trt')} | one PTB `Application`,"
+        f" `run_webhook`, same reply: {_ms(summary['ptb_p99_ms'])}; {_missing(summary, 'ptb_application')}"
+        f" | {summary['p99_ratio']['median']:.2f}× |",
         f"| same, p50 (`reply`) | {_ms(summary['trt_p50_ms'])} | {_ms(summary['ptb_p50_ms'])} | — |",
     ]
 
