@@ -131,6 +131,31 @@ def _verify(result: dict[str, Any]) -> None:
         raise RuntimeError(f"ingress run is not honest: {json.dumps(result)}")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _with_cpu(run: Run, pids: dict[str, int]) -> Run:
+    """``run``, also reporting the CPU microseconds each named process spent per accepted update.
+
+    On a machine shared with other work the rates follow whatever share of the cores each side gets;
+    CPU per update barely does, so it says more about how much work each side does per update.
+    """
+
+    def measured(block: int, seconds: int) -> dict[str, Any]:
+        before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+        result = run(block, seconds)
+        accepted = max(1, result["accepted"])
+        for name, pid in pids.items():
+            result[f"cpu_us_per_update_{name}"] = (_cpu_seconds(pid) - before[name]) * 1e6 / accepted
+        result["cpu_us_per_update"] = sum(result[f"cpu_us_per_update_{name}"] for name in pids)
+        return result
+
+    return measured
+
+
 def _webhook_env(port: int, redis_url: str, telegram_url: str) -> dict[str, str]:
     return {
         **os.environ,
@@ -156,6 +181,7 @@ def _alternate(ours: Run, ptb: Run) -> list[dict[str, Any]]:
         runs = {name: side(next(blocks), DURATION_S) for name, side in order[:: 1 - 2 * (number % 2)]}
         runs["throughput_ratio"] = runs["ours"]["updates_per_s"] / runs["ptb_run_webhook"]["updates_per_s"]
         runs["p99_ratio"] = runs["ours"]["p99_ms"] / runs["ptb_run_webhook"]["p99_ms"]
+        runs["cpu_ratio"] = runs["ours"]["cpu_us_per_update"] / runs["ptb_run_webhook"]["cpu_us_per_update"]
         rounds.append(runs)
     return rounds
 
@@ -172,9 +198,14 @@ def run() -> dict[str, Any]:
         redis_url = stack.enter_context(private_redis(persistence))
         stack.enter_context(serving(emulator, telegram_port, dict(os.environ)))
         webhook_env = _webhook_env(ours_port, redis_url, telegram_url)
-        stack.enter_context(serving([sys.executable, "-m", "services.webhook"], ours_port, webhook_env))
-        stack.enter_context(serving(ptb_args, ptb_port, dict(os.environ)))
-        rounds = _alternate(_checked_run(ours_port, redis_url), lambda b, s: load(ptb_port, b, s))
+        webhook = stack.enter_context(
+            serving([sys.executable, "-m", "services.webhook"], ours_port, webhook_env)
+        )
+        ptb = stack.enter_context(serving(ptb_args, ptb_port, dict(os.environ)))
+        redis_pid = int(redis.Redis.from_url(redis_url).info("server")["process_id"])
+        ours_run = _with_cpu(_checked_run(ours_port, redis_url), {"webhook": webhook.pid, "redis": redis_pid})
+        ptb_run = _with_cpu(lambda b, s: load(ptb_port, b, s), {"ptb": ptb.pid})
+        rounds = _alternate(ours_run, ptb_run)
         persistence = redis_persistence(redis_url)
     summary = _summarise(rounds, persistence, started)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -203,6 +234,11 @@ def _summarise(
         "ptb_p99_ms": of("ptb_run_webhook", "p99_ms"),
         "throughput_ratio": spread([r["throughput_ratio"] for r in rounds]),
         "p99_ratio": spread([r["p99_ratio"] for r in rounds]),
+        "ours_cpu_us_per_update": of("ours", "cpu_us_per_update"),
+        "ours_webhook_cpu_us_per_update": of("ours", "cpu_us_per_update_webhook"),
+        "ours_redis_cpu_us_per_update": of("ours", "cpu_us_per_update_redis"),
+        "ptb_cpu_us_per_update": of("ptb_run_webhook", "cpu_us_per_update"),
+        "cpu_ratio": spread([r["cpu_ratio"] for r in rounds]),
         "runs": rounds,
     }
 
@@ -223,6 +259,10 @@ def rows(summary: dict[str, Any]) -> list[str]:
         f"| webhook ingress, p99 latency ms (`ingress`) | {_range(summary['ours_p99_ms'], '.2f')}"
         f" (p50 {summary['ours_p50_ms']['median']:.2f}) | {_range(summary['ptb_p99_ms'], '.2f')}"
         f" (p50 {summary['ptb_p50_ms']['median']:.2f}) | **{_range(summary['p99_ratio'], '.2f', '×')}** |",
+        f"| webhook ingress, CPU µs per update (`ingress`) | {_range(summary['ours_cpu_us_per_update'])}"
+        f" (webhook {summary['ours_webhook_cpu_us_per_update']['median']:.0f}, Redis"
+        f" {summary['ours_redis_cpu_us_per_update']['median']:.0f}) | PTB `run_webhook`:"
+        f" {_range(summary['ptb_cpu_us_per_update'])} | {_range(summary['cpu_ratio'], '.2f', '×')} |",
     ]
 
 
