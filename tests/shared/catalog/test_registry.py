@@ -148,3 +148,27 @@ class TestPublishedPrices:
     ) -> None:
         """Each priced variant costs what KIE's table says (credits, before markup)."""
         assert registry.price(model_id, params) == credits
+
+
+class TestDefaultModels:
+    def test_every_type_has_a_default_of_that_type(self, registry: Registry) -> None:
+        """The quick path starts each type with a model of that very type."""
+        for gen_type in registry.types():
+            assert registry.default_model(gen_type).type is gen_type
+
+    def test_operator_choice_wins_over_registry_order(self, registry: Registry) -> None:
+        """The registry's default_models entry, not the first model listed, starts the type."""
+        assert registry.default_model(GenType.UPSCALE).id == "recraft/crisp-upscale"
+
+    def test_default_of_another_type_is_refused(self, registry: Registry) -> None:
+        """A default naming a video model for pictures is a catalogue error naming the key."""
+        document = registry.to_snapshot()["document"]
+        document["default_models"]["text-to-image"] = "kling-2.6/text-to-video"
+        with pytest.raises(CatalogError, match=r"default_models\.text-to-image"):
+            Registry.from_document(document)
+
+    def test_default_dropped_from_the_catalogue_falls_back(self, registry: Registry) -> None:
+        """A default model a refresh removed leaves the type starting with its first model."""
+        document = registry.to_snapshot()["document"]
+        document["models"] = [m for m in document["models"] if m["id"] != "recraft/crisp-upscale"]
+        assert Registry.from_document(document).default_model(GenType.UPSCALE).id == "topaz/image-upscale"
