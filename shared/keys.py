@@ -130,6 +130,14 @@ class Keys:
         """The language a user chose in /settings; absent means Telegram's language_code decides."""
         return f"{self.prefix}user-lang:{user_id}"
 
+    def user_choice(self, user_id: int, gen_type: str) -> str:
+        """JSON of the model and settings a user last generated a type with (the quick path's start)."""
+        return f"{self.prefix}user-choice:{user_id}:{gen_type}"
+
+    def user_draft(self, user_id: int) -> str:
+        """Text a user typed at the menu, waiting for them to pick what to make of it."""
+        return f"{self.prefix}user-draft:{user_id}"
+
     # Operations: the crash guard writes these; `python -m shared.ops.status` reads them.
     @property
     def alerts(self) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "JOB_NEW",
     "JOB_REGENERATE",
     "MAX_CALLBACK_BYTES",
+    "TYPE_LIST",
     "Callback",
     "CallbackTooLong",
     "Op",
@@ -53,6 +54,7 @@ class Op(StrEnum):
     HELP = "hp"
     JOB = "j"
     BUY = "by"
+    DRAFT = "d"
 
 
 class CallbackTooLong(ValueError):
@@ -90,6 +92,9 @@ def decode(data: str | None) -> Callback | None:
         return None
     return Callback(op, tuple(rest))
 
+
+TYPE_LIST = "-"
+"""Second argument of a type button that lists its models (without it the type starts its usual model)."""
 
 JOB_CANCEL = "x"
 JOB_REGENERATE = "r"

@@ -11,7 +11,9 @@ import uuid
 import structlog
 
 from services.bot.handlers.turn import Turn
+from services.bot.prefs import Choice
 from services.bot.views import Button, Screen
+from services.bot.wizard.engine import remembered_settings
 from services.bot.wizard.state import WizardState
 from shared.catalog import InputError, Model
 from shared.chat.callbacks import JOB_CANCEL, Op, encode, job_ref
@@ -78,6 +80,8 @@ async def generate(turn: Turn, jobs: JobStore, model: Model, state: WizardState)
         await turn.bot.edit_message_text(text, chat_id=turn.chat_id, message_id=progress.message_id)
         return None
     await turn.deps.wizards.save(turn.user_id, turn.update_id, state, None)
+    settings = remembered_settings(model, state.params)
+    await turn.deps.prefs.remember(turn.user_id, model.type.value, Choice(model.id, settings))
     await turn.drop_buttons()
     log.info("job_created", model=model.id, price=price)
     return turn.t("gen_started")

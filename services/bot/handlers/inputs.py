@@ -1,6 +1,7 @@
 """Messages typed or sent in the wizard: texts, numbers, photos, image files, video, audio, links.
 
-Outside a wizard, text gets the help reply quoting what was written.
+Outside a wizard, typed text is offered as the prompt of an image, a video, a song or speech; on the
+confirm screen it replaces the description.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 import structlog
 from telegram import Message
 
+from services.bot.handlers.quick import offer_draft
 from services.bot.handlers.turn import Turn
 from services.bot.handlers.wizard import wizard_screen
 from services.bot.media import MediaRejected
@@ -103,11 +105,25 @@ async def _answer(turn: Turn, model: Model, state: WizardState, message: Message
 
 
 async def _outside_wizard(turn: Turn, message: Message) -> None:
-    preview = (message.text or message.caption or "")[:_PREVIEW_CHARS]
+    if message.text and message.text.strip():
+        await offer_draft(turn, message.text.strip())
+        return
+    preview = (message.caption or "")[:_PREVIEW_CHARS]
     if preview:
         await message.reply_text(turn.t("free_text", preview=preview), do_quote=True)
     else:
         await turn.send(Screen(turn.t("help")))
+
+
+def _replace_prompt(model: Model, state: WizardState, text: str) -> WizardState | None:
+    """Text typed on the confirm screen: the new description (None when the model takes none)."""
+    steps = plan(model)
+    index = next(
+        (i for i, s in enumerate(steps) if s.kind is StepKind.TEXT and s.name not in state.locked), None
+    )
+    if index is None:
+        return None
+    return engine.set_text(model, state.at(index, editing=True), text)
 
 
 async def on_message(turn: Turn) -> None:
@@ -120,11 +136,14 @@ async def on_message(turn: Turn) -> None:
         await _outside_wizard(turn, message)
         return
     model = turn.registry.get(state.model_id)
-    if state.step >= len(plan(model)):
-        await _outside_wizard(turn, message)
-        return
     try:
-        after = await _answer(turn, model, state, message)
+        if state.step < len(plan(model)):
+            after = await _answer(turn, model, state, message)
+        elif message.text is not None and (replaced := _replace_prompt(model, state, message.text)):
+            after = replaced
+        else:
+            await _outside_wizard(turn, message)
+            return
     except AnswerRejected as exc:
         await turn.send(Screen(turn.t(exc.key, **exc.values)))
         return

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from services.bot.handlers import account, commands, inputs, navigation, wizard
+from services.bot.handlers import account, commands, inputs, navigation, quick, wizard
 from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.turn import Stale, Turn, begin_turn
 from services.bot.views.menu import main_menu
@@ -36,7 +36,8 @@ _ROUTES: Mapping[Op, Route] = MappingProxyType(
         Op.HELP: navigation.on_help,
         Op.SETTINGS: navigation.on_settings,
         Op.LANGUAGE: navigation.on_language,
-        Op.USE: wizard.on_use,
+        Op.USE: quick.on_use,
+        Op.DRAFT: quick.on_draft,
         Op.STEP: wizard.on_step,
         Op.CONFIRM: wizard.on_confirm,
         Op.BALANCE: account.on_balance,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.bot.views.screen import Button, Screen, grid
 from shared.catalog import FieldKind, GenType, Model, Registry
-from shared.chat.callbacks import Op, encode
+from shared.chat.callbacks import TYPE_LIST, Op, encode
 from shared.chat.labels import duration
 from shared.chat.texts import Language, Texts
 
@@ -93,7 +93,7 @@ def model_card(
     )
     rows = (
         (Button(texts.get("btn_use_model", language), encode(Op.USE, model.id, *extra)),),
-        (Button(texts.get("btn_back", language), encode(Op.TYPE, model.type.value, *extra)),),
+        (Button(texts.get("btn_back", language), encode(Op.TYPE, model.type.value, ref or TYPE_LIST)),),
     )
     return Screen(text, rows)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from services.bot.views.quick import back_row, quick_header, quick_row
 from services.bot.views.screen import Button, Screen, grid
 from services.bot.wizard.engine import choice_values, media_count
 from services.bot.wizard.plan import Step, StepKind, is_required, plan, text_limit
@@ -145,8 +146,14 @@ def step_screen(
         body = _media(texts, model, state, language)
     else:
         body = _text(texts, model, state, language)
+    cancel = (Button(texts.get("btn_cancel", language), step_callback(state, ACTION_CANCEL)),)
+    if state.quick:
+        header = quick_header(texts, registry, model, state, language)
+        extra = (
+            back_row(texts, state, language) if state.editing else quick_row(texts, model, state, language)
+        )
+        return Screen(f"{header}\n\n{body.text}", (*body.rows, extra, cancel))
     header = texts.get(
         "step_header", language, model=model.name.get(language.value), n=state.step + 1, total=len(steps)
     )
-    cancel = (Button(texts.get("btn_cancel", language), step_callback(state, ACTION_CANCEL)),)
     return Screen(f"{header}\n\n{body.text}", (*body.rows, cancel))

@@ -10,6 +10,8 @@ from shared.chat.texts.jobs_en import MESSAGES as EN_JOBS
 from shared.chat.texts.jobs_ru import MESSAGES as RU_JOBS
 from shared.chat.texts.money_en import MESSAGES as EN_MONEY
 from shared.chat.texts.money_ru import MESSAGES as RU_MONEY
+from shared.chat.texts.quick_en import MESSAGES as EN_QUICK
+from shared.chat.texts.quick_ru import MESSAGES as RU_QUICK
 from shared.chat.texts.ru import MESSAGES as RU_MESSAGES
 
 __all__ = ["Language", "Texts", "credits_word"]
@@ -37,8 +39,8 @@ class Language(StrEnum):
 
 
 _CATALOGS: Mapping[Language, Mapping[str, str]] = {
-    Language.EN: {**EN_MESSAGES, **EN_MONEY, **EN_JOBS},
-    Language.RU: {**RU_MESSAGES, **RU_MONEY, **RU_JOBS},
+    Language.EN: {**EN_MESSAGES, **EN_MONEY, **EN_JOBS, **EN_QUICK},
+    Language.RU: {**RU_MESSAGES, **RU_MONEY, **RU_JOBS, **RU_QUICK},
 }
 
 

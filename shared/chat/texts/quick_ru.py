@@ -1,0 +1,19 @@
+"""Русские сообщения быстрого пути: экран описания, правка на экране проверки, текст в меню."""
+
+MESSAGES: dict[str, str] = {
+    "quick_header": "{model} · {price}",
+    "quick_header_from": "{model} · от {price}",
+    "btn_model": "🔄 Модель: {name}",
+    "btn_quick_settings": "⚙️ Настройки",
+    "btn_generate_priced": "🚀 Создать · {price}",
+    "btn_setting": "{label}: {value}",
+    "confirm_hint": (
+        "Напишите новый текст, чтобы заменить описание, или нажмите на настройку, чтобы её изменить."
+    ),
+    "draft_offer": "Что из этого сделать?\n\n{preview}",
+    "btn_make_text-to-image": "🖼 Картинку",
+    "btn_make_text-to-video": "🎬 Видео",
+    "btn_make_music": "🎵 Песню",
+    "btn_make_text-to-speech": "🗣 Озвучку",
+    "draft_gone": "Этого текста у меня уже нет. Напишите его ещё раз. Вот меню:",
+}
