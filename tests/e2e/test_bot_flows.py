@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from shared.catalog import load_registry
 from shared.chat.texts import Language, Texts
 from tests.conftest import free_port
 from tests.e2e.emulators import emulator_process, kie_system_env
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.e2e
 KIE_KEY = "kie-bot-flows-key"
 STARTER = 50
 TEXTS = Texts()
+REGISTRY = load_registry()
 SLOW_TYPE = "text-to-video"
 
 
@@ -83,6 +85,8 @@ class Walker:
         self.telegram = telegram
         self.language = language
         self.user = telegram.create_user_as("Walker", random.randrange(7 * 10**9, 8 * 10**9), language.value)
+        self.actions = 0
+        """Messages sent and buttons pressed so far: what the user had to do."""
 
     def t(self, key: str, **values: object) -> str:
         return TEXTS.get(key, self.language, **values)
@@ -96,18 +100,21 @@ class Walker:
     def message(self, message_id: int) -> dict[str, Any]:
         return next(m for m in self.messages() if m["message_id"] == message_id)
 
-    def text(self, text: str) -> None:
+    def text(self, text: str, timeout: float = 30) -> None:
+        self.actions += 1
         count = len(self.messages())
         self.telegram.send_text(self.user, text)
-        wait_until(lambda: len(self.messages()) > count, 30, f"a reply to {text!r}")
+        wait_until(lambda: len(self.messages()) > count, timeout, f"a reply to {text!r}")
 
     def photo(self, data: bytes) -> None:
+        self.actions += 1
         count = len(self.messages())
         self.telegram.send_photo(self.user, data)
         wait_until(lambda: len(self.messages()) > count, 30, "a reply to a photo")
 
     def press(self, message_id: int, data: str, timeout: float = 30) -> dict[str, Any]:
         """Press a button and return the bot's answerCallbackQuery parameters."""
+        self.actions += 1
         query = str(self.telegram.press_button(self.user, message_id, data)["callback_query"]["id"])
 
         def answer() -> dict[str, Any] | None:
@@ -126,10 +133,15 @@ class Walker:
         raise AssertionError(f"no button {prefix}…{suffix} {label!r} on {message.get('text')!r}")
 
     def open_model(self, gen_type: str, model_id: str) -> None:
+        """/start, the type (its usual model's prompt), and Model → card → Start for any other model."""
         self.text("/start")
         menu = self.last()["message_id"]
-        for data in (f"t:{gen_type}", f"m:{model_id}", f"u:{model_id}"):
-            self.press(menu, data)
+        self.press(menu, f"t:{gen_type}")
+        name = REGISTRY.get(model_id).name.get(self.language.value)
+        if not self.last()["text"].startswith(f"{name} · "):
+            self.press(menu, self.data(self.last(), prefix="c:", suffix=":m"))
+            for data in (f"m:{model_id}", f"u:{model_id}"):
+                self.press(menu, data)
 
     def keep_defaults_until_input(self) -> None:
         """Press the marked choice (or Skip) until a step needs typed or sent input."""
@@ -144,7 +156,7 @@ class Walker:
 
     def generate(self) -> dict[str, Any]:
         confirm = self.last()
-        assert self.t("btn_generate") in [b["text"] for b in buttons(confirm)], confirm
+        assert any(b["text"].startswith(self.t("btn_generate")) for b in buttons(confirm)), confirm
         self.press(confirm["message_id"], self.data(confirm, prefix="c:", suffix=":g"))
         return self.last()
 
@@ -155,6 +167,29 @@ class Walker:
         return dict(found[0])
 
 
+class TestQuickPath:
+    @pytest.mark.parametrize("language", [Language.EN, Language.RU])
+    def test_first_picture_in_four_actions(
+        self, bot_system: System, telegram: TelegramControl, database_url: str, language: Language
+    ) -> None:
+        """/start → Image from text → prompt → Generate: four actions, the default model's picture arrives."""
+        user = Walker(telegram, language)
+        user.text("/start", timeout=120)  # the first update also waits for the programs to start
+        user.press(user.last()["message_id"], "t:text-to-image")
+        model = REGISTRY.default_model("text-to-image")
+        price = REGISTRY.price(model.id, {"prompt": "x"})
+        prompt = user.last()
+        assert prompt["text"].startswith(
+            f"{model.name.get(language.value)} · {TEXTS.credits(price, language)}"
+        )
+        user.text("a lighthouse at dusk")
+        user.generate()
+        result = user.wait_for_media("photo")
+        assert result["caption"].startswith(model.name.get(language.value))
+        assert user.actions == 4
+        assert balance(database_url, user.user) == STARTER - price
+
+
 class TestGenerationPaths:
     def test_generate_chain_and_rerun_in_both_languages(
         self, bot_system: System, telegram: TelegramControl, database_url: str
@@ -162,9 +197,11 @@ class TestGenerationPaths:
         """EN: 16:9 picture → Animate it → /history rerun; RU: image edit with an uploaded photo."""
         ann = Walker(telegram, Language.EN)
         ann.open_model("text-to-image", "z-image")
-        step = ann.last()
-        ann.press(step["message_id"], ann.data(step, prefix="w:", label="16:9"))
         ann.text("a lighthouse at dusk")
+        confirm = ann.last()  # every setting is a button here; change the aspect ratio in place
+        label = TEXTS.get("param_aspect_ratio", Language.EN)
+        ann.press(confirm["message_id"], ann.data(confirm, prefix="c:", label=f"{label}: 1:1"))
+        ann.press(confirm["message_id"], ann.data(ann.last(), prefix="w:", label="16:9"))
         confirm = ann.last()
         assert f"{TEXTS.get('param_aspect_ratio', Language.EN)}: 16:9" in confirm["text"]
         assert f"Price: {TEXTS.credits(1, Language.EN)}" in confirm["text"]
@@ -256,14 +293,14 @@ class TestWizardResilience:
     def test_stale_button_free_text_and_a_killed_worker(
         self, bot_system: System, telegram: TelegramControl
     ) -> None:
-        """A stale button says so; free text gets help; after SIGKILL of every worker the next tap goes on."""
+        """A stale button says so; typed text becomes an offer; after SIGKILL of workers a tap goes on."""
         eva = Walker(telegram, Language.EN)
         eva.text("hello bot")
-        assert eva.last()["text"] == eva.t("free_text", preview="hello bot")
+        assert eva.last()["text"] == eva.t("draft_offer", preview="hello bot")
 
         eva.open_model("text-to-image", "z-image")
         old = eva.last()
-        old_choice = eva.data(old, prefix="w:", label="✓")
+        old_choice = eva.data(old, prefix="w:")
         eva.text("/start")
         answer = eva.press(old["message_id"], old_choice)
         assert answer["text"] == eva.t("stale_toast")
@@ -271,10 +308,12 @@ class TestWizardResilience:
 
         gleb = Walker(telegram, Language.RU)
         gleb.open_model("text-to-image", "z-image")
+        gleb.text("маяк")
         screen = gleb.last()
         for name, info in bot_system.processes().items():
             if name.startswith("bot:") and info["statename"] == "RUNNING":
                 os.kill(info["pid"], signal.SIGKILL)
-        gleb.press(screen["message_id"], gleb.data(screen, prefix="w:", label="16:9"), timeout=60)
+        label = TEXTS.get("param_aspect_ratio", Language.RU)
+        gleb.press(screen["message_id"], gleb.data(screen, prefix="c:", label=f"{label}: 1:1"), timeout=60)
         step = gleb.message(screen["message_id"])
-        assert TEXTS.get("step_header", Language.RU, model="Z-Image", n=2, total=2) in step["text"]
+        assert TEXTS.get("step_enum", Language.RU, label=label) in step["text"]
