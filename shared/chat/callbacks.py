@@ -15,6 +15,7 @@ from uuid import UUID
 from shared.catalog import GenType
 
 __all__ = [
+    "BUY_NEED",
     "CHAIN_TYPES",
     "JOB_CANCEL",
     "JOB_NEW",
@@ -24,6 +25,7 @@ __all__ = [
     "Callback",
     "CallbackTooLong",
     "Op",
+    "buy_data",
     "decode",
     "encode",
     "job_ref",
@@ -91,6 +93,15 @@ def decode(data: str | None) -> Callback | None:
     except ValueError:
         return None
     return Callback(op, tuple(rest))
+
+
+BUY_NEED = "n"
+"""First argument of a Buy button that lists the packs, marking the smallest covering what follows it."""
+
+
+def buy_data(missing: int = 0) -> str:
+    """callback_data of a Buy button for a shortfall of ``missing`` credits (0: just the packs)."""
+    return encode(Op.BUY, f"{BUY_NEED}{max(missing, 0)}")
 
 
 TYPE_LIST = "-"

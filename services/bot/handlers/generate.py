@@ -16,7 +16,7 @@ from services.bot.views import Button, Screen
 from services.bot.wizard.engine import remembered_settings
 from services.bot.wizard.state import WizardState
 from shared.catalog import InputError, Model
-from shared.chat.callbacks import JOB_CANCEL, Op, encode, job_ref
+from shared.chat.callbacks import JOB_CANCEL, Op, buy_data, encode, job_ref
 from shared.chat.labels import duration
 from shared.jobs import JobStore, NewJob
 from shared.jobs.limits import DailyCapReached, JobLimitReached, TooManyActiveJobs
@@ -93,10 +93,17 @@ async def _insufficient(turn: Turn, price: int, balance: int, message_id: int | 
         price=turn.deps.texts.credits(price, turn.language),
         balance=turn.deps.texts.credits(balance, turn.language),
     )
+    rows = (
+        (Button(turn.t("btn_buy"), buy_data(price - balance)),),
+        (Button(turn.t("btn_menu"), encode(Op.MENU)),),
+    )
+    screen = Screen(text, rows)
     if message_id is None:
-        await turn.send(Screen(text))
+        await turn.send(screen)
     else:
-        await turn.bot.edit_message_text(text, chat_id=turn.chat_id, message_id=message_id)
+        await turn.bot.edit_message_text(
+            text, chat_id=turn.chat_id, message_id=message_id, reply_markup=screen.markup()
+        )
 
 
 def _limit_text(turn: Turn, exc: JobLimitReached) -> str:

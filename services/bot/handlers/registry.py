@@ -46,7 +46,19 @@ _ROUTES: Mapping[Op, Route] = MappingProxyType(
     }
 )
 
-BOT_COMMANDS = ("start", "history", "balance", "settings", "cancel", "help")
+BOT_COMMANDS = (
+    "start",
+    "buy",
+    "balance",
+    "history",
+    "invite",
+    "promo",
+    "support",
+    "terms",
+    "settings",
+    "cancel",
+    "help",
+)
 """Commands registered with setMyCommands, in menu order; descriptions come from the catalogs."""
 
 

@@ -62,6 +62,7 @@ USER_COMMANDS: Mapping[str, UserCommand] = MappingProxyType(
     {
         "buy": _buy,
         "paysupport": _paysupport,
+        "support": _paysupport,
         "terms": _terms,
         "invite": _invite,
         "promo": referrals.on_promo,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from services.bot.views.screen import Button, Screen
 from shared.catalog import Registry
-from shared.chat.callbacks import Op, encode, job_ref
+from shared.chat.callbacks import Op, buy_data, encode, job_ref
 from shared.chat.texts import Language, Texts
 from shared.jobs import Job, JobState
 from shared.ledger import Movement, MovementKind
@@ -44,7 +44,11 @@ def balance_screen(texts: Texts, language: Language, balance: int, movements: Se
         else texts.get("balance_empty", language)
     )
     text = texts.get("balance", language, balance=texts.credits(balance, language)) + "\n\n" + body
-    return Screen(text, ((Button(texts.get("btn_menu", language), encode(Op.MENU)),),))
+    rows = (
+        (Button(texts.get("btn_buy", language), buy_data()),),
+        (Button(texts.get("btn_menu", language), encode(Op.MENU)),),
+    )
+    return Screen(text, rows)
 
 
 def _status(texts: Texts, job: Job, language: Language) -> str:

@@ -7,7 +7,7 @@ from services.bot.views.screen import Button, Screen, grid
 from services.bot.wizard.plan import Step, StepKind, plan
 from services.bot.wizard.state import WizardState
 from shared.catalog import Model, Registry
-from shared.chat.callbacks import Op, encode
+from shared.chat.callbacks import Op, buy_data, encode
 from shared.chat.labels import field_label, value_label
 from shared.chat.texts import Language, Texts
 
@@ -97,13 +97,16 @@ def confirm_screen(
         price=texts.credits(price, language),
         balance=texts.credits(balance, language) if balance is not None else texts.get("no_value", language),
     )
-    if balance is not None and balance < price:
+    short = balance is not None and balance < price
+    if balance is not None and short:
         text += "\n\n" + texts.get(
             "confirm_short", language, missing=texts.credits(price - balance, language)
         )
     text += "\n\n" + texts.get("confirm_hint", language)
     generate = texts.get("btn_generate_priced", language, price=texts.credits(price, language))
+    buy = ((Button(texts.get("btn_buy", language), buy_data(price - (balance or 0))),),) if short else ()
     rows = (
+        *buy,
         (Button(generate, encode(Op.CONFIRM, state.sid, CONFIRM_GENERATE)),),
         *grid(_setting_buttons(texts, model, state, language), 2),
         (

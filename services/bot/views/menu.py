@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.bot.views.screen import Button, Screen, grid
 from shared.catalog import FieldKind, GenType, Model, Registry
-from shared.chat.callbacks import TYPE_LIST, Op, encode
+from shared.chat.callbacks import TYPE_LIST, Op, buy_data, encode
 from shared.chat.labels import duration
 from shared.chat.texts import Language, Texts
 
@@ -16,6 +16,7 @@ REUSE_TYPES = (GenType.IMAGE_EDIT, GenType.IMAGE_TO_VIDEO, GenType.UPSCALE, GenT
 
 def _account_rows(texts: Texts, language: Language) -> tuple[tuple[Button, ...], ...]:
     return (
+        (Button(texts.get("btn_buy", language), buy_data()),),
         (
             Button(texts.get("btn_history", language), encode(Op.HISTORY)),
             Button(texts.get("btn_balance", language), encode(Op.BALANCE)),
@@ -28,7 +29,7 @@ def _account_rows(texts: Texts, language: Language) -> tuple[tuple[Button, ...],
 
 
 def main_menu(texts: Texts, registry: Registry, language: Language, header: str | None = None) -> Screen:
-    """The generation types, then history, balance, settings and help."""
+    """The generation types, then Buy credits, history, balance, settings and help."""
     types = [
         Button(registry.type_label(gen_type).get(language.value), encode(Op.TYPE, gen_type.value))
         for gen_type in registry.types()

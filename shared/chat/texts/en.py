@@ -22,14 +22,16 @@ MESSAGES: dict[str, str] = {
     "welcome_gift": "🎁 {amount} are on your balance as a welcome gift.",
     "menu_title": "What shall we create? Pick a type:",
     "help": (
-        "How it works: pick a type, then a model, answer a few questions and confirm the price. "
-        "The result arrives in this chat.\n\n"
-        "/start opens the menu, /history shows your last generations, /balance your credits, "
-        "/settings the language, /cancel stops the current step."
+        "How it works: pick a type and describe what you want; the usual model and its settings are "
+        "already chosen, the price is on the Generate button. Change the model or any setting on the "
+        "way if you like. You can also just type a text or send a photo at any time.\n\n"
+        "/start opens the menu, /buy buys credits, /balance shows them, /history your last generations, "
+        "/invite gives credits to you and a friend, /promo takes a promo code, /support writes to a "
+        "person, /terms has the terms and refunds, /settings the language, /cancel stops the current step."
     ),
     "free_text": "I'm not waiting for any text right now. You wrote: {preview}\n\nOpen the menu with /start.",
     "btn_history": "🕘 History",
-    "btn_balance": "💳 Balance",
+    "btn_balance": "👛 Balance",
     "btn_settings": "⚙️ Settings",
     "btn_help": "❓ Help",
     "btn_back": "⬅️ Back",
