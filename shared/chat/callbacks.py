@@ -20,6 +20,7 @@ __all__ = [
     "JOB_CANCEL",
     "JOB_NEW",
     "JOB_REGENERATE",
+    "JOB_SETTINGS",
     "MAX_CALLBACK_BYTES",
     "TYPE_LIST",
     "Callback",
@@ -110,6 +111,7 @@ TYPE_LIST = "-"
 JOB_CANCEL = "x"
 JOB_REGENERATE = "r"
 JOB_NEW = "n"
+JOB_SETTINGS = "e"
 CHAIN_TYPES: Mapping[str, GenType] = MappingProxyType(
     {"a": GenType.IMAGE_TO_VIDEO, "u": GenType.UPSCALE, "b": GenType.BACKGROUND_REMOVAL}
 )

@@ -14,10 +14,11 @@ from services.bot.views.account import (
     balance_screen,
     history_screen,
 )
+from services.bot.views.confirm import edit_screen
 from services.bot.views.menu import main_menu, reuse_menu, type_menu
 from services.bot.wizard.plan import plan
 from services.bot.wizard.state import WizardState
-from shared.chat.callbacks import CHAIN_TYPES, JOB_CANCEL, JOB_NEW, JOB_REGENERATE, Callback
+from shared.chat.callbacks import CHAIN_TYPES, JOB_CANCEL, JOB_NEW, JOB_REGENERATE, JOB_SETTINGS, Callback
 from shared.chat.delivery import TelegramSender
 from shared.jobs import Job
 
@@ -48,16 +49,24 @@ async def on_balance(turn: Turn, callback: Callback) -> str | None:
     return None
 
 
-async def _rerun(turn: Turn, job: Job) -> None:
+async def _rerun(turn: Turn, job: Job, *, settings: bool = False) -> None:
+    """The job's confirm screen again (with ``settings``: the picker of what to change)."""
     if job.model_id not in turn.registry:
         raise Stale("unknown_model")
     model = turn.registry.get(job.model_id)
     before = await turn.deps.wizards.load(turn.user_id, turn.update_id)
     state = WizardState(
-        sid=session_id(turn.update_id), model_id=model.id, step=len(plan(model)), params=dict(job.params)
+        sid=session_id(turn.update_id),
+        model_id=model.id,
+        step=len(plan(model)),
+        params=dict(job.params),
+        quick=True,
     )
     await turn.deps.wizards.save(turn.user_id, turn.update_id, before, state)
-    await turn.send(await wizard_screen(turn, model, state))
+    if settings:
+        await turn.send(edit_screen(turn.deps.texts, model, state, turn.language))
+    else:
+        await turn.send(await wizard_screen(turn, model, state))
 
 
 async def _open(turn: Turn, job: Job) -> None:
@@ -108,6 +117,8 @@ async def on_job(turn: Turn, callback: Callback) -> str | None:
         return await _cancel_job(turn, job)
     if action == JOB_REGENERATE:
         await _rerun(turn, job)
+    elif action == JOB_SETTINGS:
+        await _rerun(turn, job, settings=True)
     elif action == JOB_NEW:
         await turn.send(main_menu(turn.deps.texts, turn.registry, turn.language))
     elif action in CHAIN_TYPES and job.result_urls and CHAIN_TYPES[action] in turn.registry.types():
@@ -124,7 +135,8 @@ async def _cancel_job(turn: Turn, job: Job) -> str | None:
         return turn.t("job_already_finished")
     log.info("job_cancelled_by_user", model=job.model_id)
     refund = turn.deps.texts.credits(job.price_credits, turn.language)
-    await turn.show(
+    # A new message: the progress message is the progress updater's, which finalises it itself.
+    await turn.send(
         main_menu(turn.deps.texts, turn.registry, turn.language, turn.t("job_cancelled", credits=refund))
     )
     return None

@@ -19,7 +19,7 @@ MESSAGES: dict[str, str] = {
     "welcome": (
         "Hi, {name}! I make images, video, music and speech with AI models.\n\nYour balance: {balance}."
     ),
-    "welcome_gift": "🎁 {amount} are on your balance as a welcome gift.",
+    "welcome_gift": "🎁 A welcome gift is on your balance: {amount}.",
     "menu_title": "What shall we create? Pick a type:",
     "help": (
         "How it works: pick a type and describe what you want; the usual model and its settings are "
@@ -105,7 +105,7 @@ MESSAGES: dict[str, str] = {
     # confirm
     "confirm": "Please check:\n\n{model}\n{lines}\n\nPrice: {price}\nYour balance: {balance}",
     "confirm_line": "• {label}: {value}",
-    "confirm_files": "{count} file(s)",
+    "confirm_files": "attached: {count}",
     "confirm_short": "You need {missing} more for this run.",
     "btn_generate": "🚀 Generate",
     "btn_edit": "✏️ Edit",
@@ -119,7 +119,7 @@ MESSAGES: dict[str, str] = {
     "job_queued": "⏳ {model}: in the queue. It usually takes {time}.",
     "job_generating": "🎨 {model}: generating, {elapsed} so far. It usually takes {time}.",
     "job_final_done": "✅ {model}: done in {elapsed}.",
-    "job_final_refunded": "✖️ {model}: no result; {credits} returned to your balance.",
+    "job_final_refunded": "✖️ {model}: no result. Returned to your balance: {credits}.",
     "result_caption": "{model} · {price}\n{params}",
     "result_param": "{label}: {value}",
     "result_param_separator": " · ",
@@ -162,7 +162,7 @@ MESSAGES: dict[str, str] = {
     "reuse_title": "What shall we do with this result? Pick a type:",
     "history_open_short": "{model} · {price}",
     "job_already_finished": "This generation has already finished.",
-    "job_cancelled": "Cancelled. {credits} are back on your balance.",
+    "job_cancelled": "Cancelled. Returned to your balance: {credits}.",
     "history_open": "{model} · {date}\n{lines}\nPrice: {price}\n\n{links}",
     "job_gone": "That generation is no longer available. Here is the menu:",
     # parameter labels

@@ -13,5 +13,7 @@ MESSAGES: dict[str, str] = {
     "btn_make_text-to-video": "🎬 A video",
     "btn_make_music": "🎵 A song",
     "btn_make_text-to-speech": "🗣 Speech",
+    "btn_change_settings": "⚙️ Change settings",
+    "job_final_cancelled": "✖️ {model}: cancelled. Returned to your balance: {credits}.",
     "draft_gone": "I no longer have that text. Please type it again. Here is the menu:",
 }

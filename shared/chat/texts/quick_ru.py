@@ -15,5 +15,7 @@ MESSAGES: dict[str, str] = {
     "btn_make_text-to-video": "🎬 Видео",
     "btn_make_music": "🎵 Песню",
     "btn_make_text-to-speech": "🗣 Озвучку",
+    "btn_change_settings": "⚙️ Изменить настройки",
+    "job_final_cancelled": "✖️ {model}: отменено. Возвращено на баланс: {credits}.",
     "draft_gone": "Этого текста у меня уже нет. Напишите его ещё раз. Вот меню:",
 }

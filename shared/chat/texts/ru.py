@@ -104,7 +104,7 @@ MESSAGES: dict[str, str] = {
     # confirm
     "confirm": "Проверьте:\n\n{model}\n{lines}\n\nЦена: {price}\nВаш баланс: {balance}",
     "confirm_line": "• {label}: {value}",
-    "confirm_files": "файлов: {count}",
+    "confirm_files": "прикреплено: {count}",
     "confirm_short": "Для этого запуска не хватает {missing}.",
     "btn_generate": "🚀 Создать",
     "btn_edit": "✏️ Изменить",
@@ -118,7 +118,7 @@ MESSAGES: dict[str, str] = {
     "job_queued": "⏳ {model}: в очереди. Обычно это занимает {time}.",
     "job_generating": "🎨 {model}: генерируется, прошло {elapsed}. Обычно это занимает {time}.",
     "job_final_done": "✅ {model}: готово за {elapsed}.",
-    "job_final_refunded": "✖️ {model}: результата нет; {credits} вернулись на баланс.",
+    "job_final_refunded": "✖️ {model}: результата нет. Возвращено на баланс: {credits}.",
     "result_caption": "{model} · {price}\n{params}",
     "result_param": "{label}: {value}",
     "result_param_separator": " · ",
@@ -161,7 +161,7 @@ MESSAGES: dict[str, str] = {
     "reuse_title": "Что сделаем с этим результатом? Выберите тип:",
     "history_open_short": "{model} · {price}",
     "job_already_finished": "Эта генерация уже завершилась.",
-    "job_cancelled": "Отменено. {credits} вернулись на баланс.",
+    "job_cancelled": "Отменено. Возвращено на баланс: {credits}.",
     "history_open": "{model} · {date}\n{lines}\nЦена: {price}\n\n{links}",
     "job_gone": "Эта генерация больше недоступна. Вот меню:",
     # parameter labels

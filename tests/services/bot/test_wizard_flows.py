@@ -129,7 +129,7 @@ class TestImageEdit:
         assert bot.telegram.calls_of("getFile", ok=True)
         await bot.text(user, "сделай акварелью")
         confirm = bot.last(user)
-        assert "файлов: 1" in (confirm.text or "")
+        assert "прикреплено: 1" in (confirm.text or "")
         state = await bot.deps.wizards.load(user, -1)
         assert state is not None and str(state.params["image_url"]).startswith("http")
 

@@ -108,7 +108,7 @@ class TestProgressReporter:
         await rig.store.cancel(new.job_id, user_id=rig.user_id)
         await rig.reporter.tick()
         expected = texts.get(
-            "job_final_refunded",
+            "job_final_cancelled",
             Language.EN,
             model="Z-Image",
             credits=texts.credits(new.price_credits, Language.EN),

@@ -235,10 +235,27 @@ class TestSettle:
         assert failed.state is JobState.FAILED and failed.error_code is FailureReason.REFUSED
         assert "refused" in (rig.replies()[0].text or "")
         assert await rig.ledger.balance(rig.user_id) == 100
+        keyboard = rig.replies()[0].reply_markup["inline_keyboard"]
+        actions = [button["callback_data"] for row in keyboard for button in row]
+        assert [a.rsplit(":", 1)[-1] for a in actions] == ["r", "e", "mm"]  # Again, Change settings, Menu
+
+    async def test_unreachable_input_is_not_called_a_refusal(self, rig: Rig) -> None:
+        """KIE's 451 (could not fetch the input file) asks for the file again, not for a new prompt."""
+        job = await rig.new_job()
+        await rig.submitter.submit_ready()
+        rig.kie_state.fail_task(await _task_of(rig, job.id), "451", "Failed to fetch the image")
+        await rig.finisher.confirm(await rig.job(job.id))
+        failed = await rig.job(job.id)
+        assert failed.error_code is FailureReason.INPUT_UNREACHABLE
+        assert "could not download the file" in (rig.replies()[0].text or "")
 
     def test_fail_codes_map_to_plain_reasons(self) -> None:
         """KIE fail codes become the reason words the user is given."""
-        assert failure_reason("422") is FailureReason.REFUSED
+        assert failure_reason("422") is FailureReason.BAD_INPUT
+        policy = "Invalid prompt: prompt contains prohibited content"
+        assert failure_reason("422", policy) is FailureReason.REFUSED
+        assert failure_reason("451") is FailureReason.INPUT_UNREACHABLE
+        assert failure_reason("408") is FailureReason.TIMEOUT
         assert failure_reason("455") is FailureReason.UNAVAILABLE
         assert failure_reason("500") is FailureReason.GENERATION_FAILED
         assert failure_reason(None) is FailureReason.GENERATION_FAILED
