@@ -12,7 +12,7 @@ from services.bot.wizard.state import WizardState
 from shared.catalog import FieldKind, InputError, Model, Registry
 from shared.catalog.schema import scalar_equal
 from shared.chat.callbacks import Op, encode
-from shared.chat.labels import field_label, value_label
+from shared.chat.labels import field_label, value_label, voice_label
 from shared.chat.texts import Language, Texts
 
 __all__ = ["MEDIA_LIMIT_MB", "step_callback", "step_screen"]
@@ -119,7 +119,10 @@ def _text(texts: Texts, model: Model, state: WizardState, language: Language) ->
     step = plan(model)[state.step]
     field = step.field
     if step.kind is StepKind.DIALOGUE:
-        voices = ", ".join(str(n) for n in range(1, len(field.voices) + 1))
+        voices = "\n".join(
+            texts.get("voice_choice", language, n=n, name=voice_label(texts, voice, language))
+            for n, voice in enumerate(field.voices, start=1)
+        )
         return Screen(texts.get("step_dialogue", language, voices=voices))
     limit = text_limit(model, field, state.params)
     label = field_label(texts, field, language)

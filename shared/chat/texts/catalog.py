@@ -10,6 +10,8 @@ from shared.chat.texts.buy_ru import MESSAGES as RU_BUY
 from shared.chat.texts.en import MESSAGES as EN_MESSAGES
 from shared.chat.texts.jobs_en import MESSAGES as EN_JOBS
 from shared.chat.texts.jobs_ru import MESSAGES as RU_JOBS
+from shared.chat.texts.labels_en import MESSAGES as EN_LABELS
+from shared.chat.texts.labels_ru import MESSAGES as RU_LABELS
 from shared.chat.texts.money_en import MESSAGES as EN_MONEY
 from shared.chat.texts.money_ru import MESSAGES as RU_MONEY
 from shared.chat.texts.quick_en import MESSAGES as EN_QUICK
@@ -41,8 +43,8 @@ class Language(StrEnum):
 
 
 _CATALOGS: Mapping[Language, Mapping[str, str]] = {
-    Language.EN: {**EN_MESSAGES, **EN_MONEY, **EN_JOBS, **EN_QUICK, **EN_BUY},
-    Language.RU: {**RU_MESSAGES, **RU_MONEY, **RU_JOBS, **RU_QUICK, **RU_BUY},
+    Language.EN: {**EN_MESSAGES, **EN_MONEY, **EN_JOBS, **EN_QUICK, **EN_BUY, **EN_LABELS},
+    Language.RU: {**RU_MESSAGES, **RU_MONEY, **RU_JOBS, **RU_QUICK, **RU_BUY, **RU_LABELS},
 }
 
 

@@ -71,8 +71,8 @@ MESSAGES: dict[str, str] = {
     "step_video": "Send a video (or a link to one), up to {limit} MB.",
     "step_audio": "Send an audio file or a voice message (or a link to one), up to {limit} MB.",
     "step_dialogue": (
-        "Send the dialogue, one phrase per line. To choose a voice, start a line with its name and a "
-        "colon. Voices: {voices}."
+        "Send the dialogue, one phrase per line. To choose a voice, start a line with its number and a "
+        'colon, like "2: Hello!" (without a number, voice 1 speaks). Voices:\n{voices}'
     ),
     "media_received": "Received {count} of up to {maximum}. Send more, or tap Done.",
     "btn_skip": "⏭ Skip",
@@ -83,7 +83,6 @@ MESSAGES: dict[str, str] = {
     "mark_current": "✓ {value}",
     "value_true": "Yes",
     "value_false": "No",
-    "voice_n": "Voice {n}",
     "no_value": "—",
     "ellipsis": "…",
     "value_unset": "auto",
