@@ -19,24 +19,38 @@ HISTORY_REUSE = "i"
 
 _REASON_KEYS = {
     MovementKind.GRANT: "reason_grant",
+    MovementKind.PURCHASE: "reason_purchase",
+    MovementKind.REFERRAL: "reason_referral",
     MovementKind.HOLD: "reason_hold",
     MovementKind.CAPTURE: "reason_capture",
     MovementKind.REFUND: "reason_refund",
 }
 _DATE = "%d.%m %H:%M"
+_PROMO_REASON = "promo "
+"""How `shared.money.promos` starts the reason of a promo-code grant."""
+
+
+def _reason_key(movement: Movement) -> str:
+    if movement.kind is MovementKind.GRANT and movement.reason.startswith(_PROMO_REASON):
+        return "reason_promo"
+    return _REASON_KEYS.get(movement.kind, "reason_other")
 
 
 def balance_screen(texts: Texts, language: Language, balance: int, movements: Sequence[Movement]) -> Screen:
-    """The balance and the latest movements, each with its reason in plain words."""
+    """The balance and the latest movements, each with its reason in plain words.
+
+    A capture moves nothing (its hold already did), so it is left out rather than shown as "+0".
+    """
     lines = [
         texts.get(
             "balance_line",
             language,
             date=movement.created_at.strftime(_DATE),
             amount=f"{movement.amount:+d}",
-            reason=texts.get(_REASON_KEYS.get(movement.kind, "reason_other"), language),
+            reason=texts.get(_reason_key(movement), language),
         )
         for movement in movements
+        if movement.amount != 0
     ]
     body = (
         texts.get("balance_movements", language, lines="\n".join(lines))
