@@ -18,7 +18,7 @@ from shared.chat.labels import field_label, value_label
 from shared.chat.texts import Language, Texts
 from shared.jobs import FailureReason, Job
 
-__all__ = ["ResultPresenter"]
+__all__ = ["PICTURE_TYPES", "ResultPresenter"]
 
 CAPTION_LIMIT = 1024
 """Telegram's limit for a media caption."""

@@ -20,6 +20,7 @@ from services.bot.wizard.plan import plan
 from services.bot.wizard.state import WizardState
 from shared.chat.callbacks import CHAIN_TYPES, JOB_CANCEL, JOB_NEW, JOB_REGENERATE, JOB_SETTINGS, Callback
 from shared.chat.delivery import TelegramSender
+from shared.chat.presentation import PICTURE_TYPES
 from shared.jobs import Job
 
 __all__ = ["HISTORY_SIZE", "on_balance", "on_history", "on_job"]
@@ -87,6 +88,10 @@ def _open_caption(turn: Turn, job: Job) -> str:
     return turn.t("history_open_short", model=name, price=price)
 
 
+def _is_picture(turn: Turn, job: Job) -> bool:
+    return job.model_id in turn.registry and turn.registry.get(job.model_id).type in PICTURE_TYPES
+
+
 async def on_history(turn: Turn, callback: Callback) -> str | None:
     """The history list, or one of its buttons: open, rerun with the same settings, reuse as input."""
     action, ref = callback.arg(0), callback.arg(1)
@@ -100,7 +105,7 @@ async def on_history(turn: Turn, callback: Callback) -> str | None:
         await _rerun(turn, job)
     elif action == HISTORY_OPEN and job.result_urls:
         await _open(turn, job)
-    elif action == HISTORY_REUSE and job.result_urls:
+    elif action == HISTORY_REUSE and job.result_urls and _is_picture(turn, job):
         await turn.send(reuse_menu(turn.deps.texts, turn.registry, turn.language, ref or ""))
     else:
         raise Stale()

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from services.bot.views.screen import Button, Screen
 from shared.catalog import Registry
 from shared.chat.callbacks import Op, buy_data, encode, job_ref
+from shared.chat.presentation import PICTURE_TYPES
 from shared.chat.texts import Language, Texts
 from shared.jobs import Job, JobState
 from shared.ledger import Movement, MovementKind
@@ -65,6 +66,11 @@ def balance_screen(texts: Texts, language: Language, balance: int, movements: Se
     return Screen(text, rows)
 
 
+def _is_picture(registry: Registry, job: Job) -> bool:
+    """Only a picture result can be the input of the types "Use as input" offers."""
+    return job.model_id in registry and registry.get(job.model_id).type in PICTURE_TYPES
+
+
 def _status(texts: Texts, job: Job, language: Language) -> str:
     return texts.get(f"job_state_{job.state.value}", language)
 
@@ -106,12 +112,13 @@ def history_screen(texts: Texts, registry: Registry, language: Language, jobs: S
                     encode(Op.HISTORY, HISTORY_OPEN, job_ref(job.id)),
                 ),
             )
-            row.append(
-                Button(
-                    texts.get("btn_history_reuse", language, n=number),
-                    encode(Op.HISTORY, HISTORY_REUSE, job_ref(job.id)),
+            if _is_picture(registry, job):
+                row.append(
+                    Button(
+                        texts.get("btn_history_reuse", language, n=number),
+                        encode(Op.HISTORY, HISTORY_REUSE, job_ref(job.id)),
+                    )
                 )
-            )
         rows.append(tuple(row))
     rows.append((Button(texts.get("btn_menu", language), encode(Op.MENU)),))
     return Screen("\n".join(lines), tuple(rows))

@@ -8,7 +8,15 @@ from shared.chat.callbacks import TYPE_LIST, Op, buy_data, encode
 from shared.chat.labels import duration
 from shared.chat.texts import Language, Texts
 
-__all__ = ["help_screen", "main_menu", "model_card", "reuse_menu", "settings_screen", "type_menu"]
+__all__ = [
+    "help_screen",
+    "main_menu",
+    "model_card",
+    "reuse_menu",
+    "settings_screen",
+    "takes_picture",
+    "type_menu",
+]
 
 REUSE_TYPES = (GenType.IMAGE_EDIT, GenType.IMAGE_TO_VIDEO, GenType.UPSCALE, GenType.BACKGROUND_REMOVAL)
 """Types whose models take a picture, offered when an earlier result is reused as input."""
@@ -42,7 +50,10 @@ def main_menu(texts: Texts, registry: Registry, language: Language, header: str 
 def type_menu(
     texts: Texts, registry: Registry, gen_type: GenType, language: Language, ref: str | None = None
 ) -> Screen:
-    """The models of one type, each with its starting price (``ref``: an earlier result to reuse)."""
+    """The models of one type, each with its starting price.
+
+    With ``ref`` (an earlier picture to reuse) only the models that take a picture are listed.
+    """
     extra = (ref,) if ref else ()
     rows = [
         (
@@ -57,10 +68,16 @@ def type_menu(
             ),
         )
         for model in registry.by_type(gen_type)
+        if ref is None or takes_picture(model)
     ]
     rows.append((Button(texts.get("btn_back", language), encode(Op.MENU)),))
     label = registry.type_label(gen_type).get(language.value)
     return Screen(texts.get("type_title", language, type=label), tuple(rows))
+
+
+def takes_picture(model: Model) -> bool:
+    """Whether an earlier picture can be the model's input (a video upscaler cannot take one)."""
+    return any(field.kind is FieldKind.IMAGE for field in model.fields)
 
 
 def _needs(texts: Texts, model: Model, language: Language) -> str:

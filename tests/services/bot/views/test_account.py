@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
 
-from services.bot.views.account import balance_screen
+from services.bot.views.account import balance_screen, history_screen
+from shared.catalog import load_registry
 from shared.chat.texts import Language, Texts
+from shared.jobs import Job, JobState
 from shared.ledger import Movement, MovementKind
 
 TEXTS = Texts()
@@ -51,3 +54,43 @@ class TestBalanceScreen:
         """Buy credits is one tap from the balance."""
         screen = balance_screen(TEXTS, language, 0, [])
         assert next(b.data for b in screen.buttons()) == "by:n0"
+
+
+class TestHistory:
+    def test_use_as_input_only_for_pictures(self) -> None:
+        """A video result offers Open and Again, but not Use as input (no picture model takes it)."""
+        registry = load_registry()
+        video = _job("bytedance/v1-pro-text-to-video")
+        picture = _job("nano-banana-2")
+        screen = history_screen(TEXTS, registry, Language.EN, [video, picture])
+        reuse = [b.data for b in screen.buttons() if b.data.startswith("h:i:")]
+        assert reuse == [f"h:i:{picture.id.hex[:12]}"]
+
+
+def _job(model_id: str) -> Job:
+    job_id = uuid.uuid4()
+    row = {
+        "id": job_id,
+        "user_id": 1,
+        "chat_id": 1,
+        "model_id": model_id,
+        "params": {},
+        "price_credits": 1,
+        "state": JobState.SUCCEEDED.value,
+        "settlement": "captured",
+        "kie_task_id": "t",
+        "attempts": 1,
+        "error_code": None,
+        "error_text": None,
+        "result_urls": ["https://example.com/r"],
+        "typical_seconds": 10,
+        "time_limit_seconds": 60,
+        "created_at": datetime(2026, 12, 1, tzinfo=UTC),
+        "submitted_at": None,
+        "finished_at": None,
+        "deadline": None,
+        "progress_message_id": None,
+        "delivered_at": None,
+        "notified_at": None,
+    }
+    return Job.from_row(row)
