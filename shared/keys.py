@@ -134,6 +134,10 @@ class Keys:
         """JSON of the model and settings a user last generated a type with (the quick path's start)."""
         return f"{self.prefix}user-choice:{user_id}:{gen_type}"
 
+    def user_photo(self, user_id: int) -> str:
+        """JSON of the picture a user sent outside a step that asked for one (its URL and caption)."""
+        return f"{self.prefix}user-photo:{user_id}"
+
     def user_draft(self, user_id: int) -> str:
         """Text a user typed at the menu, waiting for them to pick what to make of it."""
         return f"{self.prefix}user-draft:{user_id}"

@@ -70,6 +70,19 @@ class Preferences:
         data = json.dumps({"model": choice.model_id, "settings": choice.settings})
         await self._redis.set(self._keys.user_choice(user_id, gen_type), data, ex=CHOICE_TTL_SECONDS)
 
+    async def photo(self, user_id: int) -> tuple[str, str | None] | None:
+        """The picture the user last sent outside a picture step: its URL and caption."""
+        raw = _text(await self._redis.get(self._keys.user_photo(user_id)))
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return str(data["url"]), data.get("caption")
+
+    async def set_photo(self, user_id: int, url: str, caption: str | None) -> None:
+        """Keep a picture sent outside a picture step until the user says what to do with it."""
+        data = json.dumps({"url": url, "caption": caption})
+        await self._redis.set(self._keys.user_photo(user_id), data, ex=DRAFT_TTL_SECONDS)
+
     async def draft(self, user_id: int) -> str | None:
         """The text the user last typed at the menu."""
         return _text(await self._redis.get(self._keys.user_draft(user_id)))

@@ -58,6 +58,7 @@ class Op(StrEnum):
     JOB = "j"
     BUY = "by"
     DRAFT = "d"
+    PHOTO = "p"
 
 
 class CallbackTooLong(ValueError):

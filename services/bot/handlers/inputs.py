@@ -1,7 +1,8 @@
 """Messages typed or sent in the wizard: texts, numbers, photos, image files, video, audio, links.
 
 Outside a wizard, typed text is offered as the prompt of an image, a video, a song or speech; on the
-confirm screen it replaces the description.
+confirm screen it replaces the description. A picture no step asks for is offered to every picture
+type; a caption sent with a file is the prompt of the step that follows.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from urllib.parse import urlsplit
 import structlog
 from telegram import Message
 
-from services.bot.handlers.quick import offer_draft
+from services.bot.handlers.photo import offer_photo
+from services.bot.handlers.quick import offer_draft, with_prompt
 from services.bot.handlers.turn import Turn
 from services.bot.handlers.wizard import wizard_screen
 from services.bot.media import MediaRejected
@@ -87,7 +89,10 @@ async def _media_answer(
             url = await turn.deps.media.take(turn.bot, attachment.file_id, attachment.name, attachment.size)
         except MediaRejected as exc:
             raise AnswerRejected(exc.key, **exc.values) from exc
-    after, _ = engine.add_media(model, state, url)
+    after, finished = engine.add_media(model, state, url)
+    caption = (message.caption or "").strip()
+    if finished and caption:  # a caption is the prompt wherever a prompt is asked
+        return with_prompt(model, after, caption)
     return after
 
 
@@ -126,12 +131,24 @@ def _replace_prompt(model: Model, state: WizardState, text: str) -> WizardState 
     return engine.set_text(model, state.at(index, editing=True), text)
 
 
+def _asks_media(turn: Turn, state: WizardState | None) -> bool:
+    if state is None or state.model_id not in turn.registry:
+        return False
+    steps = plan(turn.registry.get(state.model_id))
+    return state.step < len(steps) and steps[state.step].kind is StepKind.MEDIA
+
+
 async def on_message(turn: Turn) -> None:
-    """Feed a message to the current wizard step, or answer with help when there is none."""
+    """Feed a message to the current wizard step; a picture no step asks for gets the picture offer."""
     message = turn.message
     if message is None:
         return
     state = await turn.deps.wizards.load(turn.user_id, turn.update_id)
+    attachment = _attachment(message)
+    if attachment is not None and attachment.kind is FieldKind.IMAGE and not _asks_media(turn, state):
+        caption = (message.caption or "").strip() or None
+        await offer_photo(turn, attachment.file_id, attachment.name, attachment.size, caption)
+        return
     if state is None or state.model_id not in turn.registry:
         await _outside_wizard(turn, message)
         return

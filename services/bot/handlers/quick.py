@@ -19,19 +19,31 @@ from services.bot.wizard.state import WizardState
 from shared.catalog import GenType, Model
 from shared.chat.callbacks import Callback
 
-__all__ = ["offer_draft", "on_draft", "on_use", "start_model", "start_type", "type_model"]
+__all__ = [
+    "begin_quick",
+    "offer_draft",
+    "on_draft",
+    "on_use",
+    "open_wizard",
+    "start_model",
+    "start_type",
+    "type_model",
+    "with_prompt",
+]
 
 log = structlog.get_logger()
 
 
-async def _begin(turn: Turn, model: Model, carried: str | None) -> WizardState:
+async def begin_quick(turn: Turn, model: Model, carried: str | None) -> WizardState:
+    """A quick wizard of ``model`` with the user's remembered settings (not saved yet)."""
     choice = await turn.deps.prefs.choice(turn.user_id, model.type.value)
     remembered = choice.settings if choice is not None and choice.model_id == model.id else None
     sid = session_id(turn.update_id)
     return engine.begin(turn.registry, model, sid, carried, quick=True, remembered=remembered)
 
 
-async def _open(turn: Turn, model: Model, state: WizardState) -> None:
+async def open_wizard(turn: Turn, model: Model, state: WizardState) -> None:
+    """Save ``state`` as the user's wizard and show where it stands."""
     before = await turn.deps.wizards.load(turn.user_id, turn.update_id)
     await turn.deps.wizards.save(turn.user_id, turn.update_id, before, state)
     log.info("wizard_started", model=model.id, quick=True)
@@ -50,7 +62,7 @@ async def on_use(turn: Turn, callback: Callback) -> str | None:
 
 async def start_model(turn: Turn, model: Model, carried: str | None = None) -> None:
     """Open ``model`` on the quick path (``carried``: an earlier result filling its picture)."""
-    await _open(turn, model, await _begin(turn, model, carried))
+    await open_wizard(turn, model, await begin_quick(turn, model, carried))
 
 
 async def type_model(turn: Turn, gen_type: GenType) -> Model:
@@ -74,7 +86,8 @@ async def offer_draft(turn: Turn, text: str) -> None:
     await turn.send(draft_offer(turn.deps.texts, turn.registry, turn.language, text))
 
 
-def _with_prompt(model: Model, state: WizardState, text: str) -> WizardState:
+def with_prompt(model: Model, state: WizardState, text: str) -> WizardState:
+    """``text`` as the answer of the step the wizard stands on, when that step takes a text."""
     steps = plan(model)
     if state.step >= len(steps) or steps[state.step].kind is not StepKind.TEXT:
         return state
@@ -96,6 +109,6 @@ async def on_draft(turn: Turn, callback: Callback) -> str | None:
     if gen_type not in turn.registry.types():
         raise Stale()
     model = await type_model(turn, gen_type)
-    state = _with_prompt(model, await _begin(turn, model, None), text)
-    await _open(turn, model, state)
+    state = with_prompt(model, await begin_quick(turn, model, None), text)
+    await open_wizard(turn, model, state)
     return None

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from services.bot.handlers import account, commands, inputs, navigation, quick, wizard
+from services.bot.handlers import account, commands, inputs, navigation, photo, quick, wizard
 from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.turn import Stale, Turn, begin_turn
 from services.bot.views.menu import main_menu
@@ -38,6 +38,7 @@ _ROUTES: Mapping[Op, Route] = MappingProxyType(
         Op.LANGUAGE: navigation.on_language,
         Op.USE: quick.on_use,
         Op.DRAFT: quick.on_draft,
+        Op.PHOTO: photo.on_photo,
         Op.STEP: wizard.on_step,
         Op.CONFIRM: wizard.on_confirm,
         Op.BALANCE: account.on_balance,

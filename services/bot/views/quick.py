@@ -13,8 +13,10 @@ __all__ = [
     "CONFIRM_MODEL",
     "CONFIRM_SETTINGS",
     "DRAFT_TYPES",
+    "PHOTO_TYPES",
     "back_row",
     "draft_offer",
+    "photo_offer",
     "quick_header",
     "quick_row",
 ]
@@ -28,6 +30,15 @@ CONFIRM_BACK = "b"
 
 DRAFT_TYPES = (GenType.TEXT_TO_IMAGE, GenType.TEXT_TO_VIDEO, GenType.MUSIC, GenType.TEXT_TO_SPEECH)
 """What text typed at the menu can become, in button order."""
+
+PHOTO_TYPES = (
+    GenType.IMAGE_EDIT,
+    GenType.IMAGE_TO_VIDEO,
+    GenType.UPSCALE,
+    GenType.BACKGROUND_REMOVAL,
+    GenType.TEXT_TO_IMAGE,
+)
+"""What a picture sent at any time can go into, in button order (text-to-image takes it as a reference)."""
 
 _PREVIEW_CHARS = 200
 
@@ -59,6 +70,22 @@ def quick_row(texts: Texts, model: Model, state: WizardState, language: Language
 def back_row(texts: Texts, state: WizardState, language: Language) -> tuple[Button, ...]:
     """Back from changing one setting, leaving it as it was."""
     return (Button(texts.get("btn_back", language), encode(Op.CONFIRM, state.sid, CONFIRM_BACK)),)
+
+
+def photo_offer(texts: Texts, registry: Registry, language: Language, caption: str | None) -> Screen:
+    """A picture sent any time: edit it, animate it, upscale it, remove its background, use as reference."""
+    buttons = [
+        Button(texts.get(f"btn_photo_{gen_type.value}", language), encode(Op.PHOTO, gen_type.value))
+        for gen_type in PHOTO_TYPES
+        if gen_type in registry.types()
+    ]
+    text = (
+        texts.get("photo_offer_caption", language, caption=caption)
+        if caption
+        else texts.get("photo_offer", language)
+    )
+    menu = (Button(texts.get("btn_menu", language), encode(Op.MENU)),)
+    return Screen(text, (*grid(buttons, 2), menu))
 
 
 def draft_offer(texts: Texts, registry: Registry, language: Language, text: str) -> Screen:

@@ -15,5 +15,15 @@ MESSAGES: dict[str, str] = {
     "btn_make_text-to-speech": "🗣 Speech",
     "btn_change_settings": "⚙️ Change settings",
     "job_final_cancelled": "✖️ {model}: cancelled. Returned to your balance: {credits}.",
+    "photo_offer": "What shall I do with this picture?",
+    "photo_offer_caption": (
+        "What shall I do with this picture? Your caption will be the instruction:\n\n{caption}"
+    ),
+    "btn_photo_image-edit": "✏️ Edit it",
+    "btn_photo_image-to-video": "🎬 Animate",
+    "btn_photo_upscale": "🔍 Upscale",
+    "btn_photo_background-removal": "✂️ Remove background",
+    "btn_photo_text-to-image": "🖼 Use as reference",
+    "photo_gone": "I no longer have that picture. Please send it again. Here is the menu:",
     "draft_gone": "I no longer have that text. Please type it again. Here is the menu:",
 }

@@ -17,5 +17,13 @@ MESSAGES: dict[str, str] = {
     "btn_make_text-to-speech": "🗣 Озвучку",
     "btn_change_settings": "⚙️ Изменить настройки",
     "job_final_cancelled": "✖️ {model}: отменено. Возвращено на баланс: {credits}.",
+    "photo_offer": "Что сделать с этой картинкой?",
+    "photo_offer_caption": "Что сделать с этой картинкой? Подпись станет заданием:\n\n{caption}",
+    "btn_photo_image-edit": "✏️ Изменить",
+    "btn_photo_image-to-video": "🎬 Оживить",
+    "btn_photo_upscale": "🔍 Улучшить качество",
+    "btn_photo_background-removal": "✂️ Убрать фон",
+    "btn_photo_text-to-image": "🖼 Как образец",
+    "photo_gone": "Этой картинки у меня уже нет. Пришлите её ещё раз. Вот меню:",
     "draft_gone": "Этого текста у меня уже нет. Напишите его ещё раз. Вот меню:",
 }
