@@ -138,6 +138,10 @@ class Keys:
         """JSON of the picture a user sent outside a step that asked for one (its URL and caption)."""
         return f"{self.prefix}user-photo:{user_id}"
 
+    def support_waiting(self, user_id: int) -> str:
+        """The topic of the support ticket a user was asked to write to (their next text goes there)."""
+        return f"{self.prefix}support-waiting:{user_id}"
+
     def user_draft(self, user_id: int) -> str:
         """Text a user typed at the menu, waiting for them to pick what to make of it."""
         return f"{self.prefix}user-draft:{user_id}"

@@ -16,6 +16,7 @@ from shared.money.payments import STARS, Checkout, Credited, Payment, PaymentSto
 from shared.money.pricing import PricedRegistry, sell_price
 from shared.money.promos import PromoStore, Redeemed, Redemption, normalise_code
 from shared.money.referrals import Referrals, decode_code, encode_code
+from shared.money.support import SupportStore, Ticket, Topic
 
 __all__ = [
     "STARS",
@@ -42,6 +43,9 @@ __all__ = [
     "RefundBlock",
     "RefundRefused",
     "RefundStars",
+    "SupportStore",
+    "Ticket",
+    "Topic",
     "UserCard",
     "decode_code",
     "encode_code",

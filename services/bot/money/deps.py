@@ -8,7 +8,7 @@ import redis.asyncio as aioredis
 
 from services.bot.ratelimit import RateLimiter
 from shared.keys import Keys
-from shared.money import Accounts, BroadcastStore, PaymentStore, PromoStore, Referrals
+from shared.money import Accounts, BroadcastStore, PaymentStore, PromoStore, Referrals, SupportStore
 
 __all__ = ["MoneyDeps"]
 
@@ -33,6 +33,7 @@ class MoneyDeps:
     keys: Keys
     admin_ids: frozenset[int]
     referral_bonus: int
+    support: SupportStore
     ban_notice_seconds: float = BAN_NOTICE_SECONDS
     slow_down_notice_seconds: float = SLOW_DOWN_NOTICE_SECONDS
 

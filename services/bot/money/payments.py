@@ -24,7 +24,7 @@ from shared.catalog import InputError
 from shared.chat.callbacks import BUY_NEED, Callback, Op, encode
 from shared.money import STARS, Checkout, Credited, find_pack
 
-__all__ = ["answer_checkout", "on_buy", "on_paid", "send_packs", "send_paysupport", "send_terms"]
+__all__ = ["answer_checkout", "on_buy", "on_paid", "send_packs", "send_terms"]
 
 log = structlog.get_logger()
 
@@ -131,11 +131,6 @@ async def _tell_referrer(turn: Turn, money: MoneyDeps, credited: Credited) -> No
         bonus=turn.deps.texts.credits(money.referral_bonus, language),
     )
     await turn.bot.send_message(credited.referrer_id, text)
-
-
-async def send_paysupport(turn: Turn) -> None:
-    """/paysupport: how to get help with a payment, as Telegram requires of Stars bots."""
-    await turn.send(Screen(turn.t("money_paysupport", user_id=turn.user_id)))
 
 
 async def send_terms(turn: Turn) -> None:

@@ -15,7 +15,7 @@ from services.bot.ratelimit import RateLimiter, RateLimits
 from shared.catalog.cache import CatalogCache
 from shared.chat.texts import Texts
 from shared.jobs.limits import JobLimits
-from shared.money import Accounts, BroadcastStore, PaymentStore, PromoStore, Referrals
+from shared.money import Accounts, BroadcastStore, PaymentStore, PromoStore, Referrals, SupportStore
 from shared.process import Runtime
 from shared.settings import Settings
 
@@ -52,6 +52,7 @@ def build_money(runtime: Runtime, pool: AsyncConnectionPool[Any]) -> MoneyDeps:
         keys=runtime.keys,
         admin_ids=settings.ADMIN_IDS,
         referral_bonus=settings.REFERRAL_BONUS_CREDITS,
+        support=SupportStore(pool),
     )
 
 

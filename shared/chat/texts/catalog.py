@@ -17,6 +17,8 @@ from shared.chat.texts.money_ru import MESSAGES as RU_MONEY
 from shared.chat.texts.quick_en import MESSAGES as EN_QUICK
 from shared.chat.texts.quick_ru import MESSAGES as RU_QUICK
 from shared.chat.texts.ru import MESSAGES as RU_MESSAGES
+from shared.chat.texts.support_en import MESSAGES as EN_SUPPORT
+from shared.chat.texts.support_ru import MESSAGES as RU_SUPPORT
 
 __all__ = ["Language", "Texts", "credits_word"]
 
@@ -43,8 +45,8 @@ class Language(StrEnum):
 
 
 _CATALOGS: Mapping[Language, Mapping[str, str]] = {
-    Language.EN: {**EN_MESSAGES, **EN_MONEY, **EN_JOBS, **EN_QUICK, **EN_BUY, **EN_LABELS},
-    Language.RU: {**RU_MESSAGES, **RU_MONEY, **RU_JOBS, **RU_QUICK, **RU_BUY, **RU_LABELS},
+    Language.EN: {**EN_MESSAGES, **EN_MONEY, **EN_JOBS, **EN_QUICK, **EN_BUY, **EN_LABELS, **EN_SUPPORT},
+    Language.RU: {**RU_MESSAGES, **RU_MONEY, **RU_JOBS, **RU_QUICK, **RU_BUY, **RU_LABELS, **RU_SUPPORT},
 }
 
 

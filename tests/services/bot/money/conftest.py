@@ -15,7 +15,15 @@ from services.bot.money.registry import register_money
 from services.bot.ratelimit import RateLimiter, RateLimits
 from shared.catalog import Registry, load_registry
 from shared.keys import Keys
-from shared.money import Accounts, BroadcastStore, PaymentStore, PromoStore, Referrals, parse_packs
+from shared.money import (
+    Accounts,
+    BroadcastStore,
+    PaymentStore,
+    PromoStore,
+    Referrals,
+    SupportStore,
+    parse_packs,
+)
 from tests.services.bot.harness import BotHarness, running_bot
 from tests.shared.ledger.conftest import _new_user_id, _pool
 
@@ -46,6 +54,7 @@ def money_deps(pool: AsyncConnectionPool, redis: aioredis.Redis, keys: Keys) -> 
         keys=keys,
         admin_ids=frozenset({ADMIN_ID}),
         referral_bonus=BONUS,
+        support=SupportStore(pool),
     )
 
 
