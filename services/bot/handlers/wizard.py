@@ -8,6 +8,8 @@ from services.bot.handlers.generate import generate
 from services.bot.handlers.turn import Stale, Turn
 from services.bot.views import Screen
 from services.bot.views.confirm import (
+    BATCH_TYPES,
+    BATCHES,
     CONFIRM_CANCEL,
     CONFIRM_EDIT,
     CONFIRM_FIELD,
@@ -147,6 +149,16 @@ async def _back(turn: Turn, model: Model, state: WizardState) -> None:
     await turn.show(await wizard_screen(turn, model, after))
 
 
+def _copies(model: Model, action: str) -> int | None:
+    """How many runs a Generate button asks for (None: not a batch this model is offered)."""
+    if action == CONFIRM_GENERATE:
+        return 1
+    size = action[len(CONFIRM_GENERATE) :]
+    if size.isdigit() and int(size) in BATCHES and model.type in BATCH_TYPES:
+        return int(size)
+    return None
+
+
 async def on_confirm(turn: Turn, callback: Callback) -> str | None:
     """Wizard-wide buttons: Generate, a setting to change, Settings, Model, Cancel, Back."""
     model, state = await _load(turn, callback.arg(0))
@@ -159,10 +171,11 @@ async def on_confirm(turn: Turn, callback: Callback) -> str | None:
         await turn.show(type_menu(turn.deps.texts, turn.registry, model.type, turn.language))
     elif action.startswith(CONFIRM_FIELD):
         await _field(turn, model, state, action)
-    elif action == CONFIRM_GENERATE:
-        if state.step != len(plan(model)):
+    elif action.startswith(CONFIRM_GENERATE):
+        copies = _copies(model, action)
+        if state.step != len(plan(model)) or copies is None:
             raise Stale()
-        return await generate(turn, turn.deps.jobs, model, state)
+        return await generate(turn, turn.deps.jobs, model, state, copies)
     else:
         await _back(turn, model, state)
     return None

@@ -6,12 +6,14 @@ from services.bot.views.quick import CONFIRM_BACK, CONFIRM_MODEL, CONFIRM_SETTIN
 from services.bot.views.screen import Button, Screen, grid
 from services.bot.wizard.plan import Step, StepKind, plan
 from services.bot.wizard.state import WizardState
-from shared.catalog import Model, Registry
+from shared.catalog import GenType, Model, Registry
 from shared.chat.callbacks import Op, buy_data, encode
 from shared.chat.labels import field_label, value_label
 from shared.chat.texts import Language, Texts
 
 __all__ = [
+    "BATCHES",
+    "BATCH_TYPES",
     "CONFIRM_CANCEL",
     "CONFIRM_EDIT",
     "CONFIRM_FIELD",
@@ -26,6 +28,9 @@ CONFIRM_CANCEL = "x"
 CONFIRM_FIELD = "f"
 _PREVIEW_CHARS = 120
 _BUTTON_VALUE_CHARS = 24
+BATCHES = (2, 4)
+"""Batch sizes offered for picture types: that many runs of the same settings, each paid."""
+BATCH_TYPES = frozenset({GenType.TEXT_TO_IMAGE, GenType.IMAGE_EDIT})
 
 
 def _value_text(texts: Texts, step: Step, value: object, language: Language) -> str:
@@ -105,9 +110,18 @@ def confirm_screen(
     text += "\n\n" + texts.get("confirm_hint", language)
     generate = texts.get("btn_generate_priced", language, price=texts.credits(price, language))
     buy = ((Button(texts.get("btn_buy", language), buy_data(price - (balance or 0))),),) if short else ()
+    batch = tuple(
+        Button(
+            texts.get("btn_batch", language, n=n, price=texts.credits(price * n, language)),
+            encode(Op.CONFIRM, state.sid, f"{CONFIRM_GENERATE}{n}"),
+        )
+        for n in BATCHES
+        if model.type in BATCH_TYPES
+    )
     rows = (
         *buy,
         (Button(generate, encode(Op.CONFIRM, state.sid, CONFIRM_GENERATE)),),
+        *((batch,) if batch else ()),
         *grid(_setting_buttons(texts, model, state, language), 2),
         (
             Button(

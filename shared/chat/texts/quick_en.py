@@ -6,6 +6,7 @@ MESSAGES: dict[str, str] = {
     "btn_model": "🔄 Model: {name}",
     "btn_quick_settings": "⚙️ Settings",
     "btn_generate_priced": "🚀 Generate · {price}",
+    "btn_batch": "×{n} · {price}",
     "btn_setting": "{label}: {value}",
     "confirm_hint": "Type a new text to replace the description, or tap a setting to change it.",
     "draft_offer": "What shall I make of this?\n\n{preview}",

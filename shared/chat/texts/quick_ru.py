@@ -6,6 +6,7 @@ MESSAGES: dict[str, str] = {
     "btn_model": "🔄 Модель: {name}",
     "btn_quick_settings": "⚙️ Настройки",
     "btn_generate_priced": "🚀 Создать · {price}",
+    "btn_batch": "×{n} · {price}",
     "btn_setting": "{label}: {value}",
     "confirm_hint": (
         "Напишите новый текст, чтобы заменить описание, или нажмите на настройку, чтобы её изменить."

@@ -269,3 +269,40 @@ class TestInsufficientCredits:
         assert bot.last(user).text == expected
         assert await bot.deps.jobs.recent_jobs(user) == []
         assert await bot.deps.ledger.balance(user) == STARTER
+
+
+class TestBatches:
+    async def test_times_two_makes_two_paid_runs_at_the_price_on_the_button(self, bot: BotHarness) -> None:
+        """×2 on a picture's confirm screen shows twice the price and creates two jobs, each held."""
+        user = bot.new_user("en")
+        await open_model(bot, user, "nano-banana-2")
+        await bot.text(user, "two lighthouses")
+        confirm = bot.last(user)
+        price = bot.registry.price("nano-banana-2", {"prompt": "two lighthouses"})
+        twice = next(b for b in buttons(confirm) if str(b["callback_data"]).endswith(":g2"))
+        assert twice["text"] == bot.deps.texts.get(
+            "btn_batch", Language.EN, n=2, price=bot.deps.texts.credits(2 * price, Language.EN)
+        )
+        await bot.press(user, confirm.message_id, str(twice["callback_data"]))
+        jobs = await bot.deps.jobs.recent_jobs(user)
+        assert len(jobs) == 2 and len({job.id for job in jobs}) == 2
+        assert await bot.deps.ledger.balance(user) == STARTER - 2 * price
+
+    async def test_a_batch_beyond_the_balance_runs_nothing(self, bot: BotHarness) -> None:
+        """×4 costing more than the balance is refused whole, with Buy offered for the shortfall."""
+        user = bot.new_user("en")
+        await open_model(bot, user, "nano-banana-pro")
+        await bot.text(user, "four castles")
+        confirm = bot.last(user)
+        price = bot.registry.price("nano-banana-pro", {"prompt": "four castles"})
+        assert 4 * price > STARTER
+        await bot.press(user, confirm.message_id, button_data(confirm, "c:").rsplit(":", 1)[0] + ":g4")
+        assert await bot.deps.jobs.recent_jobs(user) == []
+        assert button_data(bot.last(user), f"by:n{4 * price - STARTER}")
+
+    async def test_no_batch_for_video(self, bot: BotHarness) -> None:
+        """A video's confirm screen offers no ×2 / ×4."""
+        user = bot.new_user("en")
+        await open_model(bot, user, "bytedance/v1-pro-text-to-video")
+        await bot.text(user, "a wave")
+        assert not [b for b in buttons(bot.last(user)) if str(b["callback_data"]).endswith((":g2", ":g4"))]
