@@ -97,6 +97,33 @@ class _Admin:
         return str(self.telegram.bot_messages(ADMIN_ID)[-1]["text"])
 
 
+class TestSupport:
+    def test_ticket_goes_user_to_admin_and_back(
+        self, money_system: System, telegram: TelegramControl, database_url: str
+    ) -> None:
+        """RU user: /support → question → the admin's card → the admin replies → the user reads it."""
+        admin = _Admin(telegram)
+        vera = Walker(telegram, Language.RU)
+        vera.text("/start")
+        vera.text("/support")
+        count = len(telegram.bot_messages(ADMIN_ID))
+        vera.text("Оплатила звёздами, кредиты не пришли")
+        card = wait_until(lambda: telegram.bot_messages(ADMIN_ID)[count:], 30, "the ticket card")[-1]
+        assert "Оплатила звёздами" in card["text"] and f"id {vera.user}" in card["text"]
+        ticket = card["text"].split("#", 1)[1].split(" ", 1)[0]
+        assert f"#{ticket} · user {vera.user}" in admin.say("/admin")
+
+        before = len(vera.messages())
+        telegram.send_text(ADMIN_ID, "Проверили, начислили", reply_to=card["message_id"])
+        wait_until(lambda: len(vera.messages()) > before, 30, "the answer in the user's chat")
+        assert vera.last()["text"] == TEXTS.get("support_answer", Language.RU, text="Проверили, начислили")
+        delivered = _t("support_delivered", user_id=vera.user, ticket=ticket)
+        wait_until(
+            lambda: telegram.bot_messages(ADMIN_ID)[-1]["text"] == delivered, 30, "the admin's receipt"
+        )
+        assert admin.say(f"/close {ticket}") == _t("support_closed", ticket=ticket)
+
+
 class TestStarsTopUp:
     def test_low_balance_buy_pay_then_generate_with_repeats_and_refunds(
         self, money_system: System, telegram: TelegramControl, database_url: str
