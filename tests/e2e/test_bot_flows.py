@@ -221,18 +221,18 @@ class TestGenerationPaths:
         )
         assert balance(database_url, ann.user) == STARTER - 1
 
-        ann.press(result["message_id"], ann.data(result, prefix="j:", suffix=":a"))
-        models = ann.last()
-        ann.press(models["message_id"], ann.data(models, prefix="m:bytedance/v1-pro-fast-image-to-video"))
-        ann.press(models["message_id"], ann.data(ann.last(), prefix="u:"))
-        ann.keep_defaults_until_input()
+        actions = ann.actions
+        ann.press(result["message_id"], ann.data(result, prefix="j:", suffix=":a"))  # straight to the prompt
+        animate = REGISTRY.default_model("image-to-video")
+        assert ann.last()["text"].startswith(animate.name.en)
         ann.text("the waves start moving")
         confirm = ann.last()
         assert TEXTS.get("confirm_files", Language.EN, count=1) in confirm["text"]  # the carried picture
         ann.generate()
         video = ann.wait_for_media("video")
         assert video["caption"]
-        assert balance(database_url, ann.user) == STARTER - 1 - 16
+        assert ann.actions - actions == 3  # Animate, the prompt, Generate
+        assert balance(database_url, ann.user) == STARTER - 1 - REGISTRY.price(animate.id, {"prompt": "x"})
 
         ann.text("/history")
         history = ann.last()

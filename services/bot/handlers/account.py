@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 
+from services.bot.handlers.photo import start_with_picture
 from services.bot.handlers.turn import Stale, Turn
 from services.bot.handlers.wizard import find_job, session_id, wizard_screen
 from services.bot.views import Screen
@@ -15,7 +16,7 @@ from services.bot.views.account import (
     history_screen,
 )
 from services.bot.views.confirm import edit_screen
-from services.bot.views.menu import main_menu, reuse_menu, type_menu
+from services.bot.views.menu import main_menu, reuse_menu
 from services.bot.wizard.plan import plan
 from services.bot.wizard.state import WizardState
 from shared.chat.callbacks import CHAIN_TYPES, JOB_CANCEL, JOB_NEW, JOB_REGENERATE, JOB_SETTINGS, Callback
@@ -127,8 +128,7 @@ async def on_job(turn: Turn, callback: Callback) -> str | None:
     elif action == JOB_NEW:
         await turn.send(main_menu(turn.deps.texts, turn.registry, turn.language))
     elif action in CHAIN_TYPES and job.result_urls and CHAIN_TYPES[action] in turn.registry.types():
-        gen_type = CHAIN_TYPES[action]
-        await turn.send(type_menu(turn.deps.texts, turn.registry, gen_type, turn.language, ref))
+        await start_with_picture(turn, CHAIN_TYPES[action], job.result_urls[0], fresh=True)
     else:
         raise Stale()
     return None

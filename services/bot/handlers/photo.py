@@ -17,7 +17,7 @@ from services.bot.views.quick import PHOTO_TYPES, photo_offer
 from shared.catalog import GenType, Model
 from shared.chat.callbacks import Callback
 
-__all__ = ["offer_photo", "on_photo"]
+__all__ = ["offer_photo", "on_photo", "start_with_picture"]
 
 log = structlog.get_logger()
 
@@ -59,9 +59,16 @@ async def on_photo(turn: Turn, callback: Callback) -> str | None:
     if photo is None:
         raise Stale("photo_gone")
     url, caption = photo
+    await start_with_picture(turn, gen_type, url, caption)
+    return None
+
+
+async def start_with_picture(
+    turn: Turn, gen_type: GenType, url: str, caption: str | None = None, *, fresh: bool = False
+) -> None:
+    """``gen_type`` on the quick path with the picture ``url`` in (and ``caption`` as its prompt)."""
     model = await _picture_model(turn, gen_type)
     state = await begin_quick(turn, model, url)
     if caption:
         state = with_prompt(model, state, caption)
-    await open_wizard(turn, model, state)
-    return None
+    await open_wizard(turn, model, state, fresh=fresh)

@@ -42,12 +42,13 @@ async def begin_quick(turn: Turn, model: Model, carried: str | None) -> WizardSt
     return engine.begin(turn.registry, model, sid, carried, quick=True, remembered=remembered)
 
 
-async def open_wizard(turn: Turn, model: Model, state: WizardState) -> None:
-    """Save ``state`` as the user's wizard and show where it stands."""
+async def open_wizard(turn: Turn, model: Model, state: WizardState, *, fresh: bool = False) -> None:
+    """Save ``state`` as the user's wizard and show where it stands (``fresh``: as a new message)."""
     before = await turn.deps.wizards.load(turn.user_id, turn.update_id)
     await turn.deps.wizards.save(turn.user_id, turn.update_id, before, state)
     log.info("wizard_started", model=model.id, quick=True)
-    await turn.show(await wizard_screen(turn, model, state))
+    screen = await wizard_screen(turn, model, state)
+    await (turn.send(screen) if fresh else turn.show(screen))
 
 
 async def on_use(turn: Turn, callback: Callback) -> str | None:
