@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from shared.catalog import CatalogError, GenType, Registry, Route, UnknownModelError
+from shared.catalog import (
+    DEFAULT_REGISTRY_PATH,
+    CatalogError,
+    GenType,
+    Registry,
+    Route,
+    UnknownModelError,
+    load_registry,
+)
 from tests.shared.catalog.conftest import sample_input
 
 REQUIRED_TYPES = {
@@ -166,6 +176,13 @@ class TestDefaultModels:
         document["default_models"]["text-to-image"] = "kling-2.6/text-to-video"
         with pytest.raises(CatalogError, match=r"default_models\.text-to-image"):
             Registry.from_document(document)
+
+    def test_every_default_is_on_sale(self) -> None:
+        """A default the published catalogue leaves out (unverified price) would silently fall back."""
+        document = json.loads(DEFAULT_REGISTRY_PATH.read_text(encoding="utf-8"))
+        sold = load_registry(allow_unverified=False)
+        for gen_type, model_id in document["default_models"].items():
+            assert sold.default_model(gen_type).id == model_id, gen_type
 
     def test_default_dropped_from_the_catalogue_falls_back(self, registry: Registry) -> None:
         """A default model a refresh removed leaves the type starting with its first model."""
