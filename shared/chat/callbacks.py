@@ -13,6 +13,7 @@ from types import MappingProxyType
 from uuid import UUID
 
 from shared.catalog import GenType
+from shared.errors import TrtError
 
 __all__ = [
     "BUY_NEED",
@@ -61,7 +62,7 @@ class Op(StrEnum):
     PHOTO = "p"
 
 
-class CallbackTooLong(ValueError):
+class CallbackTooLong(TrtError, ValueError):
     """An encoded callback_data would exceed 64 bytes; a design error caught in tests."""
 
 

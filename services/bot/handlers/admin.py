@@ -19,6 +19,7 @@ from services.bot.money.deps import MoneyDeps
 from services.bot.money.support import open_tickets_text
 from services.bot.money.views import dashboard_screen, user_screen
 from services.bot.views import Screen
+from shared.errors import TrtError
 from shared.kie.balance import read_balance
 from shared.ledger import InsufficientCredits, MovementKind, UnknownUser
 from shared.money import PaymentNotFound, PromoExists, RefundBlock, RefundRefused, normalise_code
@@ -31,7 +32,7 @@ AdminCommand = Callable[[Turn, MoneyDeps, list[str]], Awaitable[None]]
 LEDGER_SHOWN = 15
 
 
-class _Usage(Exception):
+class _Usage(TrtError):
     """The command's arguments are wrong; the admin gets its usage line."""
 
 

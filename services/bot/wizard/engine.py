@@ -14,6 +14,7 @@ from typing import Any
 from services.bot.wizard.plan import Step, StepKind, is_required, plan, text_limit
 from services.bot.wizard.state import WizardState
 from shared.catalog import FieldKind, Model, Registry
+from shared.errors import TrtError
 
 __all__ = [
     "AnswerRejected",
@@ -34,7 +35,7 @@ __all__ = [
 _VOICE_PREFIX = re.compile(r"^\s*(\d{1,2})\s*:\s*(.*)$")
 
 
-class AnswerRejected(ValueError):
+class AnswerRejected(TrtError, ValueError):
     """The answer does not fit the step; ``key`` and ``values`` name the catalog message to show."""
 
     def __init__(self, key: str, **values: object) -> None:
