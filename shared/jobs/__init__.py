@@ -12,11 +12,16 @@ Entry points for the bot (all async, a psycopg `AsyncConnectionPool` injected)::
 call, or the other one, returns the settled job with `changed=False`).
 """
 
-from shared.jobs.callback_url import CALLBACK_PATH, callback_secret, callback_url
-from shared.jobs.errors import JobError, JobNotFound
-from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
-from shared.jobs.store import JobStore
-from shared.jobs.tracking import JobTracking, Recipient, poll_interval
+from typing import TYPE_CHECKING
+
+from shared.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from shared.jobs.callback_url import CALLBACK_PATH, callback_secret, callback_url
+    from shared.jobs.errors import JobError, JobNotFound
+    from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
+    from shared.jobs.store import JobStore
+    from shared.jobs.tracking import JobTracking, Recipient, poll_interval
 
 __all__ = [
     "CALLBACK_PATH",
@@ -34,3 +39,14 @@ __all__ = [
     "callback_url",
     "poll_interval",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "callback_url": ("CALLBACK_PATH", "callback_secret", "callback_url"),
+        "errors": ("JobError", "JobNotFound"),
+        "model": ("FailureReason", "Job", "JobState", "NewJob", "Outcome"),
+        "store": ("JobStore",),
+        "tracking": ("JobTracking", "Recipient", "poll_interval"),
+    },
+)
