@@ -22,6 +22,10 @@ __all__ = ["lazy_exports"]
 def lazy_exports(package: str, exports: Mapping[str, Sequence[str]]) -> Callable[[str], object]:
     """A module ``__getattr__`` importing ``package.<submodule>`` when one of its names is first read."""
     home = {name: submodule for submodule, names in exports.items() for name in names}
+    clashes = sorted(set(home) & set(exports))
+    if clashes:
+        # Importing the submodule binds its name on the package, hiding the export of the same name.
+        raise ValueError(f"{package}: exports named like a submodule must be imported eagerly: {clashes}")
 
     def __getattr__(name: str) -> object:
         submodule = home.get(name)

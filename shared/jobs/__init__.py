@@ -14,10 +14,12 @@ call, or the other one, returns the settled job with `changed=False`).
 
 from typing import TYPE_CHECKING
 
+# Eager: the function callback_url shares its name with its module, and importing that module anywhere
+# would otherwise leave the package attribute pointing at the module (lazy_exports refuses the clash).
+from shared.jobs.callback_url import CALLBACK_PATH, callback_secret, callback_url
 from shared.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from shared.jobs.callback_url import CALLBACK_PATH, callback_secret, callback_url
     from shared.jobs.errors import JobError, JobNotFound
     from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
     from shared.jobs.store import JobStore
@@ -43,7 +45,6 @@ __all__ = [
 __getattr__ = lazy_exports(
     __name__,
     {
-        "callback_url": ("CALLBACK_PATH", "callback_secret", "callback_url"),
         "errors": ("JobError", "JobNotFound"),
         "model": ("FailureReason", "Job", "JobState", "NewJob", "Outcome"),
         "store": ("JobStore",),
