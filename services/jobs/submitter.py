@@ -100,6 +100,12 @@ class Submitter:
         finally:
             await self._finish_in_flight()
 
+    async def submit_ready(self) -> int:
+        """Claim what is queued and ready now (up to `concurrency`), submit it, and wait for the answers."""
+        jobs = await self._tracking.claim_for_submit(self._concurrency)
+        await asyncio.gather(*(self._submit(job) for job in jobs))
+        return len(jobs)
+
     async def _claim(self) -> int:
         free = self._concurrency - len(self._in_flight)
         if free <= 0:

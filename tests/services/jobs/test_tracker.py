@@ -71,12 +71,6 @@ class Rig:
     def replies(self) -> list[Any]:
         return self.telegram.bot_replies(self.user_id)
 
-    async def submit_ready(self) -> int:
-        """One turn of the submitter's loop, awaited: claim what is ready now, submit it, wait for KIE."""
-        jobs = await self.tracking.claim_for_submit(4)
-        await asyncio.gather(*(self.submitter._submit(job) for job in jobs))  # the loop's own step
-        return len(jobs)
-
 
 @pytest.fixture(name="tracker_pool")
 async def _tracker_pool(private_database_url: str) -> AsyncIterator[AsyncConnectionPool]:
@@ -171,18 +165,18 @@ class TestSubmit:
     async def test_submit_records_task_and_callback_url(self, rig: Rig) -> None:
         """A queued job is submitted once with a callback URL naming the job and its token."""
         job = await rig.new_job()
-        assert await rig.submit_ready() == 1
+        assert await rig.submitter.submit_ready() == 1
         submitted = await rig.job(job.id)
         assert submitted.state is JobState.SUBMITTED and submitted.kie_task_id
         task = rig.kie_state.tasks.get(submitted.kie_task_id)
         assert f"/kie/callback/{job.id}?t=" in (task.callback_url or "")
-        assert await rig.submit_ready() == 0
+        assert await rig.submitter.submit_ready() == 0
 
     async def test_rejected_input_is_refunded_with_a_message(self, rig: Rig) -> None:
         """KIE's 422 refunds the job as bad input and tells the user in plain words."""
         new = NewJob(rig.user_id, rig.user_id, "z-image", {"aspect_ratio": "1:1"}, 5, 60, 10)
         job = (await rig.store.create_job(new)).job
-        await rig.submit_ready()
+        await rig.submitter.submit_ready()
         failed = await rig.job(job.id)
         assert failed.state is JobState.FAILED and failed.error_code is FailureReason.BAD_INPUT
         assert await rig.ledger.balance(rig.user_id) == 100
@@ -193,16 +187,16 @@ class TestSubmit:
         """429 beyond the client's retries puts the job back in the queue, nothing created."""
         rig.kie_state.faults.add(ApiFault("createTask", FaultKind.RATE_LIMITED, count=5))
         job = await rig.new_job()
-        await rig.submit_ready()
+        await rig.submitter.submit_ready()
         assert (await rig.job(job.id)).state is JobState.QUEUED
 
     async def test_unknown_outcome_is_never_resubmitted(self, rig: Rig) -> None:
         """A 500 after the task was stored leaves the job submitting; it is not sent again."""
         rig.kie_state.faults.add(ApiFault("createTask", FaultKind.SERVER_ERROR, after_create=True))
         job = await rig.new_job()
-        await rig.submit_ready()
+        await rig.submitter.submit_ready()
         assert (await rig.job(job.id)).state is JobState.SUBMITTING
-        assert await rig.submit_ready() == 0
+        assert await rig.submitter.submit_ready() == 0
         assert len(rig.kie_state.tasks.running()) == 1
 
 
@@ -210,7 +204,7 @@ class TestSettle:
     async def test_success_delivers_photo_and_captures(self, rig: Rig) -> None:
         """A confirmed success sends the image as a photo and keeps the price spent."""
         job = await rig.new_job()
-        await rig.submit_ready()
+        await rig.submitter.submit_ready()
         rig.kie_state.complete_task(await _task_of(rig, job.id))
         assert await rig.finisher.confirm(await rig.job(job.id))
         done = await rig.job(job.id)
@@ -222,7 +216,7 @@ class TestSettle:
     async def test_duplicates_change_nothing(self, rig: Rig) -> None:
         """Confirming a settled job again sends nothing and moves no credits."""
         job = await rig.new_job()
-        await rig.submit_ready()
+        await rig.submitter.submit_ready()
         rig.kie_state.complete_task(await _task_of(rig, job.id))
         running = await rig.job(job.id)
         results = await asyncio.gather(*(rig.finisher.confirm(running) for _ in range(3)))
@@ -234,7 +228,7 @@ class TestSettle:
     async def test_failure_refunds_and_explains(self, rig: Rig) -> None:
         """A failed task refunds once and the user reads why."""
         job = await rig.new_job()
-        await rig.submit_ready()
+        await rig.submitter.submit_ready()
         rig.kie_state.fail_task(await _task_of(rig, job.id), "400", "prompt violates policy")
         await rig.finisher.confirm(await rig.job(job.id))
         failed = await rig.job(job.id)
@@ -271,7 +265,7 @@ class TestPollerAndCallbacks:
     async def test_lost_callback_is_found_by_polling(self, rig: Rig) -> None:
         """A job whose callback never came is settled by the overdue poll."""
         job = await rig.new_job()
-        await rig.submit_ready()
+        await rig.submitter.submit_ready()
         await rig.poller.sweep()
         assert (await rig.job(job.id)).state is JobState.SUBMITTED
         rig.kie_state.complete_task(await _task_of(rig, job.id))
@@ -298,7 +292,7 @@ class TestPollerAndCallbacks:
         """A callback for a job whose taskId was never recorded is matched by its job id and settled."""
         rig.kie_state.faults.add(ApiFault("createTask", FaultKind.SERVER_ERROR, after_create=True))
         job = await rig.new_job()
-        await rig.submit_ready()
+        await rig.submitter.submit_ready()
         [task] = rig.kie_state.tasks.running()
         rig.kie_state.complete_task(task.id)
         body = json.dumps({"code": 200, "msg": "ok", "data": {"taskId": task.id, "state": "success"}})
