@@ -162,6 +162,16 @@ class Keys:
         """Stream of verified KIE callbacks (job id, task id, raw body), consumed by the jobs group."""
         return f"{self.prefix}{{kie}}:callbacks"
 
+    @property
+    def kie_callbacks_dead(self) -> str:
+        """Stream of callbacks whose handling failed too often; kept for operators (the poller settles)."""
+        return f"{self.prefix}{{kie}}:callbacks-dead"
+
+    @property
+    def kie_callback_failures(self) -> str:
+        """Hash entry id → failed handling attempts of a callback, for the dead-letter rule."""
+        return f"{self.prefix}{{kie}}:callback-failures"
+
     def progress_final(self, job_id: str) -> str:
         """Set once a job's progress message has been edited to its final line (never edited again)."""
         return f"{self.prefix}progress-final:{job_id}"

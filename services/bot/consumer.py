@@ -22,12 +22,12 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from services.bot.chat_order import ChatTurns
 from shared import metrics, streams
 from shared.aio import first_of, wait_stopped
 from shared.backoff import Backoff
 from shared.inbox import InboxEntry
 from shared.keys import Keys
+from shared.streams.ordering import KeyTurns
 
 __all__ = ["ConsumerConfig", "InboxConsumer"]
 
@@ -70,7 +70,7 @@ class InboxConsumer:
         self._config = config
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._complete = redis.register_script(_COMPLETE)
-        self._turns = ChatTurns(redis, keys.chat_done)
+        self._turns = KeyTurns(redis, keys.chat_done)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop``; then finish what is in flight (bounded), leaving the rest pending."""

@@ -20,6 +20,7 @@ from shared.jobs.callback_url import CALLBACK_PATH, callback_secret, callback_ur
 from shared.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from shared.jobs.callback_entry import CallbackEntry
     from shared.jobs.errors import JobError, JobNotFound
     from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
     from shared.jobs.store import JobStore
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CALLBACK_PATH",
+    "CallbackEntry",
     "FailureReason",
     "Job",
     "JobError",
@@ -45,6 +47,7 @@ __all__ = [
 __getattr__ = lazy_exports(
     __name__,
     {
+        "callback_entry": ("CallbackEntry",),
         "errors": ("JobError", "JobNotFound"),
         "model": ("FailureReason", "Job", "JobState", "NewJob", "Outcome"),
         "store": ("JobStore",),
