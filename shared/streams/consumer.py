@@ -102,7 +102,7 @@ class StreamConsumer(Generic[M]):
         handle: Callable[[M], Awaitable[None]],
         dead_letters: DeadLetters,
         config: ConsumerConfig,
-        order: KeyOrder[M] | None = None,
+        order: KeyOrder | None = None,
     ) -> None:
         self._redis = redis
         self._source = source
@@ -184,14 +184,18 @@ class StreamConsumer(Generic[M]):
 
     async def _process(self, entry: Entry, stop: asyncio.Event, deliveries: int) -> None:
         try:
+            place = self._order.place(entry.fields) if self._order is not None else None
+        except (KeyError, ValueError):  # no place: it cannot run in order, nor move its key on
+            await self._give_up(entry, None, "no place in its order")
+            return
+        if not await self._wait_turn(place, stop):
+            return
+        try:
             message = self._decode(entry.entry_id, entry.fields)
         except Exception as exc:  # any malformed entry: it can never be handled, so it must not block
-            await self._give_up(entry, None, f"undecodable ({type(exc).__name__})")
+            await self._give_up(entry, place, f"undecodable ({type(exc).__name__})")
             return
-        place = self._order.place(message) if self._order is not None else None
         with structlog.contextvars.bound_contextvars(**message.log_context()):
-            if not await self._wait_turn(place, stop):
-                return
             if deliveries >= self._config.max_attempts:
                 await self._give_up(entry, place, f"delivered {deliveries} times without being handled")
             elif await self._handle_with_retries(entry, message, place):

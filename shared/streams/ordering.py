@@ -15,19 +15,17 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
 from shared.aio import first_of, wait_stopped
+from shared.streams.commands import Fields
 
 __all__ = ["KeyOrder", "KeyTurns", "Place"]
 
 log = structlog.get_logger()
-
-E = TypeVar("E")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +37,15 @@ class Place:
 
 
 @dataclass(frozen=True, slots=True)
-class KeyOrder(Generic[E]):
-    """The ordering hook: where each decoded entry stands, and the hash of places already handled."""
+class KeyOrder:
+    """The ordering hook: where each entry stands (read from its raw fields), and the places handled.
+
+    The place is read from the raw fields, not the decoded message, so that an entry whose payload
+    cannot be decoded still moves its key on when it is dead-lettered.
+    """
 
     done: str
-    place: Callable[[E], Place]
+    place: Callable[[Fields], Place]
 
 
 class KeyTurns:
