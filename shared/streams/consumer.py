@@ -198,7 +198,8 @@ class StreamConsumer(Generic[M]):
         with structlog.contextvars.bound_contextvars(**message.log_context()):
             if deliveries >= self._config.max_attempts:
                 await self._give_up(entry, place, f"delivered {deliveries} times without being handled")
-            elif await self._handle_with_retries(entry, message, place):
+            else:
+                await self._handle_with_retries(entry, message, place)
                 await self._finish(entry.entry_id, place)
 
     async def _wait_turn(self, place: Place | None, stop: asyncio.Event) -> bool:
@@ -209,21 +210,22 @@ class StreamConsumer(Generic[M]):
         await first_of(turn, stop.wait())
         return not turn.cancelled()
 
-    async def _handle_with_retries(self, entry: Entry, message: M, place: Place | None) -> bool:
+    async def _handle_with_retries(self, entry: Entry, message: M, place: Place | None) -> None:
+        """Handle the entry, retrying failures until the attempt limit; then it is dead-lettered."""
         if await self._handled_before(place):
             log.info("stream_entry_already_handled")
-            return True
+            return
         while True:
             try:
                 await self._handle(message)
-                return True
+                return
             except Exception:  # the top of this entry's run: count it, retry or give up
                 failures = self._source.failures
                 attempts = int(await self._redis.hincrby(failures, entry.entry_id, 1))
                 log.exception("stream_entry_failed", attempt=attempts)
                 if attempts >= self._config.max_attempts:
                     await self._dead.add(self._source.stream, entry, f"handler failed {attempts} times")
-                    return True
+                    return
                 await asyncio.sleep(self._config.retry_backoff.delay(attempts - 1))
 
     async def _handled_before(self, place: Place | None) -> bool:
