@@ -1,7 +1,7 @@
 """The job tracker with non-Market families: each job goes to its family's API, and settles the same way.
 
 KIE is met by the scripted stand-in of the client tests (tests/shared/kie/stub.py) answering with the bodies
-documented for each family (tests/shared/kie/fixtures/); Telegram by its emulator; PostgreSQL and Redis are
+documented for each family (tests/kie/fixtures/); Telegram by its emulator; PostgreSQL and Redis are
 real. Today's bug this guards: music (route "suno") was sent to Market createTask and refused.
 """
 
@@ -11,7 +11,6 @@ import json
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -34,18 +33,17 @@ from shared.kie import KieClient, RetryPolicy
 from shared.ledger import Ledger, MovementKind
 from shared.telegram.limits import RedisRateLimiter, TelegramLimits
 from tests.conftest import free_port
+from tests.kie.fixtures import documented
 from tests.shared.kie.stub import KieStub, Reply
 from tests.shared.kie.test_families import CASES, FAILED, FLAG_FAILED, Case
 
 TOKEN = "123456:family-tests-token"
-FIXTURES = Path(__file__).parents[2] / "shared" / "kie" / "fixtures"
 SUNO_PARAMS = {"customMode": True, "instrumental": False, "prompt": "la la", "style": "pop", "title": "Song"}
 
 
 def fixture(family: str, name: str) -> dict[str, Any]:
-    """A documented body without its `_doc`/`_note` keys."""
-    raw = json.loads((FIXTURES / family / f"{name}.json").read_text(encoding="utf-8"))
-    return {k: v for k, v in raw.items() if not k.startswith("_")}
+    """A documented body of the golden fixtures."""
+    return documented(family, name)
 
 
 @dataclass
@@ -159,7 +157,9 @@ class TestSunoJobs:
         done = await rig.reload(job)
         assert done.state is JobState.SUCCEEDED
         [reply] = rig.telegram.bot_replies(rig.user_id)
-        assert "audio" in reply.content and reply.content["audio"]["title"] == "Iron Man"
+        assert (
+            "audio" in reply.content and reply.content["audio"]["title"] == "\u94a2\u94c1\u4fa0"
+        )  # the doc example's title
         assert await rig.ledger.balance(rig.user_id) == 88
 
     async def test_refused_lyrics_are_refunded(self, rig: Rig) -> None:

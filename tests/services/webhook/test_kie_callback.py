@@ -7,7 +7,6 @@ import random
 import time
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,12 +21,12 @@ from shared.keys import Keys
 from shared.kie import webhook_signature
 from shared.kie.callback import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from shared.ledger import Ledger, MovementKind
+from tests.kie.fixtures import documented
 from tests.shared.ledger.conftest import _pool
 
 __all__ = ["_pool"]
 
 TOKEN_KEY = b"callback-token-key"
-FIXTURES = Path(__file__).parents[2] / "shared" / "kie" / "fixtures"
 HMAC_KEY = b"kie-hmac-key"
 
 
@@ -118,8 +117,8 @@ class TestKieCallbackRoute:
         job_id: uuid.UUID,
         family: str,
     ) -> None:
-        """Each family's documented callback body (shared fixtures) is accepted under the task it names."""
-        raw = json.loads((FIXTURES / family / "callback_success.json").read_text(encoding="utf-8"))
+        """Each family's documented callback body (golden fixtures) is accepted under the task it names."""
+        raw = documented(family, "callback_success")
         data = raw["data"]
         task_id = data.get("taskId") or data.get("task_id") or raw.get("taskId")
         assert await post(client, path_of(job_id), json.dumps(raw).encode(), signed(task_id)) == 200

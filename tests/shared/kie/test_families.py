@@ -1,4 +1,4 @@
-"""Every KIE API family against its documented bodies (tests/shared/kie/fixtures/<family>/).
+"""Every KIE API family against its documented bodies (the golden fixtures, tests/kie/fixtures/).
 
 For each family: the create body the client builds equals the documented request, a documented create
 answer yields the taskId, the documented record maps onto a SUCCESS `TaskRecord` with the documented
@@ -18,10 +18,9 @@ import pytest
 from shared.catalog import Route
 from shared.kie import KieCallbackError, TaskState, parse_callback
 from shared.kie.families import FAMILIES, family_for
+from tests.kie.fixtures import ROUTE_FILES, documented
 from tests.shared.kie.conftest import ClientFactory
 from tests.shared.kie.stub import KieStub, Reply
-
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @dataclass(frozen=True)
@@ -35,9 +34,12 @@ class Case:
     paths: tuple[str, str] = ("", "")
 
     def load(self, name: str) -> dict[str, Any]:
-        """A fixture without its `_doc`/`_note` keys."""
-        raw = json.loads((FIXTURES / self.route / f"{name}.json").read_text(encoding="utf-8"))
-        return {k: v for k, v in raw.items() if not k.startswith("_")}
+        """One documented body of this route (create_request, create_response, record_success, ...)."""
+        return documented(self.route, name)
+
+    def callback(self) -> str:
+        """The callback URL of the documented request."""
+        return str(self.load("create_request")["callBackUrl"])
 
     def params(self) -> dict[str, Any]:
         """The user's parameters inside the documented request."""
@@ -57,7 +59,7 @@ CASES = [
     ),
     Case(
         "suno",
-        "V4_5ALL",
+        "V4",
         ("model",),
         ("https://example.cn/****.mp3",),
         ("/api/v1/generate", "/api/v1/generate/record-info"),
@@ -130,10 +132,10 @@ FLAG_FAILED = {"successFlag": 3, "errorCode": 400, "errorMessage": "content poli
 
 def test_every_family_has_fixtures() -> None:
     """The table covers every family of the client, and each has its four documented bodies."""
-    assert sorted(FAMILIES) == sorted(IDS) == sorted(route.value for route in Route)
+    assert sorted(FAMILIES) == sorted(IDS) == sorted(route.value for route in Route) == sorted(ROUTE_FILES)
     for case in CASES:
-        names = sorted(path.stem for path in (FIXTURES / case.route).glob("*.json"))
-        assert names == ["callback_success", "create_request", "create_response", "record_success"]
+        for name in ("create_request", "create_response", "record_success", "callback_success"):
+            assert case.load(name), (case.route, name)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -142,7 +144,7 @@ class TestFamily:
 
     def test_create_body_is_the_documented_request(self, case: Case) -> None:
         """model id + parameters + callback URL build exactly the documented body."""
-        body = family_for(case.route).build(case.model, case.params(), CALLBACK)
+        body = family_for(case.route).build(case.model, case.params(), case.callback())
         assert body == case.load("create_request")
 
     async def test_submit_and_record_through_the_client(
@@ -153,7 +155,7 @@ class TestFamily:
         stub.script(create_path, Reply(case.load("create_response")))
         stub.script(record_path, Reply(case.load("record_success")))
         client = await make_client()
-        task_id = await client.submit(case.route, case.model, case.params(), CALLBACK)
+        task_id = await client.submit(case.route, case.model, case.params(), case.callback())
         assert task_id == case.load("create_response")["data"]["taskId"]
         assert stub.hits(create_path)[0].json() == case.load("create_request")
         record = await client.record(case.route, task_id)
@@ -193,7 +195,7 @@ class TestFamilyDetails:
         data = Case("suno", "", (), ()).load("record_success")["data"]
         (track,) = family_for("suno").parse(data).items
         assert (track.title, track.cover_url, track.duration) == (
-            "Iron Man",
+            "\u94a2\u94c1\u4fa0",  # the doc example's title
             "https://example.cn/****.jpeg",
             198.44,
         )
