@@ -3,7 +3,9 @@
 Prints one JSON line `{"models": N, "types": {...}, "routes": {...}, "price_sources": {...}}` and exits
 0, or prints the error naming the model and field to stderr and exits 1. A price still marked
 `estimate` is an error: every price names its published source, or says `unverified` (not sold unless
-ALLOW_UNVERIFIED_PRICES). Operators run it (as `make catalog-check`) before deploying.
+ALLOW_UNVERIFIED_PRICES). A model KIE's docs tables do not know (a Market id, a dedicated endpoint or
+its model field; see docs_table.py) is an error too. Operators run it (as `make catalog-check`)
+before deploying.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
+from shared.catalog.docs_table import check_documented, load_docs_tables
 from shared.catalog.errors import RegistryError
 from shared.catalog.loader import DEFAULT_REGISTRY_PATH, load_registry
 from shared.catalog.registry import Registry
@@ -36,6 +39,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout, stderr:
     try:
         registry = load_registry(path)
         _no_estimates(registry)
+        check_documented(registry, load_docs_tables())
     except RegistryError as exc:
         stderr.write(f"catalog-check: {exc}\n")
         return 1

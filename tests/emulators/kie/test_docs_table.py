@@ -5,6 +5,7 @@ the registry against KIE's docs, which fails when the registry drifts from them)
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from emulators.kie.docs_table import load_docs_table
 from emulators.kie.errors import KieFailure
+from emulators.kie.families import images, mj, suno, veo
 from emulators.kie.validation import parse_create_request
 from shared.catalog import Route, load_registry
 from tests.emulators.kie.conftest import Call
@@ -113,6 +115,16 @@ class TestIndependence:
                 if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                     names = [node.module]
                 assert not any(n.split(".")[0] in ("shared", "services") for n in names), (path, names)
+
+    def test_the_family_models_table_is_what_the_emulator_validates(self) -> None:
+        """docs/family_models.json (read by `make catalog-check`) lists exactly the model values the
+        emulator's family modules accept, so the two copies of those doc facts cannot drift apart."""
+        table = json.loads((EMULATOR / "docs" / "family_models.json").read_text(encoding="utf-8"))
+        values = {path: tuple(spec["values"]) for path, spec in table["endpoints"].items()}
+        assert values["/api/v1/generate"] == suno.MODELS
+        assert values["/api/v1/veo/generate"] == veo.MODELS
+        assert set(values["/api/v1/flux/kontext/generate"]) == set(images.FLUX_PRICES)
+        assert values["/api/v1/mj/generate"] == (*mj._IMAGE_TYPES, *mj._VIDEO_TYPES)
 
 
 class TestRegistryCrossCheck:

@@ -94,6 +94,24 @@ class TestCatalogCheck:
         assert result.returncode == 1
         assert "price_sources.kie-pricing-2025-12-21" in result.stderr
 
+    def test_a_market_model_kie_does_not_document_fails_the_check(
+        self, write_registry: Callable[[dict[str, Any]], Path], document: dict[str, Any]
+    ) -> None:
+        """A Market id missing from KIE's docs table (a typo, a guessed model) is refused by id."""
+        next(m for m in document["models"] if m["id"] == "z-image")["id"] = "z-image-turbo"
+        result = _run(str(write_registry(document)))
+        assert result.returncode == 1 and result.stdout == ""
+        assert "model 'z-image-turbo' field 'id'" in result.stderr and "docs table" in result.stderr
+
+    def test_an_undocumented_family_model_fails_the_check(
+        self, write_registry: Callable[[dict[str, Any]], Path], document: dict[str, Any]
+    ) -> None:
+        """A Suno model value that Suno's generate page does not list is refused too."""
+        next(m for m in document["models"] if m["id"] == "V5")["id"] = "V6"
+        result = _run(str(write_registry(document)))
+        assert result.returncode == 1 and result.stdout == ""
+        assert "model 'V6' field 'id': model='V6' is not documented for /api/v1/generate" in result.stderr
+
 
 class TestForSale:
     """Models whose price no KIE page confirms are not sold unless the operator allows it."""
