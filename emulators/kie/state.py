@@ -42,11 +42,7 @@ class KieState:
         *,
         docs: DocsTable | None = None,
         clock: EmulatorClock | None = None,
-        registry: object = None,
     ) -> None:
-        # `registry` is accepted and ignored: services/sandbox still passes our catalogue, but the
-        # emulator validates against KIE's docs only, so the two cannot share a mistake.
-        del registry
         self.config = config or EmulatorConfig()
         self.docs = docs or load_docs_table()
         self.families: dict[str, Family] = build_families(self.config)

@@ -20,7 +20,6 @@ from services.sandbox.chat import ChatApi, create_chat_app
 from services.sandbox.config import SandboxConfig, load_sandbox_config
 from services.sandbox.status import StatusReader
 from services.sandbox.users import build_roster, register_users
-from shared.catalog import DEFAULT_REGISTRY_PATH, load_registry
 from shared.errors import ConfigError
 from shared.heartbeat import ProcessState
 from shared.process import Program, Runtime
@@ -56,12 +55,12 @@ def check(settings: Settings) -> None:
     load_sandbox_config(settings)
 
 
-def _kie_state(config: SandboxConfig, settings: Settings) -> kie.KieState:
-    path = settings.CATALOG_REGISTRY_PATH or DEFAULT_REGISTRY_PATH
+def _kie_state(config: SandboxConfig) -> kie.KieState:
+    # The emulator validates against KIE's docs table only, never our catalogue.
     emulator_config = kie.EmulatorConfig(
         api_keys={config.kie_api_key: KIE_SANDBOX_CREDITS}, hmac_key=config.kie_hmac_key
     )
-    return kie.KieState(emulator_config, registry=load_registry(path))
+    return kie.KieState(emulator_config)
 
 
 @asynccontextmanager
@@ -89,7 +88,7 @@ async def serve(runtime: Runtime) -> None:
         tg = await stack.enter_async_context(
             telegram.run_emulator(state, port=config.telegram_port, host=config.host)
         )
-        kie_running = await stack.enter_async_context(_run_kie(config, runtime.settings))
+        kie_running = await stack.enter_async_context(_run_kie(config))
         http = await stack.enter_async_context(aiohttp.ClientSession())
         links = {"telegram": tg.url, "kie": kie_running.url, "health": config.health_url}
         status = StatusReader(runtime.db, http, config.health_url)
@@ -101,10 +100,10 @@ async def serve(runtime: Runtime) -> None:
     log.info("sandbox_stopped")
 
 
-def _run_kie(config: SandboxConfig, settings: Settings) -> AbstractAsyncContextManager[kie.RunningEmulator]:
+def _run_kie(config: SandboxConfig) -> AbstractAsyncContextManager[kie.RunningEmulator]:
     """The KIE emulator, with its upload host on a port of its own when the configuration gives one."""
     upload_port = None if config.kie_upload_port == config.kie_port else config.kie_upload_port
-    state = _kie_state(config, settings)
+    state = _kie_state(config)
     return kie.run_emulator(state, port=config.kie_port, host=config.host, upload_port=upload_port)
 
 
