@@ -89,6 +89,19 @@ class System:
         infos = self.processes().values()
         return bool(infos) and all(info["statename"] == "RUNNING" for info in infos)
 
+    def heartbeats_running(self) -> bool:
+        """Every supervised process reports a `running` heartbeat from its current pid in /health."""
+        entries = self.health()["programs"]
+        return all(
+            entries.get(name, {}).get("state") == "running" and entries[name].get("pid") == info["pid"]
+            for name, info in self.processes().items()
+        )
+
+    def wait_ready(self, timeout: float = 180) -> None:
+        """Wait until every program says it is running (RUNNING in supervisord comes much earlier on a
+        loaded machine: a first message sent then waits behind the programs' own startup)."""
+        wait_until(self.heartbeats_running, timeout, "a running heartbeat from every program", interval=0.5)
+
     def health(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5) as response:
             assert response.status == 200

@@ -100,7 +100,13 @@ def _families_system(
     port = free_port()
     env = system_env_factory(**kie_system_env(port, kie_url, KIE_KEY), JOBS_SWEEP_INTERVAL_SECONDS="0.5")
     migrate(env)
-    yield from start(xprocess, prepare_home(tmp_path), port, env)
+    running = start(xprocess, prepare_home(tmp_path), port, env)
+    try:
+        system = next(running)
+        system.wait_ready()  # not only RUNNING: each program's heartbeat says it serves
+        yield system
+    finally:
+        running.close()
 
 
 def kie_control(kie_url: str, path: str, body: dict[str, Any] | None = None) -> Any:
