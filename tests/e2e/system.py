@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.request
 import xmlrpc.client
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,7 +168,7 @@ def start(
     port: int,
     env: dict[str, str],
     ready: Callable[[System], bool] = System.all_running,
-) -> Iterator[System]:
+) -> Generator[System]:
     """Run ``supervisord -n -c supervisor.conf`` under pytest-xprocess until the generator closes.
 
     Startup is confirmed over XML-RPC (``ready``: by default every program RUNNING); teardown SIGTERMs
