@@ -85,6 +85,10 @@ async def _send_media(call: MethodCall, kind: MediaKind) -> dict[str, Any]:
     caption, entities = _caption(call)
     markup = check_reply_markup(params.get_json("reply_markup"))
     meta = {key: params.raw(key) for key in ("duration", "width", "height", "title", "performer")}
+    payload = media_payload(stored, kind, meta)
+    thumbnail = _thumbnail(call) if kind in ("video", "audio", "document") else None
+    if thumbnail is not None:
+        payload["thumbnail"] = media_payload(thumbnail, "photo")[0]
     message = call.bot.add_message(
         chat,
         call.bot.user,
@@ -92,9 +96,20 @@ async def _send_media(call: MethodCall, kind: MediaKind) -> dict[str, Any]:
         caption_entities=entities,
         reply_markup=markup,
         reply_to_message_id=reply_target(call, chat.id),
-        content={kind: media_payload(stored, kind, meta)},
+        content={kind: payload},
     )
     return send_and_render(call, message)
+
+
+def _thumbnail(call: MethodCall) -> StoredFile | None:
+    """The `thumbnail` of sendAudio/sendVideo/sendDocument: per the Bot API it "can only be uploaded as
+    a new file" (multipart, or attach://<part>); anything else is ignored, as Telegram does."""
+    params = call.params
+    upload = params.uploads.get("thumbnail")
+    value = params.raw("thumbnail")
+    if upload is None and isinstance(value, str) and value.startswith("attach://"):
+        upload = params.uploads.get(value.removeprefix("attach://"))
+    return None if upload is None or not upload.data else _store_upload(call, upload, "photo")
 
 
 async def send_photo(call: MethodCall) -> dict[str, Any]:

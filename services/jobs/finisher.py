@@ -97,11 +97,7 @@ class Finisher:
             await self.fail(job, FailureReason.RESULT_UNAVAILABLE, "KIE reported success without a file")
             return True
         try:
-            titles = {item.url: item.title for item in record.items}
-            media = [
-                replace(await self._downloader.fetch(url), title=titles.get(url))
-                for url in record.result_urls
-            ]
+            media = [await self._fetch(url, record) for url in record.result_urls]
         except DownloadError as exc:
             if not exc.permanent:
                 log.warning("job_result_download_deferred", job_id=str(job.id), reason=str(exc))
@@ -109,6 +105,24 @@ class Finisher:
             await self.fail(job, FailureReason.RESULT_UNAVAILABLE, f"result could not be fetched: {exc}")
             return True
         return await self._capture(job, record, media)
+
+    async def _fetch(self, url: str, record: TaskRecord) -> Media:
+        """A result file with its title and cover where the family names them (Suno tracks)."""
+        item = next((item for item in record.items if item.url == url), None)
+        media = await self._downloader.fetch(url)
+        if item is None:
+            return media
+        return replace(media, title=item.title, cover=await self._cover(item.cover_url))
+
+    async def _cover(self, url: str | None) -> bytes | None:
+        """The cover image, or None: a cover that cannot be fetched does not hold the track back."""
+        if url is None:
+            return None
+        try:
+            return (await self._downloader.fetch(url)).data
+        except DownloadError as exc:
+            log.info("job_cover_skipped", url=url, reason=str(exc))
+            return None
 
     async def _capture(self, job: Job, record: TaskRecord, media: list[Media]) -> bool:
         outcome = await self._store.capture(job.id, record.result_urls)

@@ -26,6 +26,8 @@ __all__ = ["DownloadError", "Downloader", "Media", "SendRetryLater", "TelegramSe
 log = structlog.get_logger()
 
 PHOTO_LIMIT = 10 * 1024 * 1024
+THUMBNAIL_LIMIT = 200 * 1024
+"""Telegram takes audio and video thumbnails up to 200 kB (Bot API, sendAudio `thumbnail`)."""
 UPLOAD_LIMIT = 50 * 1024 * 1024
 DOWNLOAD_LIMIT = 200 * 1024 * 1024
 _GONE = frozenset({403, 404, 410})
@@ -57,6 +59,7 @@ class Media:
     file_name: str
     url: str
     title: str | None = None  # a track's title (Suno), shown by Telegram's audio player
+    cover: bytes | None = None  # a track's cover image (Suno), sent as the audio's thumbnail
 
 
 class Downloader:
@@ -155,7 +158,14 @@ class TelegramSender:
             return await self._guard(bot.send_video(chat_id, upload, caption=caption, reply_markup=markup))
         elif kind == "audio":
             return await self._guard(
-                bot.send_audio(chat_id, upload, caption=caption, title=media.title, reply_markup=markup)
+                bot.send_audio(
+                    chat_id,
+                    upload,
+                    caption=caption,
+                    title=media.title,
+                    thumbnail=_thumbnail(media.cover),
+                    reply_markup=markup,
+                )
             )
         return await self._guard(bot.send_document(chat_id, upload, caption=caption, reply_markup=markup))
 
@@ -185,3 +195,8 @@ def _file_name(url: str, content_type: str) -> str:
         return name
     extension = mimetypes.guess_extension(content_type) or ""
     return f"{name or 'result'}{extension}"
+
+
+def _thumbnail(cover: bytes | None) -> InputFile | None:
+    """A cover as Telegram takes thumbnails (JPEG under 200 kB); a larger one is left out, not refused."""
+    return InputFile(cover, filename="cover.jpg") if cover and len(cover) <= THUMBNAIL_LIMIT else None

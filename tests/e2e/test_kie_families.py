@@ -1,7 +1,7 @@
 """Every KIE API family through the wizard, under supervisord, against the KIE emulator.
 
 One system serves the whole module. A user walks each family's model as Telegram users do: Music
-(Suno V5, custom mode with lyrics, style and title) comes back as audio carrying its title, Veo 3.1
+(Suno V5, custom mode with lyrics, style and title) comes back as audio with its title and cover, Veo 3.1
 Fast as a video, 4o Image and Flux Kontext (an edit of an uploaded photo) as pictures, Midjourney as
 its grid of four. Then KIE fails one task of each family (the emulator's fault injection) and every
 one is refunded with the generation-failed sentence in the user's language.
@@ -217,7 +217,7 @@ class TestEveryFamily:
     def test_each_family_is_delivered_and_each_failure_refunded(
         self, families_system: System, telegram: TelegramControl, database_url: str, kie_url: str
     ) -> None:
-        """EN: all five families delivered (Suno as titled audio, MJ as four); RU: all five refunded."""
+        """EN: five families delivered (Suno as audio with title and cover, MJ as four); RU: all refunded."""
         ann = FamilyWalker(telegram, Language.EN)
         ann.text("/start")
         grant(database_url, ann.user, GRANT)
@@ -229,7 +229,7 @@ class TestEveryFamily:
             spent += family.price
             ann.wait_for_balance(database_url, STARTER + GRANT - spent)
             if family.route == "suno":
-                assert result["audio"]["title"] == SONG
+                assert result["audio"]["title"] == SONG and result["audio"]["thumbnail"]["file_size"] > 0
         vera = FamilyWalker(telegram, Language.RU)
         vera.text("/start")
         grant(database_url, vera.user, GRANT)

@@ -75,6 +75,20 @@ class TestUploads:
         missing = await call(http, emulator, "getFile", file_id="nope")
         assert missing["description"] == "Bad Request: invalid file_id"
 
+    async def test_audio_thumbnail_is_an_uploaded_photo_size(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """sendAudio's `thumbnail` (uploaded, or attach://) becomes Audio.thumbnail; a file_id is ignored."""
+        user = state.create_user()
+        fields = {"chat_id": str(user.id), "title": "Night Drive", "thumbnail": "attach://cover"}
+        body = await upload(http, emulator, "sendAudio", fields, {"audio": b"ID3" * 10, "cover": png(64, 48)})
+        audio = body["result"]["audio"]
+        assert audio["title"] == "Night Drive"
+        assert (audio["thumbnail"]["width"], audio["thumbnail"]["height"]) == (64, 48)
+        fields = {"chat_id": str(user.id), "thumbnail": audio["thumbnail"]["file_id"]}
+        again = await upload(http, emulator, "sendAudio", fields, {"audio": b"ID3" * 10})
+        assert "thumbnail" not in again["result"]["audio"]
+
     async def test_send_by_url_fetches_the_file(
         self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
     ) -> None:

@@ -33,6 +33,7 @@ from shared.kie import KieClient, RetryPolicy
 from shared.ledger import Ledger, MovementKind
 from shared.telegram.limits import RedisRateLimiter, TelegramLimits
 from tests.conftest import free_port
+from tests.emulators.images import png
 from tests.kie.fixtures import documented
 from tests.shared.kie.stub import KieStub, Reply
 from tests.shared.kie.test_families import CASES, FAILED, FLAG_FAILED, Case
@@ -146,10 +147,12 @@ class TestSunoJobs:
         record = fixture("suno", "record_success")
         audio_url = f"{rig.kie.url}/files/track.mp3"
         record["data"]["response"]["sunoData"][0]["audioUrl"] = audio_url
+        record["data"]["response"]["sunoData"][0]["imageUrl"] = f"{rig.kie.url}/files/cover.png"
         first = {**record, "data": {**record["data"], "status": "FIRST_SUCCESS"}}
         rig.kie.script("/api/v1/generate", Reply(fixture("suno", "create_response")))
         rig.kie.script("/api/v1/generate/record-info", Reply(first), Reply(record))
         rig.kie.script("/files/track.mp3", Reply(raw=b"ID3" + b"\0" * 512, content_type="audio/mpeg"))
+        rig.kie.script("/files/cover.png", Reply(raw=png(64, 64), content_type="image/png"))
         job = await rig.job("V5", SUNO_PARAMS)
         await rig.submitter.submit_ready()
         assert not await rig.finisher.confirm(await rig.reload(job))
@@ -160,6 +163,7 @@ class TestSunoJobs:
         assert (
             "audio" in reply.content and reply.content["audio"]["title"] == "\u94a2\u94c1\u4fa0"
         )  # the doc example's title
+        assert reply.content["audio"]["thumbnail"]["width"] == 64  # the track's cover
         assert await rig.ledger.balance(rig.user_id) == 88
 
     async def test_refused_lyrics_are_refunded(self, rig: Rig) -> None:
