@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +226,25 @@ class TestFamilyDetails:
         data = Case("4o-image", "", (), ()).load("record_success")["data"]
         record = family_for("4o-image").parse({**data, "successFlag": 0, "status": "GENERATE_FAILED"})
         assert record.state is TaskState.FAIL
+
+    @pytest.mark.parametrize(
+        ("route", "created", "completed"),
+        [
+            (
+                "flux-kontext",
+                datetime(2024, 3, 20, 10, 25, tzinfo=UTC),
+                datetime(2024, 3, 20, 10, 30, tzinfo=UTC),
+            ),
+            ("veo", datetime(2025, 6, 6, 10, 25, tzinfo=UTC), datetime(2025, 6, 6, 10, 30, tzinfo=UTC)),
+            ("4o-image", datetime(2023, 1, 1, 8, 20, tzinfo=UTC), datetime(2023, 1, 1, 12, tzinfo=UTC)),
+        ],
+    )
+    def test_record_times_read_as_the_docs_write_them(
+        self, route: str, created: datetime, completed: datetime
+    ) -> None:
+        """ISO text (Flux), "YYYY-MM-DD HH:MM:SS" (Veo) and ms numbers (4o Image) all read as times."""
+        record = family_for(route).parse(documented(route, "record_success")["data"])
+        assert (record.create_time, record.complete_time) == (created, completed)
 
     def test_unknown_route_is_named(self) -> None:
         """A route without a family is a clear error naming it."""
