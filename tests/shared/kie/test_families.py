@@ -19,7 +19,7 @@ import pytest
 from shared.catalog import Route
 from shared.kie import KieCallbackError, TaskState, parse_callback
 from shared.kie.families import FAMILIES, family_for
-from tests.kie.fixtures import ROUTE_FILES, documented
+from tests.kie.fixtures import ROUTE_FILES, documented, load
 from tests.shared.kie.conftest import ClientFactory
 from tests.shared.kie.stub import KieStub, Reply
 
@@ -263,28 +263,26 @@ class TestFollowUps:
     async def test_midjourney_upscale_posts_the_documented_body(
         self, stub: KieStub, make_client: ClientFactory
     ) -> None:
-        """generateUpscale gets {taskId, imageIndex, callBackUrl} and its answer's taskId comes back."""
-        stub.script(
-            "/api/v1/mj/generateUpscale", Reply({"code": 200, "msg": "success", "data": {"taskId": "up-1"}})
-        )
+        """generateUpscale gets the documented body (imageIndex 0-3) and its answer's taskId comes back."""
+        documented_call = load("mj", "upscale")
+        request, answer = documented_call["request"], documented_call["response"]
+        stub.script("/api/v1/mj/generateUpscale", Reply(answer))
         client = await make_client()
-        fields = {"taskId": "4edb3c5XXXXX75e3f0aa5cc", "imageIndex": 2}
-        assert await client.follow_up("midjourney", "upscale", fields, CALLBACK) == "up-1"
-        assert stub.hits("/api/v1/mj/generateUpscale")[0].json() == {**fields, "callBackUrl": CALLBACK}
+        fields = {k: v for k, v in request.items() if k != "callBackUrl"}
+        task_id = await client.follow_up("midjourney", "upscale", fields, request["callBackUrl"])
+        assert task_id == answer["data"]["taskId"]
+        assert stub.hits("/api/v1/mj/generateUpscale")[0].json() == request
 
     async def test_veo_1080p_url_or_not_ready(self, stub: KieStub, make_client: ClientFactory) -> None:
         """get-1080p-video answers the documented data.resultUrl; an error while it is made reads as None."""
-        url = "https://tempfile.aiquickdraw.com/p/42f4f8facbb040c0ade87c27cb2d.mp4"
-        path = "/api/v1/veo/get-1080p-video"
-        stub.script(
-            path,
-            Reply({"code": 422, "msg": "not ready", "data": None}),
-            Reply({"code": 200, "msg": "success", "data": {"resultUrl": url}}),
-        )
+        documented_call = load("veo", "get-1080p-video")
+        request, answer = documented_call["request"], documented_call["response"]
+        stub.script(request["path"], Reply({"code": 422, "msg": "not ready", "data": None}), Reply(answer))
         client = await make_client()
-        assert await client.veo_1080p("veo_task_abcdef123456") is None
-        assert await client.veo_1080p("veo_task_abcdef123456") == url
-        assert stub.hits(path)[-1].query == {"taskId": "veo_task_abcdef123456", "index": "0"}
+        task_id = request["query"]["taskId"]
+        assert await client.veo_1080p(task_id) is None
+        assert await client.veo_1080p(task_id) == answer["data"]["resultUrl"]
+        assert stub.hits(request["path"])[-1].query == request["query"]
 
     async def test_unknown_follow_up_is_named(self, make_client: ClientFactory) -> None:
         """A follow-up the family does not have is refused before anything is sent."""
