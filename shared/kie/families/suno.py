@@ -53,7 +53,8 @@ def parse_suno_record(data: object) -> TaskRecord:
         param=param,
         result_urls=tuple(item.url for item in items),
         fail_code=_fail_code(record, status) if state is TaskState.FAIL else None,
-        fail_msg=as_text(record.get("errorMessage")) or None,
+        # A failure status says why when errorMessage is empty (SENSITIVE_WORD_ERROR: a refusal).
+        fail_msg=as_text(record.get("errorMessage")) or (status if state is TaskState.FAIL else None),
         create_time=as_datetime(record.get("createTime")),
         items=items,
     )

@@ -215,6 +215,13 @@ class TestFamilyDetails:
         empty = {**data, "status": "CALLBACK_EXCEPTION", "response": {"sunoData": []}}
         assert family_for("suno").parse(empty).state is TaskState.FAIL
 
+    def test_suno_failure_without_message_is_named_by_its_status(self) -> None:
+        """SENSITIVE_WORD_ERROR with a null errorMessage still tells why (the jobs program reads it)."""
+        data = Case("suno", "", (), ()).load("record_success")["data"]
+        failed = {**data, "status": "SENSITIVE_WORD_ERROR", "errorMessage": None, "response": None}
+        record = family_for("suno").parse(failed)
+        assert (record.fail_code, record.fail_msg) == ("400", "SENSITIVE_WORD_ERROR")
+
     def test_midjourney_result_info_as_json_text_is_read(self) -> None:
         """`resultInfoJson` sent as a JSON string reads the same as the object."""
         data = Case("midjourney", "", (), ()).load("record_success")["data"]
