@@ -143,30 +143,46 @@ class FamilyWalker(Walker):
         return [m for m in self.messages() if "text" in m][-1]
 
     def open_model(self, gen_type: str, model_id: str) -> None:
-        """/start, then the type, the model and Use on the menu it answers with."""
+        """/start, the type, then Model → card → Start: the model's own quick path."""
         count = len(self.messages())
         self.telegram.send_text(self.user, "/start")
-        menu = wait_until(lambda: [m for m in self.messages()[count:] if self._is_menu(m)], 60, "the menu")[
-            -1
-        ]
-        for data in (f"t:{gen_type}", f"m:{model_id}", f"u:{model_id}"):
-            self.press(menu["message_id"], data)
+        menus = wait_until(lambda: [m for m in self.messages()[count:] if self._is_menu(m)], 60, "the menu")
+        menu = menus[-1]["message_id"]
+        self.press(menu, f"t:{gen_type}")
+        self.press(menu, self.data(self.last(), prefix="c:", suffix=":m"))
+        for data in (f"m:{model_id}", f"u:{model_id}"):
+            self.press(menu, data)
 
     @staticmethod
     def _is_menu(message: dict[str, Any]) -> bool:
         return any(str(b.get("callback_data", "")).startswith("t:") for b in buttons(message))
 
     def walk(self, family: Family) -> None:
-        """From the main menu to the confirm screen of ``family``'s model, giving its answers."""
+        """From the main menu to the confirm screen of ``family``'s model, giving its answers: the
+        quick path's steps first, then each answer still missing through its setting on the confirm."""
         self.open_model(family.gen_type, family.model_id)
-        for _ in range(len(family.model.fields) + 1):
+        given: set[str] = set()
+        for _ in range(3 * len(family.model.fields)):
             screen = self.last()
-            if self.t("btn_generate") in [b["text"] for b in buttons(screen)]:
+            if not any(str(b["callback_data"]).endswith(":g") for b in buttons(screen)):
+                given.add(self._answer(screen, family))
+                continue
+            missing = [name for name in family.answers if name not in given]
+            if not missing:
                 return
-            self._answer(screen, family)
+            self._open_setting(screen, family.model, missing[0])
         raise AssertionError(f"the wizard of {family.model_id} never reached the confirm screen")
 
-    def _answer(self, screen: dict[str, Any], family: Family) -> None:
+    def _open_setting(self, screen: dict[str, Any], model: Model, name: str) -> None:
+        """Press the confirm screen's "Label: value" button of the field ``name``."""
+        wanted = next(f for f in model.fields if f.name == name)
+        prefix = self.t("btn_setting", label=field_label(TEXTS, wanted, self.language), value="")
+        before = (self.last()["message_id"], screen.get("text"))
+        self.press(screen["message_id"], self.data(screen, prefix="c:", label=prefix))
+        wait_until(lambda: (self.last()["message_id"], self.last().get("text")) != before, 30, name)
+
+    def _answer(self, screen: dict[str, Any], family: Family) -> str:
+        """Answer the step on ``screen`` (the family's answer, else its default or Skip); its field."""
         asked = self._asked(screen, family.model)
         before = (self.last()["message_id"], screen.get("text"))
         if asked.name not in family.answers:
@@ -186,6 +202,7 @@ class FamilyWalker(Walker):
             30,
             f"the step after {asked.name}",
         )
+        return str(asked.name)
 
     def _asked(self, screen: dict[str, Any], model: Model) -> Any:
         """The field whose label the question names (the longest match: "Style" vs "Styles to avoid")."""
