@@ -5,7 +5,7 @@ Entry points for the bot (all async, a psycopg `AsyncConnectionPool` injected)::
     store = JobStore(pool)
     new = NewJob.for_model(registry, user_id=u, chat_id=c, model_id="z-image", params={...})
     outcome = await store.create_job(new)       # raises InsufficientCredits(balance, needed)
-    await store.cancel(outcome.job.id, user_id=u)   # refunds unless already settled
+    await store.cancel(outcome.job.id, user_id=u)   # refunds only while still queued
     await store.recent_jobs(u, limit=20)
 
 `capture` and `refund` are called by the `jobs` program; each settles a job at most once (a second

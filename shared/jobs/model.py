@@ -72,6 +72,7 @@ class Job:
     progress_message_id: int | None
     delivered_at: datetime | None
     notified_at: datetime | None
+    stop_waiting_at: datetime | None = None  # Cancel pressed after KIE accepted the task
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Job:
@@ -100,6 +101,7 @@ class Job:
             progress_message_id=row["progress_message_id"],
             delivered_at=row["delivered_at"],
             notified_at=row["notified_at"],
+            stop_waiting_at=row.get("stop_waiting_at"),
         )
 
 

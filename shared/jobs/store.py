@@ -39,6 +39,7 @@ UPDATE jobs SET state = %(state)s, settlement = %(settlement)s, error_code = %(c
 WHERE id = %(id)s
 RETURNING *
 """
+_STOP_WAITING = "UPDATE jobs SET stop_waiting_at = now(), updated_at = now() WHERE id = %s RETURNING *"
 _RUNNING_FOR_CAPTURE = (JobState.SUBMITTING, JobState.SUBMITTED)
 
 
@@ -142,15 +143,21 @@ class JobStore:
         return Outcome(settled, changed=True)
 
     async def cancel(self, job_id: UUID, user_id: int) -> Outcome:
-        """Cancel the user's job and refund it unless it already ended (then it is returned as is).
+        """The user's Cancel: a refund while KIE has not accepted the job, "stop waiting" after.
 
-        The bot tells the user itself, so the job counts as notified. Raises JobNotFound when the job
-        is not this user's.
+        A queued job never reached KIE: it is cancelled and refunded, and counts as notified (the bot
+        tells the user itself). Once the job left the queue (submitting or submitted) KIE may be
+        generating it and will charge for it, so nothing is refunded: `stop_waiting_at` is recorded,
+        the job keeps running, and its result is still delivered and captured (a KIE failure still
+        refunds). An ended job, or one the user already stopped waiting for, is returned unchanged.
+        Raises JobNotFound when the job is not this user's.
         """
         async with self._pool.connection() as conn, conn.transaction():
             job = _owned(await self._locked(conn, job_id), user_id)
-            if job.state.is_terminal:
+            if job.state.is_terminal or job.stop_waiting_at is not None:
                 return Outcome(job, changed=False)
+            if job.state is not JobState.QUEUED:
+                return Outcome(await _stop_waiting(conn, job), changed=True)
             settled = await self._refund_locked(
                 conn, job, FailureReason.CANCELLED, "cancelled by the user", JobState.CANCELLED
             )
@@ -210,6 +217,14 @@ async def _settle(
     }
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(_SETTLE, params)
+        row = await cur.fetchone()
+    assert row is not None
+    return Job.from_row(row)
+
+
+async def _stop_waiting(conn: psycopg.AsyncConnection[Any], job: Job) -> Job:
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(_STOP_WAITING, (job.id,))
         row = await cur.fetchone()
     assert row is not None
     return Job.from_row(row)

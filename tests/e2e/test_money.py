@@ -25,7 +25,7 @@ from tests.conftest import free_port
 from tests.e2e.emulators import kie_system_env
 from tests.e2e.system import WEBHOOK_SECRET, System, migrate, prepare_home, start, wait_until
 from tests.e2e.telegram_control import TelegramControl
-from tests.e2e.test_bot_flows import KIE_KEY, Walker, _kie_url, balance
+from tests.e2e.test_bot_flows import KIE_KEY, Walker, _kie_url, balance, kie_control, kie_task_of
 
 pytestmark = pytest.mark.e2e
 
@@ -148,6 +148,48 @@ class TestStarsTopUp:
         assert answer == _t("admin_refund_done", charge=charge, id=ann.user, credits=100, stars=50)
         assert balance(database_url, ann.user) == 0
         assert [c for c in telegram.calls("refundStarPayment") if c["status"] == 200]
+
+
+def _kie_credits(kie_url: str) -> float:
+    with urllib.request.urlopen(f"{kie_url}/_emulator/credits", timeout=10) as response:
+        return float(json.load(response)["result"][KIE_KEY])
+
+
+def _job_row(database_url: str, task_id: str) -> tuple[str, int, list[str]]:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT j.state, j.price_credits,"
+            " array(SELECT kind FROM ledger l WHERE l.job_id = j.id ORDER BY id)"
+            " FROM jobs j WHERE kie_task_id = %s",
+            (task_id,),
+        ).fetchone()
+    assert row is not None
+    return str(row[0]), int(row[1]), list(row[2])
+
+
+class TestCancelAfterSubmission:
+    def test_stop_waiting_keeps_the_charge_and_still_delivers(
+        self, money_system: System, telegram: TelegramControl, database_url: str, kie_url: str
+    ) -> None:
+        """Cancel once KIE has the task: no refund, the honest message, and the video still arrives."""
+        eve = Walker(telegram, Language.EN)
+        eve.open_model("text-to-video", "bytedance/v1-lite-text-to-video")
+        eve.keep_defaults_until_input()
+        eve.text("a slow tide")
+        progress = eve.generate()
+        start = balance(database_url, eve.user)
+        task = wait_until(lambda: kie_task_of(database_url, eve.user), 30, "KIE accepting the task")
+        _, price, _ = _job_row(database_url, task)
+        kie_before = _kie_credits(kie_url)
+        eve.press(progress["message_id"], eve.data(progress, prefix="j:", suffix=":x"))
+        assert _t("job_stop_waiting", credits=TEXTS.credits(price, Language.EN)) in eve.last()["text"]
+        kie_control(kie_url, f"tasks/{task}/complete", {})
+        video = eve.wait_for_media("video")
+        assert video["caption"]
+        wait_until(lambda: _job_row(database_url, task)[0] == "succeeded", 30, "the capture")
+        assert _job_row(database_url, task)[2] == ["hold", "capture"]
+        assert balance(database_url, eve.user) == start
+        assert _kie_credits(kie_url) < kie_before  # KIE charged the operator: the user paid for it
 
 
 class TestBroadcast:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
+from shared.chat.texts.edges_en import MESSAGES as EN_EDGES
+from shared.chat.texts.edges_ru import MESSAGES as RU_EDGES
 from shared.chat.texts.en import MESSAGES as EN_MESSAGES
 from shared.chat.texts.jobs_en import MESSAGES as EN_JOBS
 from shared.chat.texts.jobs_ru import MESSAGES as RU_JOBS
@@ -37,8 +39,8 @@ class Language(StrEnum):
 
 
 _CATALOGS: Mapping[Language, Mapping[str, str]] = {
-    Language.EN: {**EN_MESSAGES, **EN_MONEY, **EN_JOBS},
-    Language.RU: {**RU_MESSAGES, **RU_MONEY, **RU_JOBS},
+    Language.EN: {**EN_MESSAGES, **EN_MONEY, **EN_JOBS, **EN_EDGES},
+    Language.RU: {**RU_MESSAGES, **RU_MONEY, **RU_JOBS, **RU_EDGES},
 }
 
 

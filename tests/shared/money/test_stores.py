@@ -11,7 +11,7 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from shared.catalog import load_registry
-from shared.jobs import JobStore, NewJob
+from shared.jobs import FailureReason, JobStore, NewJob
 from shared.jobs.limits import DailyCapReached, JobLimits, TooManyActiveJobs
 from shared.ledger import Ledger, MovementKind
 from shared.money import (
@@ -107,7 +107,7 @@ class TestJobLimits:
     async def test_daily_cap_refuses_the_job_that_would_pass_it(
         self, pool: AsyncConnectionPool, new_user_id: int
     ) -> None:
-        """Spending today counts holds minus refunds; the job that would pass the cap is refused."""
+        """Spending today counts today's jobs; the job that would pass the cap is refused."""
         await _funded(pool, new_user_id, 100)
         store = JobStore(pool, JobLimits(max_active=10, daily_spend_cap=25))
         await store.create_job(_job(new_user_id, 20))
@@ -115,6 +115,27 @@ class TestJobLimits:
             await store.create_job(_job(new_user_id, 10))
         assert refused.value.left == 5
         assert await Ledger(pool).balance(new_user_id) == 80
+
+    async def test_daily_cap_counts_kie_spend_not_refunds(
+        self, pool: AsyncConnectionPool, new_user_id: int
+    ) -> None:
+        """Jobs KIE took (stopped waiting, failed and refunded) count; one cancelled while queued not."""
+        await _funded(pool, new_user_id, 100)
+        store = JobStore(pool, JobLimits(max_active=10, daily_spend_cap=30))
+        first, failed, queued = [(await store.create_job(_job(new_user_id, 10))).job for _ in range(3)]
+        await store.cancel(queued.id, new_user_id)
+        for job in (first, failed):
+            async with pool.connection() as conn:
+                await conn.execute(
+                    "UPDATE jobs SET state = 'submitted', kie_task_id = %s WHERE id = %s",
+                    (uuid.uuid4().hex, job.id),
+                )
+        await store.cancel(first.id, new_user_id)
+        await store.refund(failed.id, FailureReason.GENERATION_FAILED)
+        capped = JobStore(pool, JobLimits(max_active=10, daily_spend_cap=25))
+        with pytest.raises(DailyCapReached) as refused:
+            await capped.create_job(_job(new_user_id, 10))
+        assert refused.value.spent == 20
 
 
 class TestPrices:

@@ -1,0 +1,11 @@
+"""English sentences where money meets its edges: Cancel after KIE started, payments that do not match,
+results Telegram would not take. Keys are shared with edges_ru.py (issue 13 keeps its own block)."""
+
+MESSAGES: dict[str, str] = {
+    "btn_stop_waiting": "✋ Stop waiting",
+    "job_stop_waiting": (
+        "Stopped waiting. The model had already started this generation and it is being paid for, so "
+        "{credits} stay spent. The result will still arrive in this chat when it is ready."
+    ),
+    "job_stop_waiting_again": "You already stopped waiting; the result will still arrive in this chat.",
+}

@@ -1,0 +1,11 @@
+"""Russian sentences where money meets its edges: Cancel after KIE started, payments that do not match,
+results Telegram would not take. Keys are shared with edges_en.py (issue 13 keeps its own block)."""
+
+MESSAGES: dict[str, str] = {
+    "btn_stop_waiting": "✋ Не ждать",
+    "job_stop_waiting": (
+        "Ждать не будем. Модель уже начала эту генерацию, и она оплачена, поэтому {credits} не "
+        "возвращаются. Результат всё равно придёт в этот чат, когда будет готов."
+    ),
+    "job_stop_waiting_again": "Вы уже перестали ждать; результат всё равно придёт в этот чат.",
+}
