@@ -1,8 +1,9 @@
 """Money and administration: credit packs and Stars payments, referrals, promo codes, bans, broadcasts.
 
-    payments = PaymentStore(pool, parse_packs("100:50,500:225"), referral_bonus=25)
+    payments = PaymentStore(pool, parse_packs("100:50,500:225"), 25, signer=InvoiceSigner(key))
+    payload = payments.invoice_payload(pack, user_id)   # signed for this user, pack and price
     verdict = await payments.check_checkout(user_id, payload, "XTR", 50)   # Checkout.OK
-    credited = await payments.credit(user_id, charge_id, provider_id, payload)  # once per charge id
+    credited = await payments.credit(user_id, charge_id, provider_id, payload, currency="XTR", total=50)
     await payments.refund(charge_id, admin_id, refund_stars)   # RefundRefused when credits were spent
 
 Prices: ``sell_price(kie_credits, markup)`` and ``PricedRegistry`` (``shared.money.pricing``).
@@ -10,8 +11,16 @@ Prices: ``sell_price(kie_credits, markup)`` and ``PricedRegistry`` (``shared.mon
 
 from shared.money.accounts import Accounts, Dashboard, UserCard
 from shared.money.broadcasts import BroadcastStore, Claimed, Delivery, Finished
-from shared.money.errors import MoneyError, PaymentNotFound, PromoExists, RefundBlock, RefundRefused
-from shared.money.packs import CreditPack, PackError, find_pack, parse_packs, parse_payload
+from shared.money.errors import (
+    MoneyError,
+    PaymentMismatch,
+    PaymentNotFound,
+    PromoExists,
+    RefundBlock,
+    RefundRefused,
+)
+from shared.money.invoices import InvoiceSigner, Mismatch, payload_key
+from shared.money.packs import CreditPack, PackError, find_pack, parse_packs
 from shared.money.payments import STARS, Checkout, Credited, Payment, PaymentStore, RefundStars
 from shared.money.pricing import PricedRegistry, sell_price
 from shared.money.promos import PromoStore, Redeemed, Redemption, normalise_code
@@ -28,9 +37,12 @@ __all__ = [
     "Dashboard",
     "Delivery",
     "Finished",
+    "InvoiceSigner",
+    "Mismatch",
     "MoneyError",
     "PackError",
     "Payment",
+    "PaymentMismatch",
     "PaymentNotFound",
     "PaymentStore",
     "PricedRegistry",
@@ -48,6 +60,6 @@ __all__ = [
     "find_pack",
     "normalise_code",
     "parse_packs",
-    "parse_payload",
+    "payload_key",
     "sell_price",
 ]

@@ -3,6 +3,7 @@
 TrtError
 └── MoneyError                  a money operation was refused; nothing was written
     ├── PaymentNotFound         no payment has this charge id
+    ├── PaymentMismatch         a payment does not match its signed invoice; ``reason`` says how
     ├── RefundRefused           a refund cannot be made; ``reason`` says why in one word
     └── PromoExists             a promo code with this name exists already
 """
@@ -13,7 +14,7 @@ from enum import StrEnum
 
 from shared.errors import TrtError
 
-__all__ = ["MoneyError", "PaymentNotFound", "PromoExists", "RefundBlock", "RefundRefused"]
+__all__ = ["MoneyError", "PaymentMismatch", "PaymentNotFound", "PromoExists", "RefundBlock", "RefundRefused"]
 
 
 class MoneyError(TrtError):
@@ -26,6 +27,17 @@ class PaymentNotFound(MoneyError):
     def __init__(self, charge_id: str) -> None:
         super().__init__(f"no payment with charge id {charge_id!r}")
         self.charge_id = charge_id
+
+
+class PaymentMismatch(MoneyError):
+    """A successful_payment whose payload, currency or amount is not what the bot signed; not credited."""
+
+    def __init__(self, charge_id: str, reason: str, *, currency: str, total: int) -> None:
+        super().__init__(f"payment {charge_id!r} does not match its invoice: {reason} ({total} {currency})")
+        self.charge_id = charge_id
+        self.reason = reason
+        self.currency = currency
+        self.total = total
 
 
 class RefundBlock(StrEnum):

@@ -23,13 +23,12 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from shared.ledger import MovementKind, record_movement
-from shared.money.errors import MoneyError, PaymentNotFound, RefundBlock, RefundRefused
-from shared.money.packs import CreditPack, find_pack, parse_payload
+from shared.money.errors import MoneyError, PaymentMismatch, PaymentNotFound, RefundBlock, RefundRefused
+from shared.money.invoices import STARS, InvoiceSigner, Mismatch
+from shared.money.packs import CreditPack, find_pack
 from shared.money.referrals import pay_referral_bonus
 
 __all__ = ["STARS", "Checkout", "Credited", "Payment", "PaymentStore", "RefundStars"]
-
-STARS = "XTR"
 
 RefundStars = Callable[[int, str], Awaitable[None]]
 """Asks Telegram to return a payment's Stars: ``(user_id, charge_id)``; raises when refused."""
@@ -47,6 +46,13 @@ class Checkout(StrEnum):
     UNKNOWN_PACK = "unknown_pack"
     PRICE_CHANGED = "price_changed"
     BANNED = "banned"
+    FORGED = "forged"  # a payload this bot did not sign for this user: alert the admins
+    WRONG_AMOUNT = "wrong_amount"  # not XTR, or not the signed price: alert the admins
+
+    @property
+    def suspicious(self) -> bool:
+        """A tampered or foreign checkout (the admins are alerted), not an honest stale invoice."""
+        return self in (Checkout.FORGED, Checkout.WRONG_AMOUNT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,43 +90,67 @@ class Credited:
 
 
 class PaymentStore:
-    """Stars payments of the configured ``packs``; ``referral_bonus`` credits per side of a referral."""
+    """Stars payments of the configured ``packs``; ``referral_bonus`` credits per side of a referral.
+
+    ``signer`` signs each invoice's payload for its user and checks every payment against it.
+    """
 
     def __init__(
-        self, pool: AsyncConnectionPool[Any], packs: Sequence[CreditPack], referral_bonus: int = 0
+        self,
+        pool: AsyncConnectionPool[Any],
+        packs: Sequence[CreditPack],
+        referral_bonus: int = 0,
+        *,
+        signer: InvoiceSigner,
     ) -> None:
         self._pool = pool
         self._packs = tuple(packs)
         self._bonus = referral_bonus
+        self._signer = signer
 
     @property
     def packs(self) -> tuple[CreditPack, ...]:
         """The packs on sale, in display order."""
         return self._packs
 
+    def invoice_payload(self, pack: CreditPack, user_id: int) -> str:
+        """The signed payload of ``pack``'s invoice for ``user_id``."""
+        return self._signer.payload(pack, user_id)
+
     async def check_checkout(self, user_id: int, payload: str, currency: str, total: int) -> Checkout:
-        """Whether to accept a pre_checkout_query: pack exists, price unchanged, user not banned."""
-        offered = parse_payload(payload)
-        pack = find_pack(self._packs, offered.credits) if offered else None
+        """Whether to accept a pre_checkout_query: signed for this user, XTR at the signed price, the
+        pack still on sale at that price, the user not banned."""
+        offered = self._signer.check(payload, user_id, currency, total)
+        if isinstance(offered, Mismatch):
+            return Checkout(offered.value)
+        pack = find_pack(self._packs, offered.credits)
         if pack is None:
             return Checkout.UNKNOWN_PACK
-        if currency != STARS or total != pack.stars or offered != pack:
+        if offered != pack:
             return Checkout.PRICE_CHANGED
         async with self._pool.connection() as conn:
             row = await (await conn.execute("SELECT banned FROM users WHERE id = %s", (user_id,))).fetchone()
         return Checkout.BANNED if row is not None and row[0] else Checkout.OK
 
     async def credit(
-        self, user_id: int, charge_id: str, provider_charge_id: str | None, payload: str
+        self,
+        user_id: int,
+        charge_id: str,
+        provider_charge_id: str | None,
+        payload: str,
+        *,
+        currency: str,
+        total: int,
     ) -> Credited:
         """Record the payment and add its pack's credits, once per charge id (see the module docstring).
 
-        The credits are those named in the payload (the pack as paid for). Raises ValueError for a
-        payload that is not ours (Telegram only completes checkouts the bot accepted).
+        The credits are those of the signed payload (the pack as offered and paid for, even if its
+        price changed since). Raises PaymentMismatch, writing nothing, when the payload was not
+        signed for this user or the currency or amount is not the signed price.
         """
-        pack = parse_payload(payload)
-        if pack is None:
-            raise ValueError(f"payment {charge_id!r} carries an unknown payload")
+        pack = self._signer.check(payload, user_id, currency, total)
+        if isinstance(pack, Mismatch):
+            raise PaymentMismatch(charge_id, pack.value, currency=currency, total=total)
         async with self._pool.connection() as conn, conn.transaction():
             await conn.execute("INSERT INTO users (id) VALUES (%s) ON CONFLICT (id) DO NOTHING", (user_id,))
             # The user row is locked before the payment row references it: the reference takes a share

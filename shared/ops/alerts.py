@@ -1,7 +1,8 @@
 """Operator alerts: what the crash guard saw happen to a program, and where the record is kept.
 
 An :class:`Alert` is one event worth an operator's attention: an unexpected exit, a failed start, a
-give-up (FATAL), a crash-guard stop, or a program that stopped itself for a wrong setting. The crash
+give-up (FATAL), a crash-guard stop, a program that stopped itself for a wrong setting, or (recorded
+by the bot, which also messages the admins itself) a payment that did not match its invoice. The crash
 guard writes each one to Redis through :class:`AlertLog`: appended to the ``alerts`` stream (the
 durable record), published on the ``alerts`` channel (for live watchers), and, for exits and failed
 starts, counted in the host's restart set that ``python -m shared.ops.status`` reads.
@@ -35,6 +36,7 @@ class AlertKind(StrEnum):
     FATAL = "fatal"  # supervisord gave up starting it after startretries
     STOPPED = "stopped"  # the crash guard stopped it: too many restarts in the period
     CONFIG_ERROR = "config_error"  # exited with the configuration-error code while RUNNING; not restarted
+    MONEY = "money"  # a payment or settlement that does not add up (forged or underpaid payment, ...)
 
     @property
     def counts_as_restart(self) -> bool:
@@ -108,6 +110,7 @@ _WHAT = {
     AlertKind.FATAL: "gave up: supervisord stopped retrying its start (FATAL)",
     AlertKind.STOPPED: "stopped by the crash guard: it kept crashing",
     AlertKind.CONFIG_ERROR: "exited for a configuration error",
+    AlertKind.MONEY: "money check failed",
 }
 
 

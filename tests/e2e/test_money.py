@@ -167,6 +167,37 @@ def _job_row(database_url: str, task_id: str) -> tuple[str, int, list[str]]:
     return str(row[0]), int(row[1]), list(row[2])
 
 
+class TestUnderpaidPayment:
+    def test_underpaid_payment_with_a_real_payload_credits_nothing_and_alerts(
+        self, money_system: System, telegram: TelegramControl, database_url: str
+    ) -> None:
+        """A successful_payment of 1 Star carrying a real 50-Star invoice's payload: nothing credited."""
+        admin = _Admin(telegram)
+        bob = Walker(telegram, Language.EN)
+        telegram.send_text(bob.user, "/start")
+        wait_until(bob.messages, 120, "the welcome (the first update waits for the webhook to be set)")
+        bob.text("/buy")
+        start = balance(database_url, bob.user)
+        bob.press(bob.last()["message_id"], "by:100")
+        invoice = wait_until(lambda: [m for m in bob.messages() if "invoice" in m], 30, "the invoice")[0]
+        telegram.pay_invoice(bob.user, invoice["message_id"])
+        wait_until(lambda: _receipts(bob) == 1, 30, "the receipt")
+        paid = _payment_update(telegram, bob.user)
+        message = json.loads(json.dumps(paid["message"]))
+        charge = f"under-{uuid.uuid4().hex[:12]}"
+        message["successful_payment"].update(total_amount=1, telegram_payment_charge_id=charge)
+        alerts = len(telegram.bot_messages(ADMIN_ID))
+        assert (
+            _post_update(money_system, {"update_id": paid["update_id"] + 200_000, "message": message}) == 200
+        )
+        wait_until(lambda: charge in bob.last().get("text", ""), 30, "the polite refusal")
+        assert bob.last()["text"] == _t("money_payment_mismatch", charge=charge)
+        assert balance(database_url, bob.user) == start + 100 and _payments(database_url, bob.user) == 1
+        alert = wait_until(lambda: telegram.bot_messages(ADMIN_ID)[alerts:], 30, "the admins' alert")[0]
+        assert "money check failed" in alert["text"] and charge in alert["text"]
+        assert admin.telegram is telegram
+
+
 class TestCancelAfterSubmission:
     def test_stop_waiting_keeps_the_charge_and_still_delivers(
         self, money_system: System, telegram: TelegramControl, database_url: str, kie_url: str

@@ -33,6 +33,8 @@ class MoneyDeps:
     keys: Keys
     admin_ids: frozenset[int]
     referral_bonus: int
+    host: str = ""  # HOST_ID and this process, named in money alerts
+    program: str = "bot"
     ban_notice_seconds: float = BAN_NOTICE_SECONDS
     slow_down_notice_seconds: float = SLOW_DOWN_NOTICE_SECONDS
 

@@ -2,7 +2,9 @@
 
 The checkout is answered from one indexed read (pack and price come from settings), well inside
 Telegram's 10 seconds. A successful payment is credited by ``PaymentStore.credit`` exactly once per
-``telegram_payment_charge_id``; a repeat delivery gets the same receipt and changes nothing.
+``telegram_payment_charge_id``; a repeat delivery gets the same receipt and changes nothing. Every
+invoice payload is signed for its user, pack and price; a checkout or payment that does not match
+(forged or foreign payload, other currency, other amount) credits nothing and alerts the admins.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from telegram import LabeledPrice, PreCheckoutQuery, SuccessfulPayment
 
 from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.turn import Stale, Turn
+from services.bot.money.alerts import alert_money
 from services.bot.money.deps import MoneyDeps
 from services.bot.money.views import packs_screen
 from services.bot.views import Screen
 from shared.chat.callbacks import Callback
-from shared.money import STARS, Checkout, Credited, find_pack
+from shared.money import STARS, Checkout, Credited, PaymentMismatch, find_pack
 
 __all__ = ["answer_checkout", "on_buy", "on_paid", "send_packs", "send_paysupport", "send_terms"]
 
@@ -40,7 +43,7 @@ async def on_buy(turn: Turn, money: MoneyDeps, callback: Callback) -> str | None
         chat_id=turn.chat_id,
         title=turn.t("money_invoice_title", credits=credits),
         description=turn.t("money_invoice_description", credits=credits),
-        payload=pack.payload,
+        payload=money.payments.invoice_payload(pack, turn.user_id),
         currency=STARS,
         prices=[LabeledPrice(turn.t("money_invoice_label", credits=credits), pack.stars)],
         provider_token="",
@@ -58,19 +61,37 @@ async def answer_checkout(deps: BotDeps, money: MoneyDeps, query: PreCheckoutQue
     if verdict is Checkout.OK:
         await query.answer(ok=True)
         return
-    log.info("checkout_refused", verdict=verdict.value)
     language = await deps.prefs.language(user.id, user.language_code)
     await query.answer(ok=False, error_message=deps.texts.get(f"money_checkout_{verdict.value}", language))
+    if not verdict.suspicious:
+        log.info("checkout_refused", verdict=verdict.value)
+        return
+    log.warning("checkout_mismatch", verdict=verdict.value, currency=query.currency, total=query.total_amount)
+    await alert_money(
+        query.get_bot(),
+        money,
+        f"checkout refused ({verdict.value}): user {user.id}, {query.total_amount} {query.currency}",
+    )
 
 
 async def on_paid(turn: Turn, money: MoneyDeps, payment: SuccessfulPayment) -> None:
-    """Credit the payment once and send the receipt (again, for a repeat delivery: same numbers)."""
-    credited = await money.payments.credit(
-        turn.user_id,
-        payment.telegram_payment_charge_id,
-        payment.provider_payment_charge_id,
-        payment.invoice_payload,
-    )
+    """Credit the payment once and send the receipt (again, for a repeat delivery: same numbers).
+
+    A payment that does not match its signed invoice credits nothing: the user is told politely
+    (with the charge id, for support) and the admins are alerted.
+    """
+    try:
+        credited = await money.payments.credit(
+            turn.user_id,
+            payment.telegram_payment_charge_id,
+            payment.provider_payment_charge_id,
+            payment.invoice_payload,
+            currency=payment.currency,
+            total=payment.total_amount,
+        )
+    except PaymentMismatch as exc:
+        await _mismatch(turn, money, exc)
+        return
     if credited.created:
         log.info("payment_credited", credits=credited.payment.pack_credits, stars=credited.payment.stars)
     else:
@@ -89,6 +110,17 @@ async def on_paid(turn: Turn, money: MoneyDeps, payment: SuccessfulPayment) -> N
     await turn.send(Screen(receipt))
     if credited.referrer_id is not None:
         await _tell_referrer(turn, money, credited)
+
+
+async def _mismatch(turn: Turn, money: MoneyDeps, exc: PaymentMismatch) -> None:
+    log.warning("payment_mismatch", reason=exc.reason, currency=exc.currency, total=exc.total)
+    await turn.send(Screen(turn.t("money_payment_mismatch", charge=exc.charge_id)))
+    await alert_money(
+        turn.bot,
+        money,
+        f"payment not credited ({exc.reason}): user {turn.user_id}, {exc.total} {exc.currency}, "
+        f"charge {exc.charge_id}",
+    )
 
 
 async def _tell_referrer(turn: Turn, money: MoneyDeps, credited: Credited) -> None:

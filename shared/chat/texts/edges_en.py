@@ -8,4 +8,13 @@ MESSAGES: dict[str, str] = {
         "{credits} stay spent. The result will still arrive in this chat when it is ready."
     ),
     "job_stop_waiting_again": "You already stopped waiting; the result will still arrive in this chat.",
+    "money_checkout_forged": (
+        "This invoice was not issued to you by this bot. Please open /buy and pay the invoice it sends."
+    ),
+    "money_checkout_wrong_amount": "This amount does not match the pack's price. Please open /buy again.",
+    "money_payment_mismatch": (
+        "This payment does not match the invoice the bot sent, so no credits were added. The "
+        "administrators have been told and will sort it out; please quote payment id {charge} in "
+        "/paysupport."
+    ),
 }

@@ -18,8 +18,11 @@ from shared.money import (
     Accounts,
     BroadcastStore,
     Checkout,
+    CreditPack,
     Delivery,
+    InvoiceSigner,
     PackError,
+    PaymentMismatch,
     PaymentStore,
     PricedRegistry,
     parse_packs,
@@ -27,6 +30,11 @@ from shared.money import (
 )
 
 PACKS = parse_packs("100:50,500:225")
+SIGNER = InvoiceSigner(b"test payload key")
+
+
+def _payments(pool: AsyncConnectionPool) -> PaymentStore:
+    return PaymentStore(pool, PACKS, signer=SIGNER)
 
 
 def _job(user: int, price: int) -> NewJob:
@@ -50,16 +58,47 @@ async def _funded(pool: AsyncConnectionPool, user: int, credits: int) -> Ledger:
 
 class TestCheckout:
     async def test_checkout_verdicts(self, pool: AsyncConnectionPool, new_user_id: int) -> None:
-        """Known pack at its price: ok; unknown pack, changed price, wrong currency, banned user: refused."""
-        store = PaymentStore(pool, PACKS)
+        """Signed pack at its price: ok; gone, repriced, forged, foreign, underpaid, banned: refused."""
+        store = _payments(pool)
         await Ledger(pool).ensure_user(new_user_id)
-        assert await store.check_checkout(new_user_id, "pack:100:50", "XTR", 50) is Checkout.OK
-        assert await store.check_checkout(new_user_id, "pack:999:50", "XTR", 50) is Checkout.UNKNOWN_PACK
-        assert await store.check_checkout(new_user_id, "junk", "XTR", 50) is Checkout.UNKNOWN_PACK
-        assert await store.check_checkout(new_user_id, "pack:100:40", "XTR", 40) is Checkout.PRICE_CHANGED
-        assert await store.check_checkout(new_user_id, "pack:100:50", "USD", 50) is Checkout.PRICE_CHANGED
+        signed = store.invoice_payload(PACKS[0], new_user_id)
+        assert await store.check_checkout(new_user_id, signed, "XTR", 50) is Checkout.OK
+        gone = store.invoice_payload(CreditPack(999, 50), new_user_id)
+        assert await store.check_checkout(new_user_id, gone, "XTR", 50) is Checkout.UNKNOWN_PACK
+        old_price = store.invoice_payload(CreditPack(100, 40), new_user_id)
+        assert await store.check_checkout(new_user_id, old_price, "XTR", 40) is Checkout.PRICE_CHANGED
+        for payload in ("junk", "pack:100:50", signed[:-2] + "AA", signed.replace(":100:", ":500:")):
+            assert await store.check_checkout(new_user_id, payload, "XTR", 50) is Checkout.FORGED
+        foreign = store.invoice_payload(PACKS[0], new_user_id + 1)
+        assert await store.check_checkout(new_user_id, foreign, "XTR", 50) is Checkout.FORGED
+        assert await store.check_checkout(new_user_id, signed, "USD", 50) is Checkout.WRONG_AMOUNT
+        assert await store.check_checkout(new_user_id, signed, "XTR", 1) is Checkout.WRONG_AMOUNT
         await Accounts(pool).set_banned(new_user_id, True)
-        assert await store.check_checkout(new_user_id, "pack:100:50", "XTR", 50) is Checkout.BANNED
+        assert await store.check_checkout(new_user_id, signed, "XTR", 50) is Checkout.BANNED
+
+    @pytest.mark.parametrize(
+        ("currency", "total", "foreign", "reason"),
+        [("XTR", 1, False, "wrong_amount"), ("USD", 50, False, "wrong_amount"), ("XTR", 50, True, "forged")],
+    )
+    async def test_mismatched_payment_credits_nothing(
+        self,
+        pool: AsyncConnectionPool,
+        new_user_id: int,
+        currency: str,
+        total: int,
+        foreign: bool,
+        reason: str,
+    ) -> None:
+        """Underpaid, other currency or foreign payload: PaymentMismatch, nothing written."""
+        store = _payments(pool)
+        await Ledger(pool).ensure_user(new_user_id)
+        payload = store.invoice_payload(PACKS[0], new_user_id + 1 if foreign else new_user_id)
+        charge = f"bad-{uuid.uuid4().hex}"
+        with pytest.raises(PaymentMismatch) as refused:
+            await store.credit(new_user_id, charge, None, payload, currency=currency, total=total)
+        assert refused.value.reason == reason
+        assert await Ledger(pool).balance(new_user_id) == 0
+        assert await store.get(charge) is None
 
     async def test_two_workers_crediting_one_charge_credit_once(
         self, database_url: str, new_user_id: int
@@ -74,7 +113,17 @@ class TestCheckout:
         try:
             charge = f"race-{uuid.uuid4().hex}"
             results = await asyncio.gather(
-                *(PaymentStore(p, PACKS).credit(new_user_id, charge, None, "pack:100:50") for p in pools)
+                *(
+                    _payments(p).credit(
+                        new_user_id,
+                        charge,
+                        None,
+                        _payments(p).invoice_payload(PACKS[0], new_user_id),
+                        currency="XTR",
+                        total=50,
+                    )
+                    for p in pools
+                )
             )
             assert sorted(r.created for r in results) == [False, True]
             assert await Ledger(pools[0]).balance(new_user_id) == 100

@@ -15,15 +15,24 @@ from services.bot.money.registry import register_money
 from services.bot.ratelimit import RateLimiter, RateLimits
 from shared.catalog import Registry, load_registry
 from shared.keys import Keys
-from shared.money import Accounts, BroadcastStore, PaymentStore, PromoStore, Referrals, parse_packs
+from shared.money import (
+    Accounts,
+    BroadcastStore,
+    InvoiceSigner,
+    PaymentStore,
+    PromoStore,
+    Referrals,
+    parse_packs,
+)
 from tests.services.bot.harness import BotHarness, running_bot
 from tests.shared.ledger.conftest import _new_user_id, _pool
 
-__all__ = ["ADMIN_ID", "BONUS", "PACKS", "_new_user_id", "_pool"]
+__all__ = ["ADMIN_ID", "BONUS", "PACKS", "SIGNER", "_new_user_id", "_pool"]
 
 PACKS = parse_packs("100:50,500:225")
 BONUS = 25
 ADMIN_ID = 777_000_001
+SIGNER = InvoiceSigner(b"bot money test key")
 MESSAGES_PER_MINUTE = 12
 
 
@@ -36,7 +45,7 @@ def money_deps(pool: AsyncConnectionPool, redis: aioredis.Redis, keys: Keys) -> 
     """The money layer as a worker builds it, with small limits and one admin."""
     limits = RateLimits(messages_per_minute=MESSAGES_PER_MINUTE, buttons_per_minute=30)
     return MoneyDeps(
-        payments=PaymentStore(pool, PACKS, BONUS),
+        payments=PaymentStore(pool, PACKS, BONUS, signer=SIGNER),
         promos=PromoStore(pool),
         referrals=Referrals(pool),
         accounts=Accounts(pool),
