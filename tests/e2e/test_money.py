@@ -204,7 +204,7 @@ class TestCancelAfterSubmission:
     ) -> None:
         """Cancel once KIE has the task: no refund, the honest message, and the video still arrives."""
         eve = Walker(telegram, Language.EN)
-        eve.open_model("text-to-video", "bytedance/v1-lite-text-to-video")
+        eve.open_model("text-to-video", "sora-2-text-to-video")
         eve.keep_defaults_until_input()
         eve.text("a slow tide")
         progress = eve.generate()
