@@ -15,7 +15,7 @@ call, or the other one, returns the settled job with `changed=False`).
 from shared.jobs.callback_url import CALLBACK_PATH, callback_secret, callback_url
 from shared.jobs.errors import JobError, JobNotFound
 from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
-from shared.jobs.store import JobStore
+from shared.jobs.store import JobStore, Settling
 from shared.jobs.tracking import JobTracking, Recipient, poll_interval
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "NewJob",
     "Outcome",
     "Recipient",
+    "Settling",
     "callback_secret",
     "callback_url",
     "poll_interval",

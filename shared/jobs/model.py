@@ -44,6 +44,8 @@ class FailureReason(StrEnum):
     TIMEOUT = "timeout"  # no result within the model's time limit
     RESULT_UNAVAILABLE = "result_unavailable"  # KIE reported success but the file could not be fetched
     CANCELLED = "cancelled"  # the user cancelled
+    UNDELIVERABLE = "undeliverable"  # Telegram refused the result as media and as a document
+    UNREACHABLE = "unreachable"  # the chat cannot receive messages (the user blocked the bot)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,9 @@ this module.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +25,7 @@ from shared.jobs.limits import JobLimits, check_limits
 from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
 from shared.ledger import MovementKind, record_movement
 
-__all__ = ["JobStore", "lock_job"]
+__all__ = ["JobStore", "Settling", "lock_job"]
 
 _INSERT = """
 INSERT INTO jobs (id, user_id, chat_id, model_id, params, price_credits, typical_seconds,
@@ -40,6 +42,10 @@ WHERE id = %(id)s
 RETURNING *
 """
 _STOP_WAITING = "UPDATE jobs SET stop_waiting_at = now(), updated_at = now() WHERE id = %s RETURNING *"
+_DELIVERED = """
+UPDATE jobs SET notified_at = now(), delivered_at = now(), result_message_id = %s WHERE id = %s RETURNING *
+"""
+_LANGUAGE = "SELECT language FROM users WHERE id = %s"
 _RUNNING_FOR_CAPTURE = (JobState.SUBMITTING, JobState.SUBMITTED)
 
 
@@ -49,6 +55,38 @@ async def lock_job(conn: psycopg.AsyncConnection[Any], job_id: UUID) -> Job | No
         await cur.execute("SELECT * FROM jobs WHERE id = %s FOR UPDATE", (job_id,))
         row = await cur.fetchone()
     return Job.from_row(row) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class Settling:
+    """A job KIE finished, locked while its result is sent; then captured or refunded in that lock.
+
+    Capture happens only here, after the result reached the chat, so no credit is taken for a result
+    the user cannot get; a second deliverer waits on the lock and then finds the job settled.
+    """
+
+    job: Job
+    language: str
+    conn: psycopg.AsyncConnection[Any]
+    store: JobStore
+
+    async def captured(self, result_urls: Sequence[str], message_id: int) -> Job:
+        """The result is in the chat as `message_id`: capture, succeed, and record it delivered."""
+        await self.store._move(self.conn, self.job, MovementKind.CAPTURE, 0, "generation delivered")
+        await _settle(self.conn, self.job, JobState.SUCCEEDED, "captured", urls=result_urls)
+        async with self.conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(_DELIVERED, (message_id, self.job.id))
+            row = await cur.fetchone()
+        assert row is not None
+        return Job.from_row(row)
+
+    async def refunded(self, reason: FailureReason, detail: str, *, notified: bool) -> Job:
+        """The result could not be delivered: refund and fail (`notified`: nobody can be told)."""
+        job, amount = self.job, self.job.price_credits
+        await self.store._move(self.conn, job, MovementKind.REFUND, amount, f"refund: {reason.value}")
+        return await _settle(
+            self.conn, job, JobState.FAILED, "refunded", reason=reason, text=detail, notified=notified
+        )
 
 
 class JobStore:
@@ -119,6 +157,21 @@ class JobStore:
             await self._move(conn, job, MovementKind.CAPTURE, 0, "generation delivered")
             settled = await _settle(conn, job, JobState.SUCCEEDED, "captured", urls=result_urls)
         return Outcome(settled, changed=True)
+
+    @asynccontextmanager
+    async def settling(self, job_id: UUID) -> AsyncIterator[Settling | None]:
+        """Lock a submitted job for delivering its result (see `Settling`); None when already settled.
+
+        The row stays locked until the block ends: send the result inside it, then call `captured` or
+        `refunded`. Leaving the block without either changes nothing (the send is retried later).
+        """
+        async with self._pool.connection() as conn, conn.transaction():
+            job = await lock_job(conn, job_id)
+            if job is None or job.state not in _RUNNING_FOR_CAPTURE:
+                yield None
+                return
+            row = await (await conn.execute(_LANGUAGE, (job.user_id,))).fetchone()
+            yield Settling(job, str(row[0]) if row else "ru", conn, self)
 
     async def refund(
         self,

@@ -17,4 +17,11 @@ MESSAGES: dict[str, str] = {
         "administrators have been told and will sort it out; please quote payment id {charge} in "
         "/paysupport."
     ),
+    "failure_undeliverable": (
+        "The result is ready, but Telegram would not accept the file (neither as media nor as a "
+        "document), so it could not be delivered. {credits} are back on your balance."
+    ),
+    "failure_unreachable": (
+        "The result could not be delivered to this chat. {credits} are back on your balance."
+    ),
 }
