@@ -4,7 +4,7 @@
     payload = payments.invoice_payload(pack, user_id)   # signed for this user, pack and price
     verdict = await payments.check_checkout(user_id, payload, "XTR", 50)   # Checkout.OK
     credited = await payments.credit(user_id, charge_id, provider_id, payload, currency="XTR", total=50)
-    await payments.refund(charge_id, admin_id, refund_stars)   # RefundRefused when credits were spent
+    await StarsRefunds(pool).refund(charge_id, admin_id, refund_stars)   # two-phase; RefundRefused
 
 Prices: ``sell_price(kie_credits, markup)`` and ``PricedRegistry`` (``shared.money.pricing``).
 """
@@ -21,10 +21,11 @@ from shared.money.errors import (
 )
 from shared.money.invoices import InvoiceSigner, Mismatch, payload_key
 from shared.money.packs import CreditPack, PackError, find_pack, parse_packs
-from shared.money.payments import STARS, Checkout, Credited, Payment, PaymentStore, RefundStars
+from shared.money.payments import STARS, Checkout, Credited, Payment, PaymentStore
 from shared.money.pricing import PricedRegistry, sell_price
 from shared.money.promos import PromoStore, Redeemed, Redemption, normalise_code
 from shared.money.referrals import Referrals, decode_code, encode_code
+from shared.money.refunds import RefundAnswer, RefundStars, StarsRefunds
 
 __all__ = [
     "STARS",
@@ -51,9 +52,11 @@ __all__ = [
     "Redeemed",
     "Redemption",
     "Referrals",
+    "RefundAnswer",
     "RefundBlock",
     "RefundRefused",
     "RefundStars",
+    "StarsRefunds",
     "UserCard",
     "decode_code",
     "encode_code",

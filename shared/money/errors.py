@@ -44,7 +44,9 @@ class RefundBlock(StrEnum):
     """Why a Stars refund was refused."""
 
     ALREADY_REFUNDED = "already_refunded"
-    CREDITS_SPENT = "credits_spent"  # the balance is below the credits this payment bought
+    CREDITS_SPENT = "credits_spent"  # the balance is below the credits this payment bought (and its bonus)
+    TELEGRAM_REFUSED = "telegram_refused"  # Telegram refused to return the Stars; the intent was undone
+    PENDING = "pending"  # Telegram did not answer; the credits are held back, run the refund again
 
 
 class RefundRefused(MoneyError):

@@ -1,20 +1,17 @@
-"""Telegram Stars payments: checkout checks, crediting exactly once, and refunds that reverse credits.
+"""Telegram Stars payments: checkout checks and crediting exactly once (refunds: shared.money.refunds).
 
 Crediting keys everything on ``telegram_payment_charge_id``: the ``payments`` row (primary key) and
 the ledger row (idempotency key ``stars:<charge id>``) are written in one transaction, so a payment
 delivered twice, or handled by two workers at once, is credited once (the second insert waits on the
 first's key and then finds it). The new user's first purchase pays the referral bonus, once.
-
-A refund locks the payment and the user, refuses when the payment was refunded already or when the
-balance is below the credits it bought (they were spent), records the reversal, and only then asks
-Telegram to return the Stars (``refund_stars``, injected); if Telegram refuses, nothing is written.
+The purchase that paid the referral bonus records it (``referrer_id``, ``referral_bonus``) so that
+its refund can take the bonus back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -23,20 +20,19 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from shared.ledger import MovementKind, record_movement
-from shared.money.errors import MoneyError, PaymentMismatch, PaymentNotFound, RefundBlock, RefundRefused
+from shared.money.errors import MoneyError, PaymentMismatch
 from shared.money.invoices import STARS, InvoiceSigner, Mismatch
 from shared.money.packs import CreditPack, find_pack
+from shared.money.records import Payment, balance_of, lock_balance, lock_payment
 from shared.money.referrals import pay_referral_bonus
 
-__all__ = ["STARS", "Checkout", "Credited", "Payment", "PaymentStore", "RefundStars"]
-
-RefundStars = Callable[[int, str], Awaitable[None]]
-"""Asks Telegram to return a payment's Stars: ``(user_id, charge_id)``; raises when refused."""
+__all__ = ["STARS", "Checkout", "Credited", "Payment", "PaymentStore"]
 
 _INSERT = """
 INSERT INTO payments (charge_id, provider_charge_id, user_id, pack_credits, stars)
 VALUES (%s, %s, %s, %s, %s) ON CONFLICT (charge_id) DO NOTHING RETURNING *
 """
+_PAID_BONUS = "UPDATE payments SET referrer_id = %s, referral_bonus = %s WHERE charge_id = %s"
 
 
 class Checkout(StrEnum):
@@ -53,30 +49,6 @@ class Checkout(StrEnum):
     def suspicious(self) -> bool:
         """A tampered or foreign checkout (the admins are alerted), not an honest stale invoice."""
         return self in (Checkout.FORGED, Checkout.WRONG_AMOUNT)
-
-
-@dataclass(frozen=True, slots=True)
-class Payment:
-    """One row of ``payments``."""
-
-    charge_id: str
-    user_id: int
-    pack_credits: int
-    stars: int
-    created_at: datetime
-    refunded_at: datetime | None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Payment:
-        """Build a payment from a ``payments`` row read with dict_row."""
-        return cls(
-            charge_id=str(row["charge_id"]),
-            user_id=int(row["user_id"]),
-            pack_credits=int(row["pack_credits"]),
-            stars=int(row["stars"]),
-            created_at=row["created_at"],
-            refunded_at=row["refunded_at"],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,14 +142,16 @@ class PaymentStore:
                 key=f"stars:{charge_id}",
             )
             referrer = await pay_referral_bonus(conn, user_id, self._bonus) if self._bonus > 0 else None
-            balance = await _balance(conn, user_id)
+            if referrer is not None:
+                await conn.execute(_PAID_BONUS, (referrer, self._bonus, charge_id))
+            balance = await balance_of(conn, user_id)
         return Credited(Payment.from_row(row), recorded.created, balance, referrer)
 
     async def _existing(self, conn: psycopg.AsyncConnection[Any], charge_id: str, user_id: int) -> Credited:
-        payment = await _lock_payment(conn, charge_id)
+        payment = await lock_payment(conn, charge_id)
         if payment.user_id != user_id:  # charge ids are unique at Telegram: never credit a stranger
             raise MoneyError(f"charge id {charge_id!r} belongs to another user")
-        return Credited(payment, False, await _balance(conn, payment.user_id))
+        return Credited(payment, False, await balance_of(conn, payment.user_id))
 
     async def get(self, charge_id: str) -> Payment | None:
         """The payment with this charge id, or None."""
@@ -185,56 +159,3 @@ class PaymentStore:
             await cur.execute("SELECT * FROM payments WHERE charge_id = %s", (charge_id,))
             row = await cur.fetchone()
         return Payment.from_row(row) if row else None
-
-    async def refund(self, charge_id: str, admin_id: int, refund_stars: RefundStars) -> Payment:
-        """Reverse the payment's credits and return its Stars, once (see the module docstring).
-
-        Raises PaymentNotFound, or RefundRefused (already refunded; credits spent).
-        """
-        async with self._pool.connection() as conn, conn.transaction():
-            payment = await _lock_payment(conn, charge_id)
-            if payment.refunded_at is not None:
-                raise RefundRefused(charge_id, RefundBlock.ALREADY_REFUNDED)
-            balance = await _lock_balance(conn, payment.user_id)
-            if balance < payment.pack_credits:
-                raise RefundRefused(
-                    charge_id, RefundBlock.CREDITS_SPENT, balance=balance, credits=payment.pack_credits
-                )
-            await record_movement(
-                conn,
-                user_id=payment.user_id,
-                amount=-payment.pack_credits,
-                kind=MovementKind.PURCHASE,
-                reason=f"stars refund {payment.stars}",
-                key=f"stars:{charge_id}:refund",
-            )
-            async with conn.cursor(row_factory=dict_row) as cur:
-                await cur.execute(
-                    "UPDATE payments SET refunded_at = now(), refunded_by = %s "
-                    "WHERE charge_id = %s RETURNING *",
-                    (admin_id, charge_id),
-                )
-                row = await cur.fetchone()
-            await refund_stars(payment.user_id, charge_id)
-        assert row is not None
-        return Payment.from_row(row)
-
-
-async def _lock_payment(conn: psycopg.AsyncConnection[Any], charge_id: str) -> Payment:
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute("SELECT * FROM payments WHERE charge_id = %s FOR UPDATE", (charge_id,))
-        row = await cur.fetchone()
-    if row is None:
-        raise PaymentNotFound(charge_id)
-    return Payment.from_row(row)
-
-
-async def _lock_balance(conn: psycopg.AsyncConnection[Any], user_id: int) -> int:
-    cur = await conn.execute("SELECT balance FROM users WHERE id = %s FOR UPDATE", (user_id,))
-    row = await cur.fetchone()
-    return int(row[0]) if row else 0
-
-
-async def _balance(conn: psycopg.AsyncConnection[Any], user_id: int) -> int:
-    row = await (await conn.execute("SELECT balance FROM users WHERE id = %s", (user_id,))).fetchone()
-    return int(row[0]) if row else 0

@@ -8,7 +8,7 @@ import redis.asyncio as aioredis
 
 from services.bot.ratelimit import RateLimiter
 from shared.keys import Keys
-from shared.money import Accounts, BroadcastStore, PaymentStore, PromoStore, Referrals
+from shared.money import Accounts, BroadcastStore, PaymentStore, PromoStore, Referrals, StarsRefunds
 
 __all__ = ["MoneyDeps"]
 
@@ -28,6 +28,7 @@ class MoneyDeps:
     referrals: Referrals
     accounts: Accounts
     broadcasts: BroadcastStore
+    refunds: StarsRefunds
     limiter: RateLimiter
     redis: aioredis.Redis
     keys: Keys

@@ -22,6 +22,7 @@ from shared.money import (
     PaymentStore,
     PromoStore,
     Referrals,
+    StarsRefunds,
     payload_key,
 )
 from shared.process import Runtime
@@ -60,6 +61,7 @@ def build_money(runtime: Runtime, pool: AsyncConnectionPool[Any]) -> MoneyDeps:
         referrals=Referrals(pool),
         accounts=Accounts(pool),
         broadcasts=BroadcastStore(pool),
+        refunds=StarsRefunds(pool),
         limiter=RateLimiter(runtime.redis, runtime.keys, limits),
         redis=runtime.redis,
         keys=runtime.keys,

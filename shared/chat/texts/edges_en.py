@@ -24,4 +24,8 @@ MESSAGES: dict[str, str] = {
     "failure_unreachable": (
         "The result could not be delivered to this chat. {credits} are back on your balance."
     ),
+    "admin_refund_pending": (
+        "Refund of {charge}: Telegram did not answer. The credits are held back; run /refund {charge} "
+        "again to finish it."
+    ),
 }

@@ -21,4 +21,8 @@ MESSAGES: dict[str, str] = {
         "его не удалось. {credits} вернулись на баланс."
     ),
     "failure_unreachable": "Результат не удалось доставить в этот чат. {credits} вернулись на баланс.",
+    "admin_refund_pending": (
+        "Возврат {charge}: Telegram не ответил. Кредиты удержаны; выполните /refund {charge} ещё раз, "
+        "чтобы завершить возврат."
+    ),
 }

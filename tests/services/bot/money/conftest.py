@@ -22,6 +22,7 @@ from shared.money import (
     PaymentStore,
     PromoStore,
     Referrals,
+    StarsRefunds,
     parse_packs,
 )
 from tests.services.bot.harness import BotHarness, running_bot
@@ -50,6 +51,7 @@ def money_deps(pool: AsyncConnectionPool, redis: aioredis.Redis, keys: Keys) -> 
         referrals=Referrals(pool),
         accounts=Accounts(pool),
         broadcasts=BroadcastStore(pool),
+        refunds=StarsRefunds(pool),
         limiter=RateLimiter(redis, keys, limits),
         redis=redis,
         keys=keys,
