@@ -4,7 +4,8 @@ fail → refund and tell; past the deadline → expire and refund.
 A result is captured only once it reached the chat: the job is locked (`JobStore.settling`), the
 result is sent (its media type, else as a document), and the capture commits with the delivery. When
 Telegram refuses the file in every form the job is refunded with a plain message; when the chat
-cannot be reached at all (the user blocked the bot) it is refunded and nobody is told; when Telegram
+cannot be reached at all (the user blocked the bot) it is refunded and nobody is told; a user an admin
+banned while the job ran gets nothing more (refunded, not told: nothing was delivered); when Telegram
 is merely unavailable nothing is settled and the poller tries again (until the deadline refunds).
 Refunds settle through `JobStore.refund`, at most once, so a duplicate callback, a poll racing a
 callback, or a retry after a crash changes nothing; failure messages it could not send are picked up
@@ -136,6 +137,10 @@ class Finisher:
         """Deliver, then capture in the same lock; False when Telegram should be tried again later."""
         async with self._store.settling(job.id) as settling:
             if settling is None:  # settled meanwhile (a duplicate callback, a poll, a cancel)
+                return True
+            if settling.banned:  # banned while it ran: never delivered, so never captured
+                await settling.refunded(FailureReason.BANNED, "the user was banned", notified=True)
+                log.info("job_of_banned_user_refunded", job_id=str(job.id))
                 return True
             try:
                 message_id = await self._notifier.send_result(settling.job, settling.language, media)

@@ -46,6 +46,7 @@ class FailureReason(StrEnum):
     CANCELLED = "cancelled"  # the user cancelled
     UNDELIVERABLE = "undeliverable"  # Telegram refused the result as media and as a document
     UNREACHABLE = "unreachable"  # the chat cannot receive messages (the user blocked the bot)
+    BANNED = "banned"  # an admin banned the user while the job ran: not delivered, refunded
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ _STOP_WAITING = "UPDATE jobs SET stop_waiting_at = now(), updated_at = now() WHE
 _DELIVERED = """
 UPDATE jobs SET notified_at = now(), delivered_at = now(), result_message_id = %s WHERE id = %s RETURNING *
 """
-_LANGUAGE = "SELECT language FROM users WHERE id = %s"
+_RECIPIENT = "SELECT language, banned FROM users WHERE id = %s"
 _RUNNING_FOR_CAPTURE = (JobState.SUBMITTING, JobState.SUBMITTED)
 
 
@@ -69,6 +69,7 @@ class Settling:
     language: str
     conn: psycopg.AsyncConnection[Any]
     store: JobStore
+    banned: bool = False  # an admin banned the user: nothing more is delivered to them
 
     async def captured(self, result_urls: Sequence[str], message_id: int) -> Job:
         """The result is in the chat as `message_id`: capture, succeed, and record it delivered."""
@@ -170,8 +171,8 @@ class JobStore:
             if job is None or job.state not in _RUNNING_FOR_CAPTURE:
                 yield None
                 return
-            row = await (await conn.execute(_LANGUAGE, (job.user_id,))).fetchone()
-            yield Settling(job, str(row[0]) if row else "ru", conn, self)
+            row = await (await conn.execute(_RECIPIENT, (job.user_id,))).fetchone()
+            yield Settling(job, str(row[0]) if row else "ru", conn, self, banned=bool(row and row[1]))
 
     async def refund(
         self,

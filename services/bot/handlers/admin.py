@@ -184,7 +184,7 @@ async def _broadcast(turn: Turn, money: MoneyDeps, args: list[str]) -> None:
     text = turn.message.text.partition(" ")[2].strip() if turn.message and turn.message.text else ""
     if not text:
         raise _Usage
-    broadcast_id, recipients = await money.broadcasts.create(turn.user_id, text)
+    broadcast_id, recipients = await money.broadcasts.create(turn.user_id, text, turn.update_id)
     log.info("broadcast_created", broadcast=broadcast_id, recipients=recipients)
     await _say(turn, "admin_broadcast_started", id=broadcast_id, recipients=recipients)
 

@@ -28,4 +28,7 @@ MESSAGES: dict[str, str] = {
         "Refund of {charge}: Telegram did not answer. The credits are held back; run /refund {charge} "
         "again to finish it."
     ),
+    "failure_banned": (
+        "This account was blocked, so the result was not delivered. {credits} are back on your balance."
+    ),
 }

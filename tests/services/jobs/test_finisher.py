@@ -83,3 +83,24 @@ class TestDeliveryBeforeCapture:
         rig.telegram.faults.clear()
         assert await rig.finisher.confirm(await rig.job(job_id))
         assert await _ledger_kinds(rig, job_id) == ["hold", "capture"]
+
+
+class TestBannedUser:
+    async def test_ban_stops_delivery_and_refunds(self, rig: Rig) -> None:
+        """A user banned while the job ran gets nothing more; the job is refunded, not captured."""
+        job_id = await _finished(rig)
+        async with rig.pool.connection() as conn:
+            await conn.execute("UPDATE users SET banned = true WHERE id = %s", (rig.user_id,))
+        assert await rig.finisher.confirm(await rig.job(job_id))
+        done = await rig.job(job_id)
+        assert done.error_code is FailureReason.BANNED and done.notified_at is not None
+        assert await _ledger_kinds(rig, job_id) == ["hold", "refund"]
+        assert rig.replies() == []
+
+    async def test_queued_job_of_a_banned_user_is_not_submitted(self, rig: Rig) -> None:
+        """The submitter skips a banned user's queued job: KIE never sees it."""
+        job = await rig.new_job()
+        async with rig.pool.connection() as conn:
+            await conn.execute("UPDATE users SET banned = true WHERE id = %s", (rig.user_id,))
+        await rig.submitter.submit_ready()
+        assert (await rig.job(job.id)).state is JobState.QUEUED

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import uuid
 
 import pytest
+from psycopg_pool import AsyncConnectionPool
 
 from emulators.telegram.model import Update as EmulatedUpdate
 from emulators.telegram.model import UpdateKind
@@ -191,6 +193,35 @@ class TestReferralsAndPromos:
         assert harness.last(first).text == _t("money_promo_already_used")
         await harness.text(second, "/promo GIFT10")
         assert harness.last(second).text == _t("money_promo_exhausted")
+
+
+class TestAdminOnce:
+    async def test_command_for_another_bot_is_ignored(self, bot: Bot) -> None:
+        """/grant@OtherBot changes nothing and gets no answer; /grant@<this bot> works."""
+        harness, _ = bot
+        user = harness.new_user()
+        await harness.text(user, "/start")
+        start, answers = await _balance(harness, user), len(harness.replies(ADMIN_ID))
+        await harness.deliver(harness.telegram.send_text(ADMIN_ID, f"/grant@OtherBot {user} 10 gift"))
+        assert await _balance(harness, user) == start and len(harness.replies(ADMIN_ID)) == answers
+        me = harness.application.bot.username
+        await harness.text(ADMIN_ID, f"/grant@{me} {user} 10 gift")
+        assert await _balance(harness, user) == start + 10
+
+    async def test_broadcast_update_handled_twice_makes_one_broadcast(
+        self, bot: Bot, pool: AsyncConnectionPool
+    ) -> None:
+        """The same /broadcast update handled again finds its broadcast instead of making a second."""
+        harness, _ = bot
+        text = f"news {uuid.uuid4().hex[:8]}"
+        update = harness.telegram.send_text(ADMIN_ID, f"/broadcast {text}")
+        await harness.deliver(update)
+        await harness.deliver(update)
+        async with pool.connection() as conn:
+            row = await (
+                await conn.execute("SELECT count(*) FROM broadcasts WHERE text = %s", (text,))
+            ).fetchone()
+        assert row is not None and row[0] == 1
 
 
 class TestLimitsAndAdmin:
