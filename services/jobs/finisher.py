@@ -88,6 +88,8 @@ class Finisher:
 
     async def settle(self, job: Job, record: TaskRecord) -> bool:
         """Settle the job from a final record; False while it runs or its result cannot be fetched yet."""
+        if record.state in (TaskState.SUCCESS, TaskState.FAIL) and record.credits_consumed is not None:
+            await self._store.record_kie_cost(job.id, record.credits_consumed)  # for the money report
         if record.state is TaskState.SUCCESS:
             return await self._succeed(job, record)
         if record.state is TaskState.FAIL:

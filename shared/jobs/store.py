@@ -46,6 +46,7 @@ _DELIVERED = """
 UPDATE jobs SET notified_at = now(), delivered_at = now(), result_message_id = %s WHERE id = %s RETURNING *
 """
 _RECIPIENT = "SELECT language, banned FROM users WHERE id = %s"
+_KIE_COST = "UPDATE jobs SET kie_credits_consumed = %s WHERE id = %s"
 _RUNNING_FOR_CAPTURE = (JobState.SUBMITTING, JobState.SUBMITTED)
 
 
@@ -173,6 +174,11 @@ class JobStore:
                 return
             row = await (await conn.execute(_RECIPIENT, (job.user_id,))).fetchone()
             yield Settling(job, str(row[0]) if row else "ru", conn, self, banned=bool(row and row[1]))
+
+    async def record_kie_cost(self, job_id: UUID, credits_consumed: float) -> None:
+        """Store what KIE charged for the job's task (its record's creditsConsumed), for reconciliation."""
+        async with self._pool.connection() as conn:
+            await conn.execute(_KIE_COST, (credits_consumed, job_id))
 
     async def refund(
         self,

@@ -34,6 +34,15 @@ async def _ledger_kinds(rig: Rig, job_id: uuid.UUID) -> list[str]:
     return [row[0] for row in rows]
 
 
+async def _kie_cost(rig: Rig, job_id: uuid.UUID) -> float:
+    async with rig.pool.connection() as conn:
+        row = await (
+            await conn.execute("SELECT kie_credits_consumed FROM jobs WHERE id = %s", (job_id,))
+        ).fetchone()
+    assert row is not None and row[0] is not None
+    return float(row[0])
+
+
 def _refuse(rig: Rig, kind: FaultKind, *methods: str, count: int | None = 1) -> None:
     for method in methods:
         rig.telegram.faults.add(FaultRule(method, kind, count=count))
@@ -49,6 +58,7 @@ class TestDeliveryBeforeCapture:
         assert done.state is JobState.SUCCEEDED and done.delivered_at is not None
         assert "document" in rig.replies()[0].content
         assert await _ledger_kinds(rig, job_id) == ["hold", "capture"]
+        assert await _kie_cost(rig, job_id) > 0  # creditsConsumed of the record, for the money report
 
     @pytest.mark.parametrize("kind", [FaultKind.BAD_REQUEST, FaultKind.TOO_LARGE])
     async def test_refused_in_every_form_is_refunded_with_a_message(self, rig: Rig, kind: FaultKind) -> None:
@@ -59,6 +69,7 @@ class TestDeliveryBeforeCapture:
         done = await rig.job(job_id)
         assert done.state is JobState.FAILED and done.error_code is FailureReason.UNDELIVERABLE
         assert await _ledger_kinds(rig, job_id) == ["hold", "refund"]
+        assert await _kie_cost(rig, job_id) > 0  # KIE was paid for it: the report flags such jobs
         assert await rig.ledger.balance(rig.user_id) == 100
         [told] = rig.replies()
         assert "Telegram would not accept the file" in (told.text or "")
