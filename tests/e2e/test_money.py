@@ -9,7 +9,9 @@ new update ids, at once (so both workers may take them).
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
 import threading
 import urllib.request
 import uuid
@@ -32,6 +34,7 @@ pytestmark = pytest.mark.e2e
 __all__ = ["_kie_url"]
 
 ADMIN_ID = 6_100_000_001
+REPO = Path(__file__).resolve().parents[2]
 TEXTS = Texts()
 BROADCAST_USERS = 500
 
@@ -204,6 +207,8 @@ class TestCancelAfterSubmission:
     ) -> None:
         """Cancel once KIE has the task: no refund, the honest message, and the video still arrives."""
         eve = Walker(telegram, Language.EN)
+        telegram.send_text(eve.user, "/start")
+        wait_until(eve.messages, 120, "the welcome (the first update waits for the webhook to be set)")
         eve.open_model("text-to-video", "sora-2-text-to-video")
         eve.keep_defaults_until_input()
         eve.text("a slow tide")
@@ -221,6 +226,18 @@ class TestCancelAfterSubmission:
         assert _job_row(database_url, task)[2] == ["hold", "capture"]
         assert balance(database_url, eve.user) == start
         assert _kie_credits(kie_url) < kie_before  # KIE charged the operator: the user paid for it
+        report = subprocess.run(
+            ["make", "-s", "money-report"],
+            cwd=REPO,
+            env={**os.environ, "DATABASE_URL": database_url},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert report.returncode == 0, report.stdout + report.stderr  # nothing flagged
+        sora = next(line for line in report.stdout.splitlines() if line.startswith("sora-2-text-to-video"))
+        jobs, captured, kie_used = sora.split()[1:4]
+        assert (int(jobs), int(captured)) == (1, price) and 0 < float(kie_used) <= price
 
 
 class TestBroadcast:
