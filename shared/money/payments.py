@@ -23,7 +23,7 @@ from shared.ledger import MovementKind, record_movement
 from shared.money.errors import MoneyError, PaymentMismatch
 from shared.money.invoices import STARS, InvoiceSigner, Mismatch
 from shared.money.packs import CreditPack, find_pack
-from shared.money.records import Payment, balance_of, lock_balance, lock_payment
+from shared.money.records import Payment, balance_of, lock_payment
 from shared.money.referrals import pay_referral_bonus
 
 __all__ = ["STARS", "Checkout", "Credited", "Payment", "PaymentStore"]

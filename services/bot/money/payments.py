@@ -14,12 +14,12 @@ from telegram import LabeledPrice, PreCheckoutQuery, SuccessfulPayment
 
 from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.turn import Stale, Turn
-from services.bot.money.alerts import alert_money
 from services.bot.money.deps import MoneyDeps
 from services.bot.money.views import packs_screen
 from services.bot.views import Screen
 from shared.chat.callbacks import Callback
 from shared.money import STARS, Checkout, Credited, PaymentMismatch, find_pack
+from shared.money.alerting import MoneyAlerts
 
 __all__ = ["answer_checkout", "on_buy", "on_paid", "send_packs", "send_paysupport", "send_terms"]
 
@@ -67,10 +67,13 @@ async def answer_checkout(deps: BotDeps, money: MoneyDeps, query: PreCheckoutQue
         log.info("checkout_refused", verdict=verdict.value)
         return
     log.warning("checkout_mismatch", verdict=verdict.value, currency=query.currency, total=query.total_amount)
-    await alert_money(
+    await _alerts(money).payment_mismatch(
         query.get_bot(),
-        money,
-        f"checkout refused ({verdict.value}): user {user.id}, {query.total_amount} {query.currency}",
+        stage="checkout",
+        verdict=verdict.value,
+        user_id=user.id,
+        total=query.total_amount,
+        currency=query.currency,
     )
 
 
@@ -115,12 +118,19 @@ async def on_paid(turn: Turn, money: MoneyDeps, payment: SuccessfulPayment) -> N
 async def _mismatch(turn: Turn, money: MoneyDeps, exc: PaymentMismatch) -> None:
     log.warning("payment_mismatch", reason=exc.reason, currency=exc.currency, total=exc.total)
     await turn.send(Screen(turn.t("money_payment_mismatch", charge=exc.charge_id)))
-    await alert_money(
+    await _alerts(money).payment_mismatch(
         turn.bot,
-        money,
-        f"payment not credited ({exc.reason}): user {turn.user_id}, {exc.total} {exc.currency}, "
-        f"charge {exc.charge_id}",
+        stage="payment",
+        verdict=exc.reason,
+        user_id=turn.user_id,
+        total=exc.total,
+        currency=exc.currency,
+        charge_id=exc.charge_id,
     )
+
+
+def _alerts(money: MoneyDeps) -> MoneyAlerts:
+    return MoneyAlerts(money.redis, money.keys, money.host, money.program, money.admin_ids)
 
 
 async def _tell_referrer(turn: Turn, money: MoneyDeps, credited: Credited) -> None:

@@ -135,9 +135,15 @@ class TestCheckout:
         self, pool: AsyncConnectionPool, new_user_id: int
     ) -> None:
         """Eight different charges of one user credited at once: no deadlock, every pack credited."""
-        store = PaymentStore(pool, PACKS)
+        store = _payments(pool)
         charges = [f"many-{uuid.uuid4().hex}" for _ in range(8)]
-        await asyncio.gather(*(store.credit(new_user_id, charge, None, "pack:100:50") for charge in charges))
+        payload = store.invoice_payload(PACKS[0], new_user_id)
+        await asyncio.gather(
+            *(
+                store.credit(new_user_id, charge, None, payload, currency="XTR", total=50)
+                for charge in charges
+            )
+        )
         assert await Ledger(pool).balance(new_user_id) == 800
 
 
