@@ -44,14 +44,20 @@ def _kie_url(xprocess: Any) -> Iterator[str]:
 
 
 @pytest.fixture(name="bot_system")
-def _bot_system(xprocess: Any, tmp_path: Path, system_env_factory: Any, kie_url: str) -> Iterator[System]:
+def _bot_system(
+    xprocess: Any, tmp_path: Path, system_env_factory: Any, kie_url: str, telegram: TelegramControl
+) -> Iterator[System]:
     port = free_port()
     env = system_env_factory(
         **kie_system_env(port, kie_url, KIE_KEY),
         JOBS_SWEEP_INTERVAL_SECONDS="0.5",
     )
     migrate(env)
-    yield from start(xprocess, prepare_home(tmp_path), port, env)
+
+    def ready(system: System) -> bool:  # on a loaded machine the first update must not wait for setWebhook
+        return system.all_running() and f":{port}/" in str(telegram.webhook().get("url", ""))
+
+    yield from start(xprocess, prepare_home(tmp_path), port, env, ready=ready)
 
 
 def kie_control(kie_url: str, path: str, body: dict[str, Any]) -> Any:
