@@ -55,7 +55,7 @@ def _bot_system(
     migrate(env)
 
     def ready(system: System) -> bool:  # on a loaded machine the first update must not wait for setWebhook
-        return system.all_running() and f":{port}/" in str(telegram.webhook().get("url", ""))
+        return system.all_running() and f":{port}/" in str(telegram.webhook()["info"]["url"])
 
     yield from start(xprocess, prepare_home(tmp_path), port, env, ready=ready)
 

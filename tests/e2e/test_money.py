@@ -58,7 +58,7 @@ def _money_system(
     migrate(env)
 
     def ready(system: System) -> bool:  # the first update of a test must not wait for setWebhook
-        return system.all_running() and f":{port}/" in str(telegram.webhook().get("url", ""))
+        return system.all_running() and f":{port}/" in str(telegram.webhook()["info"]["url"])
 
     yield from start(xprocess, prepare_home(tmp_path), port, env, ready=ready)
 
