@@ -2,12 +2,17 @@
 
 VENV      := .venv
 PY        := $(VENV)/bin/python
-PYTHON    ?= $(shell command -v python3.11 || command -v python3)
+# The newest supported interpreter on PATH or under $(pyenv root)/versions/, unless PYTHON is given.
+SUPPORTED := 3.14 3.13 3.12 3.11
+PYTHON    ?= $(or $(shell scripts/python.sh $(SUPPORTED)),python3)
+# The unit tests also run on a second interpreter, in its own venv: 3.13, or 3.11 when .venv is 3.13.
+ALT_VERSION = $(if $(filter 3.13,$(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')),3.11,3.13)
+ALT_VENV    = .venv-$(ALT_VERSION)
 CODE      := services shared emulators bench
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export BOT_WORKERS ?= 2
 
-.PHONY: setup run test lint ctl status money-report migrate catalog-check bench chaos clean
+.PHONY: setup run test unit-alt lint ctl status money-report migrate catalog-check bench chaos clean
 
 setup: $(VENV)/.installed
 
@@ -20,8 +25,21 @@ $(VENV)/.installed: pyproject.toml
 run: setup            ## start local Redis/PostgreSQL if needed, migrate, run supervisord in the foreground
 	scripts/run.sh
 
-test: setup lint      ## lint, type-check, then the whole suite
+test: setup lint      ## lint, type-check, the whole suite, then the unit tests on the second interpreter
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory unit-alt
+
+unit-alt: setup       ## the unit tests (no e2e, no chaos) on ALT_VERSION in $(ALT_VENV), skipped when not installed
+	@alt="$$(scripts/python.sh $(ALT_VERSION))"; \
+	if [ -z "$$alt" ]; then echo "unit-alt: no Python $(ALT_VERSION) installed; skipped"; exit 0; fi; \
+	set -e; \
+	test -x $(ALT_VENV)/bin/python || "$$alt" -m venv $(ALT_VENV); \
+	if [ ! -e $(ALT_VENV)/.installed ] || [ pyproject.toml -nt $(ALT_VENV)/.installed ]; then \
+	  $(ALT_VENV)/bin/python -m pip install -q --upgrade pip; \
+	  $(ALT_VENV)/bin/python -m pip install -q -e '.[dev]'; \
+	  touch $(ALT_VENV)/.installed; \
+	fi; \
+	$(ALT_VENV)/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/e2e --ignore=tests/chaos -m 'not e2e'
 
 lint: setup
 	$(VENV)/bin/ruff check $(CODE) tests

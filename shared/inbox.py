@@ -115,6 +115,10 @@ class InboxEntry:
             update=json.loads(fields[b"update"]),
         )
 
+    def log_context(self) -> dict[str, object]:
+        """Bound to every log line about this entry."""
+        return {"update_id": self.update_id, "chat": self.chat}
+
 
 class InboxWriter:
     """Accepts updates into the inbox exactly once per update_id.

@@ -130,6 +130,22 @@ class Keys:
         """The language a user chose in /settings; absent means Telegram's language_code decides."""
         return f"{self.prefix}user-lang:{user_id}"
 
+    def user_choice(self, user_id: int, gen_type: str) -> str:
+        """JSON of the model and settings a user last generated a type with (the quick path's start)."""
+        return f"{self.prefix}user-choice:{user_id}:{gen_type}"
+
+    def user_photo(self, user_id: int) -> str:
+        """JSON of the picture a user sent outside a step that asked for one (its URL and caption)."""
+        return f"{self.prefix}user-photo:{user_id}"
+
+    def support_waiting(self, user_id: int) -> str:
+        """The topic of the support ticket a user was asked to write to (their next text goes there)."""
+        return f"{self.prefix}support-waiting:{user_id}"
+
+    def user_draft(self, user_id: int) -> str:
+        """Text a user typed at the menu, waiting for them to pick what to make of it."""
+        return f"{self.prefix}user-draft:{user_id}"
+
     # Operations: the crash guard writes these; `python -m shared.ops.status` reads them.
     @property
     def alerts(self) -> str:
@@ -145,6 +161,16 @@ class Keys:
     def kie_callbacks(self) -> str:
         """Stream of verified KIE callbacks (job id, task id, raw body), consumed by the jobs group."""
         return f"{self.prefix}{{kie}}:callbacks"
+
+    @property
+    def kie_callbacks_dead(self) -> str:
+        """Stream of callbacks whose handling failed too often; kept for operators (the poller settles)."""
+        return f"{self.prefix}{{kie}}:callbacks-dead"
+
+    @property
+    def kie_callback_failures(self) -> str:
+        """Hash entry id → failed handling attempts of a callback, for the dead-letter rule."""
+        return f"{self.prefix}{{kie}}:callback-failures"
 
     def progress_final(self, job_id: str) -> str:
         """Set once a job's progress message has been edited to its final line (never edited again)."""

@@ -10,6 +10,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "ALERTS",
+    "CALLBACKS_DEAD_LETTERED",
     "CATALOG_MODELS_DISAPPEARED",
     "CRASHGUARD_STOPS",
     "HANDLER_SECONDS",
@@ -36,6 +37,9 @@ UPDATES_DUPLICATE = Counter("trt_updates_duplicate_total", "Updates dropped as a
 UPDATES_REJECTED = Counter("trt_updates_rejected_total", "Webhook requests refused", ["status"])
 UPDATES_HANDLED = Counter("trt_updates_handled_total", "Updates handled and acknowledged")
 UPDATES_DEAD_LETTERED = Counter("trt_updates_dead_lettered_total", "Updates moved to the dead-letter stream")
+CALLBACKS_DEAD_LETTERED = Counter(
+    "trt_callbacks_dead_lettered_total", "KIE callbacks moved to their dead-letter stream"
+)
 HANDLER_SECONDS = Histogram("trt_handler_seconds", "Time to handle one update")
 TELEGRAM_CALLS = Counter("trt_telegram_calls_total", "Outgoing Bot API calls", ["method", "outcome"])
 LEADER = Gauge("trt_leader", "1 while this process's host holds the leader lease")

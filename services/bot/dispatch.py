@@ -11,6 +11,7 @@ import contextvars
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
+from shared.errors import TrtError
 from shared.inbox import InboxEntry
 from shared.telegram.journal import journal_scope
 
@@ -19,7 +20,7 @@ __all__ = ["HandlerFailed", "UpdateDispatcher"]
 _errors: contextvars.ContextVar[list[BaseException]] = contextvars.ContextVar("handler_errors")
 
 
-class HandlerFailed(Exception):
+class HandlerFailed(TrtError):
     """A handler raised while processing an update; the original error is the cause."""
 
 

@@ -10,6 +10,7 @@ import structlog
 from telegram import Bot
 from telegram.error import TelegramError
 
+from shared.errors import TrtError
 from shared.kie import KieClient
 from shared.kie.errors import KieError
 
@@ -23,7 +24,7 @@ MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_PATH = "trt/inputs"
 
 
-class MediaRejected(Exception):
+class MediaRejected(TrtError):
     """The file could not be taken; ``key`` names the catalog message explaining why."""
 
     def __init__(self, key: str, **values: object) -> None:

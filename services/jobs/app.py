@@ -21,6 +21,7 @@ from services.jobs.notifier import Notifier
 from services.jobs.poller import OverduePoller
 from services.jobs.progress import ProgressReporter
 from services.jobs.submitter import Submitter
+from shared.backoff import Backoff
 from shared.catalog import DEFAULT_REGISTRY_PATH, load_registry
 from shared.chat.delivery import Downloader, TelegramSender
 from shared.chat.file_ids import FileIdCache
@@ -33,11 +34,15 @@ from shared.kie import KieClient, RedisWindowLimiter
 from shared.lease.leadership import LeaderWatch, run_while_leader
 from shared.process import Program, Runtime
 from shared.settings import Settings
+from shared.streams.consumer import ConsumerConfig
 from shared.telegram.client import build_bot
 
 __all__ = ["PROGRAM"]
 
 log = structlog.get_logger()
+
+# Handling attempts of one callback before it is dead-lettered (the poller then settles its job).
+CALLBACK_MAX_ATTEMPTS = 5
 
 
 def check(settings: Settings) -> None:
@@ -45,6 +50,17 @@ def check(settings: Settings) -> None:
     settings.require_telegram()
     settings.require_kie_key()
     require_callback_secret(settings)
+
+
+def callback_config(settings: Settings) -> ConsumerConfig:
+    """The callback consumer's pacing: retries spread over ~15 s, so a brief outage is not dead-lettered."""
+    return ConsumerConfig(
+        concurrency=settings.JOBS_CONCURRENCY,
+        claim_idle_ms=int(settings.JOBS_CLAIM_IDLE_SECONDS * 1000),
+        touch_interval=settings.JOBS_CLAIM_IDLE_SECONDS / 5,
+        max_attempts=CALLBACK_MAX_ATTEMPTS,
+        retry_backoff=Backoff(base=1.0, cap=30.0),
+    )
 
 
 @asynccontextmanager
@@ -106,8 +122,7 @@ async def serve(runtime: Runtime) -> None:
             store,
             tracking,
             finisher,
-            concurrency=settings.JOBS_CONCURRENCY,
-            claim_idle_ms=int(settings.JOBS_CLAIM_IDLE_SECONDS * 1000),
+            config=callback_config(settings),
         )
         poller = OverduePoller(
             tracking, finisher, notifier, interval_seconds=settings.JOBS_SWEEP_INTERVAL_SECONDS

@@ -19,6 +19,7 @@ from dataclasses import replace
 
 import structlog
 
+from services.jobs.failcodes import failure_reason
 from services.jobs.notifier import Notifier
 from shared.catalog.errors import CatalogError
 from shared.chat.delivery import (
@@ -35,18 +36,6 @@ from shared.kie import KieClient, KieError, TaskRecord, TaskState
 __all__ = ["Finisher", "failure_reason"]
 
 log = structlog.get_logger()
-
-_REFUSED_CODES = frozenset({"400", "422", "451"})
-_UNAVAILABLE_CODES = frozenset({"402", "433", "455", "505"})
-
-
-def failure_reason(fail_code: str | None) -> FailureReason:
-    """Map KIE's `failCode` of a failed task to the reason the user is given."""
-    if fail_code in _REFUSED_CODES:
-        return FailureReason.REFUSED
-    if fail_code in _UNAVAILABLE_CODES:
-        return FailureReason.UNAVAILABLE
-    return FailureReason.GENERATION_FAILED
 
 
 class Finisher:
@@ -94,7 +83,7 @@ class Finisher:
             return await self._succeed(job, record)
         if record.state is TaskState.FAIL:
             detail = f"the model failed (KIE failCode {record.fail_code or 'none'})"
-            await self.fail(job, failure_reason(record.fail_code), detail)
+            await self.fail(job, failure_reason(record.fail_code, record.fail_msg), detail)
             return True
         return False
 

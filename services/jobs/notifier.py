@@ -65,7 +65,11 @@ class Notifier:
 
     async def _send(self, job: Job, language: str, media: Sequence[Media]) -> int:
         if job.state is not JobState.SUCCEEDED:
-            return await self._sender.send_text(job.chat_id, self._presenter.failure(job, language))
+            failure, markup = (
+                self._presenter.failure(job, language),
+                self._presenter.failure_keyboard(job, language),
+            )
+            return await self._sender.send_text(job.chat_id, failure, markup)
         return await self.send_result(job, language, media)
 
     async def send_result(self, job: Job, language: str, media: Sequence[Media]) -> int:

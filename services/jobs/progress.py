@@ -192,9 +192,10 @@ class ProgressReporter:
             text = self._texts.get(
                 "job_final_done", row.language, model=name, elapsed=elapsed_text(row.elapsed)
             )
-        else:
+        else:  # a cancel was also said by the bot in a message of its own; this one agrees
+            key = "job_final_cancelled" if row.state == "cancelled" else "job_final_refunded"
             credits = self._texts.credits(row.price, row.language)
-            text = self._texts.get("job_final_refunded", row.language, model=name, credits=credits)
+            text = self._texts.get(key, row.language, model=name, credits=credits)
         await self._edit(row, text, None)
 
     async def _edit(self, row: _Row, text: str, markup: InlineKeyboardMarkup | None) -> None:

@@ -16,12 +16,14 @@ from typing import TextIO
 import structlog
 from supervisor import childutils
 
+from shared.errors import TrtError
+
 __all__ = ["ListenerProtocol", "ProtocolError", "SupervisorEvent", "read_event"]
 
 log = structlog.get_logger()
 
 
-class ProtocolError(Exception):
+class ProtocolError(TrtError):
     """supervisord sent something that is not an event header and body."""
 
 

@@ -14,8 +14,8 @@ import signal
 import threading
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING
 
-import aiohttp
 import redis.asyncio as aioredis
 import structlog
 
@@ -35,6 +35,9 @@ from shared.settings import Settings
 from shared.telegram.client import build_botapi
 
 __all__ = ["serve"]
+
+if TYPE_CHECKING:
+    import aiohttp
 
 log = structlog.get_logger()
 
@@ -87,7 +90,8 @@ async def _clients(
     async with AsyncExitStack() as stack:
         redis = create_redis(settings, read_timeout=3.0)
         stack.push_async_callback(redis.aclose)
-        session = await stack.enter_async_context(aiohttp.ClientSession())
+        session = _LazySession()
+        stack.push_async_callback(session.aclose)
         await stack.enter_async_context(serve_metrics(settings, identity))
         keys = Keys(settings.REDIS_KEY_PREFIX)
         heartbeat = Heartbeat(redis, keys, identity, settings.HEARTBEAT_INTERVAL_SECONDS)
@@ -102,11 +106,11 @@ def _crashguard(
     identity: ProcessIdentity,
     keys: Keys,
     redis: aioredis.Redis,
-    session: aiohttp.ClientSession,
+    session: _LazySession,
 ) -> Crashguard:
     api = None
     if settings.TELEGRAM_BOT_TOKEN is not None and settings.TELEGRAM_BOT_TOKEN.get_secret_value():
-        api = build_botapi(settings, session)
+        api = build_botapi(settings, session.get)
     notifier = TelegramNotifier(api, settings.ADMIN_IDS)
     if not notifier.enabled:
         log.warning("admin_alerts_disabled", reason="TELEGRAM_BOT_TOKEN or ADMIN_IDS not set")
@@ -122,6 +126,27 @@ def _crashguard(
         notifier,
         AlertBatcher(settings.ALERT_COLLAPSE_SECONDS),
     )
+
+
+class _LazySession:
+    """The HTTP session for admin alerts, opened at the first one: most crash guards never send any,
+    and aiohttp is several MiB of every process that imports it."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    def get(self) -> aiohttp.ClientSession:
+        """The session, opened on first use (inside the running loop, where the first alert is sent)."""
+        if self._session is None:
+            import aiohttp
+
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close the session if one was opened."""
+        if self._session is not None:
+            await self._session.close()
 
 
 async def _stop_heartbeat(heartbeat: Heartbeat, beating: asyncio.Task[None], stop: asyncio.Event) -> None:

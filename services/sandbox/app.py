@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 import aiohttp
 import structlog
@@ -89,24 +89,23 @@ async def serve(runtime: Runtime) -> None:
         tg = await stack.enter_async_context(
             telegram.run_emulator(state, port=config.telegram_port, host=config.host)
         )
-        upload_port = None if config.kie_upload_port == config.kie_port else config.kie_upload_port
-        kie_running = await stack.enter_async_context(
-            kie.run_emulator(
-                _kie_state(config, runtime.settings),
-                port=config.kie_port,
-                host=config.host,
-                upload_port=upload_port,
-            )
-        )
+        kie_running = await stack.enter_async_context(_run_kie(config, runtime.settings))
         http = await stack.enter_async_context(aiohttp.ClientSession())
-        status = StatusReader(runtime.db, http, config.health_url)
         links = {"telegram": tg.url, "kie": kie_running.url, "health": config.health_url}
+        status = StatusReader(runtime.db, http, config.health_url)
         api = ChatApi(state, roster, status, runtime.stop, links)
         await stack.enter_async_context(run_chat(api, config.host, config.chat_port))
         runtime.set_state(ProcessState.RUNNING)
         log.info("sandbox_ready", chat_url=config.chat_url, telegram_url=tg.url, kie_url=kie_running.url)
         await runtime.stop.wait()
     log.info("sandbox_stopped")
+
+
+def _run_kie(config: SandboxConfig, settings: Settings) -> AbstractAsyncContextManager[kie.RunningEmulator]:
+    """The KIE emulator, with its upload host on a port of its own when the configuration gives one."""
+    upload_port = None if config.kie_upload_port == config.kie_port else config.kie_upload_port
+    state = _kie_state(config, settings)
+    return kie.run_emulator(state, port=config.kie_port, host=config.host, upload_port=upload_port)
 
 
 PROGRAM = Program(name="sandbox", serve=serve, check=check)

@@ -26,6 +26,7 @@ from psycopg_pool import AsyncConnectionPool
 from redis.exceptions import RedisError
 
 from shared import streams
+from shared.jobs.callback_entry import CallbackEntry
 from shared.jobs.callback_url import callback_secret
 from shared.keys import Keys
 from shared.kie import KieCallbackError, parse_callback, verify_callback_token, verify_webhook_signature
@@ -113,14 +114,9 @@ async def _accept(route: CallbackRoute, job_id: uuid.UUID, event: CallbackEvent,
         return _reject(404, "unknown job", job_id)
     if known and known != event.task_id:
         return _reject(409, "task does not belong to this job", job_id)
-    fields = {
-        "job_id": str(job_id),
-        "task_id": event.task_id,
-        "body": raw.decode("utf-8", "replace"),
-        "received_at": f"{time.time():.3f}",
-    }
+    entry = CallbackEntry("", job_id, event.task_id, raw.decode("utf-8", "replace"), time.time())
     try:
-        await streams.append(route.redis, route.keys.kie_callbacks, fields)
+        await streams.append(route.redis, route.keys.kie_callbacks, entry.to_fields())
     except (RedisError, OSError) as exc:
         log.warning("kie_callback_not_stored", job_id=str(job_id), reason=str(exc))
         return _error(503, "storage unavailable, retry later")

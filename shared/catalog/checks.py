@@ -42,6 +42,16 @@ def check_catalog(data: CatalogData) -> None:
         if model.price.source not in data.price_sources:
             raise _fail(model, "price.source", f"{model.price.source!r} is not listed under 'price_sources'")
         check_model(model)
+    _check_defaults(data)
+
+
+def _check_defaults(data: CatalogData) -> None:
+    """A default of another type is a mistake; a missing one (dropped by a refresh) falls back."""
+    types = {model.id: model.type for model in data.models}
+    for gen_type, model_id in data.default_models.items():
+        if model_id in types and types[model_id] is not gen_type:
+            reason = f"default model {model_id!r} is not a {gen_type.value} model"
+            raise RegistryError(reason, field=f"default_models.{gen_type}")
 
 
 def check_model(model: Model) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -43,6 +43,7 @@ class CatalogData:
     type_labels: Mapping[GenType, Localized]
     usd_per_credit: Decimal
     price_sources: frozenset[str]
+    default_models: Mapping[GenType, str] = field(default_factory=dict)
 
 
 def _type_name(value: object) -> str:
@@ -271,6 +272,21 @@ def _type_labels(reader: _Reader) -> Mapping[GenType, Localized]:
     return MappingProxyType(labels)
 
 
+def _default_models(reader: _Reader) -> Mapping[GenType, str]:
+    """The operator's default model per type (optional): the one the quick path starts with."""
+    raw = reader.get("default_models", dict, {})
+    chosen: dict[GenType, str] = {}
+    for key, model_id in raw.items():
+        try:
+            gen_type = GenType(key)
+        except ValueError:
+            raise reader.error(f"default_models.{key}", "unknown generation type") from None
+        if not isinstance(model_id, str):
+            raise reader.error(f"default_models.{key}", f"expected a model id, got {_type_name(model_id)}")
+        chosen[gen_type] = model_id
+    return MappingProxyType(chosen)
+
+
 def parse_document(document: object) -> CatalogData:
     """Parse the whole registry document; raises `RegistryError` on the first malformed value."""
     reader = _Reader(document, None, "")
@@ -281,7 +297,10 @@ def parse_document(document: object) -> CatalogData:
     models = tuple(parse_model(item, i) for i, item in enumerate(reader.get("models", list)))
     sources = _price_sources(reader.get("price_sources", dict))
     labels = _type_labels(reader)
-    return CatalogData(models=models, type_labels=labels, usd_per_credit=rate, price_sources=sources)
+    defaults = _default_models(reader)
+    return CatalogData(
+        models=models, type_labels=labels, usd_per_credit=rate, price_sources=sources, default_models=defaults
+    )
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -114,6 +114,13 @@ class Registry:
         """Generation types that have models, in menu order."""
         return tuple(self._menus)
 
+    def default_model(self, gen_type: GenType | str) -> Model:
+        """The model the quick path starts a type with: the operator's choice, else the type's first."""
+        chosen = self._by_id.get(self._data.default_models.get(GenType(gen_type), ""))
+        if chosen is not None and chosen.type is GenType(gen_type):
+            return chosen
+        return self._by_type[GenType(gen_type)][0]
+
     def type_label(self, gen_type: GenType | str) -> Localized:
         """The menu button text of a generation type."""
         return self._data.type_labels[GenType(gen_type)]

@@ -13,16 +13,21 @@ from types import MappingProxyType
 from uuid import UUID
 
 from shared.catalog import GenType
+from shared.errors import TrtError
 
 __all__ = [
+    "BUY_NEED",
     "CHAIN_TYPES",
     "JOB_CANCEL",
     "JOB_NEW",
     "JOB_REGENERATE",
+    "JOB_SETTINGS",
     "MAX_CALLBACK_BYTES",
+    "TYPE_LIST",
     "Callback",
     "CallbackTooLong",
     "Op",
+    "buy_data",
     "decode",
     "encode",
     "job_ref",
@@ -53,9 +58,11 @@ class Op(StrEnum):
     HELP = "hp"
     JOB = "j"
     BUY = "by"
+    DRAFT = "d"
+    PHOTO = "p"
 
 
-class CallbackTooLong(ValueError):
+class CallbackTooLong(TrtError, ValueError):
     """An encoded callback_data would exceed 64 bytes; a design error caught in tests."""
 
 
@@ -91,9 +98,22 @@ def decode(data: str | None) -> Callback | None:
     return Callback(op, tuple(rest))
 
 
+BUY_NEED = "n"
+"""First argument of a Buy button that lists the packs, marking the smallest covering what follows it."""
+
+
+def buy_data(missing: int = 0) -> str:
+    """callback_data of a Buy button for a shortfall of ``missing`` credits (0: just the packs)."""
+    return encode(Op.BUY, f"{BUY_NEED}{max(missing, 0)}")
+
+
+TYPE_LIST = "-"
+"""Second argument of a type button that lists its models (without it the type starts its usual model)."""
+
 JOB_CANCEL = "x"
 JOB_REGENERATE = "r"
 JOB_NEW = "n"
+JOB_SETTINGS = "e"
 CHAIN_TYPES: Mapping[str, GenType] = MappingProxyType(
     {"a": GenType.IMAGE_TO_VIDEO, "u": GenType.UPSCALE, "b": GenType.BACKGROUND_REMOVAL}
 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from shared.catalog import Field, FieldKind
+from shared.catalog import Field
 from shared.chat.texts import Language, Texts
+from shared.chat.voices import VOICES
 
-__all__ = ["duration", "field_label", "value_label"]
+__all__ = ["duration", "field_label", "value_label", "voice_label"]
 
 
 def field_label(texts: Texts, field: Field, language: Language) -> str:
@@ -20,9 +21,23 @@ def value_label(texts: Texts, field: Field, value: object, language: Language) -
         return texts.get("value_unset", language)
     if isinstance(value, bool):
         return texts.get("value_true" if value else "value_false", language)
-    if field.kind is FieldKind.ENUM and field.name == "voice" and value in field.values:
-        return texts.get("voice_n", language, n=field.values.index(value) + 1)
+    if field.name == "voice" and isinstance(value, str) and value in VOICES:
+        return voice_label(texts, value, language)
+    if isinstance(value, str):
+        named = texts.maybe(f"value_{field.name}_{value}", language) or texts.maybe(
+            f"value_{value}", language
+        )
+        if named is not None:
+            return named
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def voice_label(texts: Texts, voice_id: str, language: Language) -> str:
+    """A voice by its name and gender ("James, male voice"); an unknown id as it is."""
+    if voice_id not in VOICES:
+        return voice_id
+    name, gender = VOICES[voice_id]
+    return texts.get(f"voice_{gender}", language, name=name)
 
 
 def duration(texts: Texts, seconds: int, language: Language) -> str:

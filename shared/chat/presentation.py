@@ -13,12 +13,12 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shared.catalog import CatalogError, FieldKind, GenType, Model, Registry
-from shared.chat.callbacks import CHAIN_TYPES, JOB_NEW, JOB_REGENERATE, Op, encode, job_ref
+from shared.chat.callbacks import CHAIN_TYPES, JOB_NEW, JOB_REGENERATE, JOB_SETTINGS, Op, encode, job_ref
 from shared.chat.labels import field_label, value_label
 from shared.chat.texts import Language, Texts
 from shared.jobs import FailureReason, Job
 
-__all__ = ["ResultPresenter"]
+__all__ = ["PICTURE_TYPES", "ResultPresenter"]
 
 CAPTION_LIMIT = 1024
 """Telegram's limit for a media caption."""
@@ -62,6 +62,26 @@ class ResultPresenter:
         reason = job.error_code or FailureReason.GENERATION_FAILED
         credits = self._texts.credits(job.price_credits, lang)
         return self._texts.get(f"failure_{reason.value}", lang, credits=credits)
+
+    def failure_keyboard(self, job: Job, language: str) -> InlineKeyboardMarkup:
+        """No dead end: Again, Change settings and Menu under every failure."""
+        lang = Language.parse(language) or Language.RU
+        ref = job_ref(job.id)
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        self._texts.get("btn_regenerate", lang),
+                        callback_data=encode(Op.JOB, ref, JOB_REGENERATE),
+                    ),
+                    InlineKeyboardButton(
+                        self._texts.get("btn_change_settings", lang),
+                        callback_data=encode(Op.JOB, ref, JOB_SETTINGS),
+                    ),
+                ],
+                [InlineKeyboardButton(self._texts.get("btn_menu", lang), callback_data=encode(Op.MENU))],
+            ]
+        )
 
     def keyboard(self, job: Job, language: str) -> InlineKeyboardMarkup:
         """Again and New, plus the chaining buttons for a picture result."""

@@ -12,14 +12,23 @@ Entry points for the bot (all async, a psycopg `AsyncConnectionPool` injected)::
 call, or the other one, returns the settled job with `changed=False`).
 """
 
+from typing import TYPE_CHECKING
+
+# Eager: the function callback_url shares its name with its module, and importing that module anywhere
+# would otherwise leave the package attribute pointing at the module (lazy_exports refuses the clash).
 from shared.jobs.callback_url import CALLBACK_PATH, callback_secret, callback_url
-from shared.jobs.errors import JobError, JobNotFound
-from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
-from shared.jobs.store import JobStore, Settling
-from shared.jobs.tracking import JobTracking, Recipient, poll_interval
+from shared.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from shared.jobs.callback_entry import CallbackEntry
+    from shared.jobs.errors import JobError, JobNotFound
+    from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
+    from shared.jobs.store import JobStore, Settling
+    from shared.jobs.tracking import JobTracking, Recipient, poll_interval
 
 __all__ = [
     "CALLBACK_PATH",
+    "CallbackEntry",
     "FailureReason",
     "Job",
     "JobError",
@@ -35,3 +44,14 @@ __all__ = [
     "callback_url",
     "poll_interval",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "callback_entry": ("CallbackEntry",),
+        "errors": ("JobError", "JobNotFound"),
+        "model": ("FailureReason", "Job", "JobState", "NewJob", "Outcome"),
+        "store": ("JobStore", "Settling"),
+        "tracking": ("JobTracking", "Recipient", "poll_interval"),
+    },
+)

@@ -43,6 +43,7 @@ class FailureReason(StrEnum):
     BAD_INPUT = "bad_input"  # KIE rejected the parameters
     TIMEOUT = "timeout"  # no result within the model's time limit
     RESULT_UNAVAILABLE = "result_unavailable"  # KIE reported success but the file could not be fetched
+    INPUT_UNREACHABLE = "input_unreachable"  # KIE could not fetch an input file (451)
     CANCELLED = "cancelled"  # the user cancelled
     UNDELIVERABLE = "undeliverable"  # Telegram refused the result as media and as a document
     UNREACHABLE = "unreachable"  # the chat cannot receive messages (the user blocked the bot)

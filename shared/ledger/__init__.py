@@ -10,9 +10,14 @@ Holds are negative movements: `balance` is what the user can spend now. Jobs rec
 capture and refund through `shared.jobs.JobStore` (same transaction as the job change).
 """
 
-from shared.ledger.errors import IdempotencyConflict, InsufficientCredits, LedgerError, UnknownUser
-from shared.ledger.ledger import Ledger, record_movement
-from shared.ledger.model import Movement, MovementKind, Recorded
+from typing import TYPE_CHECKING
+
+from shared.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from shared.ledger.errors import IdempotencyConflict, InsufficientCredits, LedgerError, UnknownUser
+    from shared.ledger.ledger import Ledger, record_movement
+    from shared.ledger.model import Movement, MovementKind, Recorded
 
 __all__ = [
     "IdempotencyConflict",
@@ -25,3 +30,12 @@ __all__ = [
     "UnknownUser",
     "record_movement",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "errors": ("IdempotencyConflict", "InsufficientCredits", "LedgerError", "UnknownUser"),
+        "ledger": ("Ledger", "record_movement"),
+        "model": ("Movement", "MovementKind", "Recorded"),
+    },
+)

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from shared.errors import TrtError
+
 __all__ = ["CreditPack", "PackError", "find_pack", "parse_packs"]
 
 MAX_STARS = 100_000
 """Telegram caps a Stars invoice well below this; a larger value is a typo in the setting."""
 
 
-class PackError(ValueError):
+class PackError(TrtError, ValueError):
     """``CREDIT_PACKS`` is malformed; the message says which part and what is expected."""
 
 

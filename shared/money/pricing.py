@@ -45,10 +45,6 @@ class PricedRegistry(Registry):
         """The factor applied to KIE prices."""
         return self._markup
 
-    def kie_price(self, model_id: str, params: Mapping[str, object] | None = None) -> int:
-        """The run's price in KIE credits, before the markup."""
-        return super().price(model_id, params)
-
     def price(self, model_id: str, params: Mapping[str, object] | None = None) -> int:
         """The run's price in the bot's credits."""
         return sell_price(super().price(model_id, params), self._markup)

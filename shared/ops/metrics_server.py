@@ -16,13 +16,16 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import structlog
-from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
 from shared.identity import ProcessIdentity
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 __all__ = ["OFFSETS", "WORKER_OFFSET", "metrics_port", "serve_metrics"]
 
@@ -48,6 +51,8 @@ def metrics_port(settings: Settings, identity: ProcessIdentity) -> int | None:
 
 
 def _app(registry: CollectorRegistry) -> web.Application:
+    from aiohttp import web  # metrics are off by default: most processes never need aiohttp
+
     async def metrics(request: web.Request) -> web.Response:
         return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
@@ -65,6 +70,8 @@ async def serve_metrics(
     if port is None:
         yield None
         return
+    from aiohttp import web
+
     runner = web.AppRunner(_app(registry), access_log=None, handle_signals=False)
     await runner.setup()
     try:

@@ -6,11 +6,13 @@ It returns Telegram's ``result`` as plain JSON, which is what the inbox stores, 
 
 from __future__ import annotations
 
-from typing import Any
-
-import aiohttp
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from shared.errors import TrtError
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["BotApi", "BotApiError"]
 
@@ -26,14 +28,25 @@ class BotApiError(TrtError):
 
 
 class BotApi:
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str) -> None:
+    """Bot API calls over ``session``, or over the session ``session()`` returns when the first call is
+    made (a process that may never call Telegram then never loads aiohttp)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession | Callable[[], aiohttp.ClientSession],
+        base_url: str,
+        token: str,
+    ) -> None:
         self._session = session
         self._base = f"{base_url}/bot{token}"
 
     async def call(self, method: str, params: dict[str, Any] | None = None, *, seconds: float = 10.0) -> Any:
         """POST ``params`` as JSON to ``method``; return the result or raise BotApiError."""
+        import aiohttp
+
+        session = self._session if isinstance(self._session, aiohttp.ClientSession) else self._session()
         try:
-            async with self._session.post(
+            async with session.post(
                 f"{self._base}/{method}", json=params or {}, timeout=aiohttp.ClientTimeout(total=seconds)
             ) as response:
                 body = await response.json(content_type=None)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import aiohttp
 import redis.asyncio as aioredis
 
 from shared.keys import Keys
@@ -17,6 +16,9 @@ from shared.settings import Settings
 from shared.telegram.botapi import BotApi
 
 if TYPE_CHECKING:  # PTB is heavy: only the programs that build its objects import it
+    from collections.abc import Callable
+
+    import aiohttp
     from telegram.ext import Application, ExtBot
 
     from shared.telegram.limits import TelegramLimits
@@ -63,7 +65,9 @@ def build_bot(settings: Settings, redis: aioredis.Redis, *, connections: int) ->
     )
 
 
-def build_botapi(settings: Settings, session: aiohttp.ClientSession) -> BotApi:
+def build_botapi(
+    settings: Settings, session: aiohttp.ClientSession | Callable[[], aiohttp.ClientSession]
+) -> BotApi:
     """The raw client for the few calls made where PTB is not loaded."""
     return BotApi(session, settings.TELEGRAM_API_BASE_URL, _token(settings))
 

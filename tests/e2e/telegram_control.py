@@ -33,8 +33,11 @@ class TelegramControl:
             self._request("POST", "users", {"first_name": first_name, "language_code": language_code})["id"]
         )
 
-    def send_text(self, user_id: int, text: str) -> dict[str, Any]:
-        return dict(self._request("POST", "send_text", {"user_id": user_id, "text": text}))
+    def send_text(self, user_id: int, text: str, reply_to: int | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"user_id": user_id, "text": text}
+        if reply_to is not None:
+            body["reply_to_message_id"] = reply_to
+        return dict(self._request("POST", "send_text", body))
 
     def press_button(self, user_id: int, message_id: int, callback_data: str) -> dict[str, Any]:
         body = {"user_id": user_id, "message_id": message_id, "callback_data": callback_data}

@@ -106,11 +106,38 @@ class _Admin:
         return str(self.telegram.bot_messages(ADMIN_ID)[-1]["text"])
 
 
+class TestSupport:
+    def test_ticket_goes_user_to_admin_and_back(
+        self, money_system: System, telegram: TelegramControl, database_url: str
+    ) -> None:
+        """RU user: /support → question → the admin's card → the admin replies → the user reads it."""
+        admin = _Admin(telegram)
+        vera = Walker(telegram, Language.RU)
+        vera.text("/start")
+        vera.text("/support")
+        count = len(telegram.bot_messages(ADMIN_ID))
+        vera.text("Оплатила звёздами, кредиты не пришли")
+        card = wait_until(lambda: telegram.bot_messages(ADMIN_ID)[count:], 30, "the ticket card")[-1]
+        assert "Оплатила звёздами" in card["text"] and f"id {vera.user}" in card["text"]
+        ticket = card["text"].split("#", 1)[1].split(" ", 1)[0]
+        assert f"#{ticket} · user {vera.user}" in admin.say("/admin")
+
+        before = len(vera.messages())
+        telegram.send_text(ADMIN_ID, "Проверили, начислили", reply_to=card["message_id"])
+        wait_until(lambda: len(vera.messages()) > before, 30, "the answer in the user's chat")
+        assert vera.last()["text"] == TEXTS.get("support_answer", Language.RU, text="Проверили, начислили")
+        delivered = _t("support_delivered", user_id=vera.user, ticket=ticket)
+        wait_until(
+            lambda: telegram.bot_messages(ADMIN_ID)[-1]["text"] == delivered, 30, "the admin's receipt"
+        )
+        assert admin.say(f"/close {ticket}") == _t("support_closed", ticket=ticket)
+
+
 class TestStarsTopUp:
     def test_low_balance_buy_pay_then_generate_with_repeats_and_refunds(
         self, money_system: System, telegram: TelegramControl, database_url: str
     ) -> None:
-        """Too little → /buy → Stars → Generate; repeats credit once; spent refund refused; refund works."""
+        """Too little → Buy → pack → Stars → Continue; repeats credit once; a spent refund is refused."""
         admin = _Admin(telegram)
         ann = Walker(telegram, Language.EN)
         ann.text("/start")
@@ -126,8 +153,9 @@ class TestStarsTopUp:
         )
         wait_until(lambda: ann.last()["text"] == refusal, 30, "the refusal")
 
-        ann.text("/buy")
-        ann.press(ann.last()["message_id"], "by:100")
+        actions = ann.actions
+        ann.press(ann.last()["message_id"], ann.data(ann.last(), prefix="by:n"))  # Buy, on the refusal
+        ann.press(ann.last()["message_id"], "by:100")  # the smallest pack covering the shortfall
         invoice = wait_until(lambda: [m for m in ann.messages() if "invoice" in m], 30, "the invoice")[0]
         telegram.pay_invoice(ann.user, invoice["message_id"])
         wait_until(lambda: _receipts(ann) == 1, 30, "the receipt")
@@ -144,7 +172,9 @@ class TestStarsTopUp:
         wait_until(lambda: _receipts(ann) == 3, 30, "receipts for both repeats")
         assert balance(database_url, ann.user) == 101 and _payments(database_url, ann.user) == 1
 
-        ann.press(confirm["message_id"], ann.data(confirm, prefix="c:", suffix=":g"))
+        receipt = next(m for m in ann.messages() if (m.get("text") or "").startswith("✅ Payment received"))
+        ann.press(receipt["message_id"], ann.data(receipt, prefix="c:", suffix=":g"))  # ▶ Continue
+        assert ann.actions - actions == 3  # Buy, pack, Continue (paying is the payment form's own tap)
         ann.wait_for_media("photo")
         wait_until(lambda: balance(database_url, ann.user) == 99, 30, "the captured price")
 

@@ -126,9 +126,7 @@ class TestSandboxWebChat:
             start_balance = await page.wait_for(f"({BALANCE_JS}) > 0 && {BALANCE_JS}", seconds=20)
             await page.screenshot(SCREENSHOTS / "02-start.png")
 
-            screen = await _press(page, menu, "t:text-to-image")
-            screen = await _press(page, screen, "m:z-image")
-            screen = await _press(page, screen, "u:z-image")
+            screen = await _press(page, menu, "t:text-to-image")  # the quick path: straight to the prompt
             confirm = await _walk_wizard(page, screen)
             await page.screenshot(SCREENSHOTS / "03-confirm.png")
 

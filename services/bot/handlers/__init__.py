@@ -3,7 +3,7 @@
 Handler modules hold no user-facing text: every sentence comes from `shared.chat.texts`.
 """
 
-from services.bot.handlers.deps import BotDeps, StaticCatalog
+from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.registry import register
 
-__all__ = ["BotDeps", "StaticCatalog", "register"]
+__all__ = ["BotDeps", "register"]

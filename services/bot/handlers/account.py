@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 
+from services.bot.handlers.photo import start_with_picture
 from services.bot.handlers.turn import Stale, Turn
 from services.bot.handlers.wizard import find_job, session_id, wizard_screen
 from services.bot.views import Screen
@@ -14,11 +15,13 @@ from services.bot.views.account import (
     balance_screen,
     history_screen,
 )
-from services.bot.views.menu import main_menu, reuse_menu, type_menu
+from services.bot.views.confirm import edit_screen
+from services.bot.views.menu import main_menu, reuse_menu
 from services.bot.wizard.plan import plan
 from services.bot.wizard.state import WizardState
-from shared.chat.callbacks import CHAIN_TYPES, JOB_CANCEL, JOB_NEW, JOB_REGENERATE, Callback
+from shared.chat.callbacks import CHAIN_TYPES, JOB_CANCEL, JOB_NEW, JOB_REGENERATE, JOB_SETTINGS, Callback
 from shared.chat.delivery import TelegramSender
+from shared.chat.presentation import PICTURE_TYPES
 from shared.jobs import Job
 
 __all__ = ["HISTORY_SIZE", "on_balance", "on_history", "on_job"]
@@ -48,16 +51,24 @@ async def on_balance(turn: Turn, callback: Callback) -> str | None:
     return None
 
 
-async def _rerun(turn: Turn, job: Job) -> None:
+async def _rerun(turn: Turn, job: Job, *, settings: bool = False) -> None:
+    """The job's confirm screen again (with ``settings``: the picker of what to change)."""
     if job.model_id not in turn.registry:
         raise Stale("unknown_model")
     model = turn.registry.get(job.model_id)
     before = await turn.deps.wizards.load(turn.user_id, turn.update_id)
     state = WizardState(
-        sid=session_id(turn.update_id), model_id=model.id, step=len(plan(model)), params=dict(job.params)
+        sid=session_id(turn.update_id),
+        model_id=model.id,
+        step=len(plan(model)),
+        params=dict(job.params),
+        quick=True,
     )
     await turn.deps.wizards.save(turn.user_id, turn.update_id, before, state)
-    await turn.send(await wizard_screen(turn, model, state))
+    if settings:
+        await turn.send(edit_screen(turn.deps.texts, model, state, turn.language))
+    else:
+        await turn.send(await wizard_screen(turn, model, state))
 
 
 async def _open(turn: Turn, job: Job) -> None:
@@ -78,6 +89,10 @@ def _open_caption(turn: Turn, job: Job) -> str:
     return turn.t("history_open_short", model=name, price=price)
 
 
+def _is_picture(turn: Turn, job: Job) -> bool:
+    return job.model_id in turn.registry and turn.registry.get(job.model_id).type in PICTURE_TYPES
+
+
 async def on_history(turn: Turn, callback: Callback) -> str | None:
     """The history list, or one of its buttons: open, rerun with the same settings, reuse as input."""
     action, ref = callback.arg(0), callback.arg(1)
@@ -91,7 +106,7 @@ async def on_history(turn: Turn, callback: Callback) -> str | None:
         await _rerun(turn, job)
     elif action == HISTORY_OPEN and job.result_urls:
         await _open(turn, job)
-    elif action == HISTORY_REUSE and job.result_urls:
+    elif action == HISTORY_REUSE and job.result_urls and _is_picture(turn, job):
         await turn.send(reuse_menu(turn.deps.texts, turn.registry, turn.language, ref or ""))
     else:
         raise Stale()
@@ -108,11 +123,12 @@ async def on_job(turn: Turn, callback: Callback) -> str | None:
         return await _cancel_job(turn, job)
     if action == JOB_REGENERATE:
         await _rerun(turn, job)
+    elif action == JOB_SETTINGS:
+        await _rerun(turn, job, settings=True)
     elif action == JOB_NEW:
         await turn.send(main_menu(turn.deps.texts, turn.registry, turn.language))
     elif action in CHAIN_TYPES and job.result_urls and CHAIN_TYPES[action] in turn.registry.types():
-        gen_type = CHAIN_TYPES[action]
-        await turn.send(type_menu(turn.deps.texts, turn.registry, gen_type, turn.language, ref))
+        await start_with_picture(turn, CHAIN_TYPES[action], job.result_urls[0], fresh=True)
     else:
         raise Stale()
     return None
@@ -132,7 +148,8 @@ async def _cancel_job(turn: Turn, job: Job) -> str | None:
     if not outcome.changed:
         return turn.t("job_already_finished")
     log.info("job_cancelled_by_user", model=job.model_id)
-    await turn.show(
+    # A new message: the progress message is the progress updater's, which finalises it itself.
+    await turn.send(
         main_menu(turn.deps.texts, turn.registry, turn.language, turn.t("job_cancelled", credits=price))
     )
     return None

@@ -1,7 +1,7 @@
 """Admin commands (ADMIN_IDS only; the registry never routes them for anyone else).
 
 /admin, /user <id>, /grant <id> <amount> <reason>, /take <id> <amount> <reason>, /ban <id>,
-/unban <id>, /refund <charge_id>, /broadcast <text>, /promo_new CODE CREDITS USES DAYS.
+/unban <id>, /refund <charge_id>, /broadcast <text>, /promo_new CODE CREDITS USES DAYS, /close <ticket>.
 Credit changes are keyed by the update (``admin:<update_id>``), so a re-handled command applies once.
 """
 
@@ -16,8 +16,10 @@ from telegram.error import BadRequest, TelegramError
 
 from services.bot.handlers.turn import Turn
 from services.bot.money.deps import MoneyDeps
+from services.bot.money.support import open_tickets_text
 from services.bot.money.views import dashboard_screen, user_screen
 from services.bot.views import Screen
+from shared.errors import TrtError
 from shared.kie.balance import read_balance
 from shared.ledger import InsufficientCredits, MovementKind, UnknownUser
 from shared.money import (
@@ -37,7 +39,7 @@ AdminCommand = Callable[[Turn, MoneyDeps, list[str]], Awaitable[None]]
 LEDGER_SHOWN = 15
 
 
-class _Usage(Exception):
+class _Usage(TrtError):
     """The command's arguments are wrong; the admin gets its usage line."""
 
 
@@ -55,7 +57,17 @@ async def _dashboard(turn: Turn, money: MoneyDeps, args: list[str]) -> None:
     board = await money.accounts.dashboard()
     reading = await read_balance(money.redis, money.keys, time.time())
     kie = None if reading is None else f"{reading.credits:g}"
-    await turn.send(dashboard_screen(turn.deps.texts, turn.language, board, kie))
+    screen = dashboard_screen(turn.deps.texts, turn.language, board, kie)
+    tickets = await open_tickets_text(turn, money)
+    await turn.send(Screen(f"{screen.text}\n\n{tickets}") if tickets else screen)
+
+
+async def _close(turn: Turn, money: MoneyDeps, args: list[str]) -> None:
+    if len(args) != 1:
+        raise _Usage
+    ticket = _int(args[0].lstrip("#"))
+    closed = await money.support.close(ticket, turn.user_id)
+    await _say(turn, "support_closed" if closed else "support_not_open", ticket=ticket)
 
 
 async def _user(turn: Turn, money: MoneyDeps, args: list[str]) -> None:
@@ -215,6 +227,7 @@ ADMIN_COMMANDS: Mapping[str, AdminCommand] = MappingProxyType(
         "refund": _refund,
         "broadcast": _broadcast,
         "promo_new": _promo_new,
+        "close": _close,
     }
 )
 

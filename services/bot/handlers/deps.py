@@ -14,10 +14,7 @@ from shared.chat.texts import Texts
 from shared.jobs import JobStore
 from shared.ledger import Ledger
 
-__all__ = ["BotDeps", "CatalogSource", "StaticCatalog"]
-
-STARTER_CREDITS = 50
-"""Credits every new user gets once, on their first /start."""
+__all__ = ["BotDeps", "CatalogSource"]
 
 
 class CatalogSource(Protocol):
@@ -26,17 +23,6 @@ class CatalogSource(Protocol):
     def current(self) -> Registry:
         """The registry in service now."""
         ...
-
-
-class StaticCatalog:
-    """A registry loaded once (until the Redis-backed catalogue cache replaces it)."""
-
-    def __init__(self, registry: Registry) -> None:
-        self._registry = registry
-
-    def current(self) -> Registry:
-        """The registry given at construction."""
-        return self._registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +35,6 @@ class BotDeps:
     prefs: Preferences
     ledger: Ledger
     jobs: JobStore
+    starter_credits: int
     media: MediaIntake | None
     file_ids: FileIdCache | None = None
-    starter_credits: int = STARTER_CREDITS

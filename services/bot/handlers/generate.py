@@ -11,10 +11,12 @@ import uuid
 import structlog
 
 from services.bot.handlers.turn import Turn
+from services.bot.prefs import Choice
 from services.bot.views import Button, Screen
+from services.bot.wizard.engine import remembered_settings
 from services.bot.wizard.state import WizardState
 from shared.catalog import InputError, Model
-from shared.chat.callbacks import JOB_CANCEL, Op, encode, job_ref
+from shared.chat.callbacks import JOB_CANCEL, Op, buy_data, encode, job_ref
 from shared.chat.labels import duration
 from shared.jobs import JobStore, NewJob
 from shared.jobs.limits import DailyCapReached, JobLimitReached, TooManyActiveJobs
@@ -27,9 +29,10 @@ log = structlog.get_logger()
 _NAMESPACE = uuid.UUID("5f1d2a8e-3c4b-4f0a-9e61-7b2d8c9a0e11")
 
 
-def job_id_for(user_id: int, update_id: int) -> uuid.UUID:
-    """The job id of a Generate press: the same for every handling of that update."""
-    return uuid.uuid5(_NAMESPACE, f"{user_id}:{update_id}")
+def job_id_for(user_id: int, update_id: int, copy: int = 0) -> uuid.UUID:
+    """The job id of a Generate press (``copy``: its place in a batch): the same on every handling."""
+    name = f"{user_id}:{update_id}" if copy == 0 else f"{user_id}:{update_id}:{copy}"
+    return uuid.uuid5(_NAMESPACE, name)
 
 
 def progress_screen(turn: Turn, model: Model, job_id: uuid.UUID) -> Screen:
@@ -40,10 +43,15 @@ def progress_screen(turn: Turn, model: Model, job_id: uuid.UUID) -> Screen:
     return Screen(text, ((cancel,),))
 
 
-async def generate(turn: Turn, jobs: JobStore, model: Model, state: WizardState) -> str | None:
-    """Create the job for the confirmed wizard; tell the user plainly when it cannot run."""
+async def generate(
+    turn: Turn, jobs: JobStore, model: Model, state: WizardState, copies: int = 1
+) -> str | None:
+    """Create the job(s) for the confirmed wizard; tell the user plainly when it cannot run.
+
+    A batch (``copies`` > 1) is that many jobs, each holding and settling its own price; it stops at
+    the first one refused.
+    """
     price = turn.registry.price(model.id, state.params)
-    job_id = job_id_for(turn.user_id, turn.update_id)
     try:
         new = NewJob.for_model(
             turn.registry, user_id=turn.user_id, chat_id=turn.chat_id, model_id=model.id, params=state.params
@@ -52,9 +60,26 @@ async def generate(turn: Turn, jobs: JobStore, model: Model, state: WizardState)
         log.warning("wizard_params_rejected", model=model.id, field=exc.args)
         return turn.t("gen_model_unavailable")
     balance = await turn.deps.ledger.balance(turn.user_id)
-    if balance < price:
-        await _insufficient(turn, price, balance, None)
+    if balance < price * copies:
+        await _insufficient(turn, price * copies, balance, None)
         return None
+    created = 0
+    for copy in range(copies):
+        if not await _create(turn, jobs, model, new, job_id_for(turn.user_id, turn.update_id, copy)):
+            break
+        created += 1
+    if created == 0:
+        return None
+    await turn.deps.wizards.save(turn.user_id, turn.update_id, state, None)
+    settings = remembered_settings(model, state.params)
+    await turn.deps.prefs.remember(turn.user_id, model.type.value, Choice(model.id, settings))
+    await turn.drop_buttons()
+    log.info("job_created", model=model.id, price=price, copies=created)
+    return turn.t("gen_started")
+
+
+async def _create(turn: Turn, jobs: JobStore, model: Model, new: NewJob, job_id: uuid.UUID) -> bool:
+    """One job with its progress message; False (and the reason said) when it was refused."""
     progress = await turn.send(progress_screen(turn, model, job_id))
     try:
         await jobs.create_job(
@@ -72,15 +97,12 @@ async def generate(turn: Turn, jobs: JobStore, model: Model, state: WizardState)
         )
     except InsufficientCredits as exc:
         await _insufficient(turn, exc.needed, exc.balance, progress.message_id)
-        return None
+        return False
     except JobLimitReached as exc:
         text = _limit_text(turn, exc)
         await turn.bot.edit_message_text(text, chat_id=turn.chat_id, message_id=progress.message_id)
-        return None
-    await turn.deps.wizards.save(turn.user_id, turn.update_id, state, None)
-    await turn.drop_buttons()
-    log.info("job_created", model=model.id, price=price)
-    return turn.t("gen_started")
+        return False
+    return True
 
 
 async def _insufficient(turn: Turn, price: int, balance: int, message_id: int | None) -> None:
@@ -89,10 +111,17 @@ async def _insufficient(turn: Turn, price: int, balance: int, message_id: int | 
         price=turn.deps.texts.credits(price, turn.language),
         balance=turn.deps.texts.credits(balance, turn.language),
     )
+    rows = (
+        (Button(turn.t("btn_buy"), buy_data(price - balance)),),
+        (Button(turn.t("btn_menu"), encode(Op.MENU)),),
+    )
+    screen = Screen(text, rows)
     if message_id is None:
-        await turn.send(Screen(text))
+        await turn.send(screen)
     else:
-        await turn.bot.edit_message_text(text, chat_id=turn.chat_id, message_id=message_id)
+        await turn.bot.edit_message_text(
+            text, chat_id=turn.chat_id, message_id=message_id, reply_markup=screen.markup()
+        )
 
 
 def _limit_text(turn: Turn, exc: JobLimitReached) -> str:

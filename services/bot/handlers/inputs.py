@@ -1,6 +1,8 @@
 """Messages typed or sent in the wizard: texts, numbers, photos, image files, video, audio, links.
 
-Outside a wizard, text gets the help reply quoting what was written.
+Outside a wizard, typed text is offered as the prompt of an image, a video, a song or speech; on the
+confirm screen it replaces the description. A picture no step asks for is offered to every picture
+type; a caption sent with a file is the prompt of the step that follows.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from urllib.parse import urlsplit
 import structlog
 from telegram import Message
 
+from services.bot.handlers.photo import offer_photo
+from services.bot.handlers.quick import offer_draft, with_prompt
 from services.bot.handlers.turn import Turn
 from services.bot.handlers.wizard import wizard_screen
 from services.bot.media import MediaRejected
@@ -85,7 +89,10 @@ async def _media_answer(
             url = await turn.deps.media.take(turn.bot, attachment.file_id, attachment.name, attachment.size)
         except MediaRejected as exc:
             raise AnswerRejected(exc.key, **exc.values) from exc
-    after, _ = engine.add_media(model, state, url)
+    after, finished = engine.add_media(model, state, url)
+    caption = (message.caption or "").strip()
+    if finished and caption:  # a caption is the prompt wherever a prompt is asked
+        return with_prompt(model, after, caption)
     return after
 
 
@@ -103,28 +110,57 @@ async def _answer(turn: Turn, model: Model, state: WizardState, message: Message
 
 
 async def _outside_wizard(turn: Turn, message: Message) -> None:
-    preview = (message.text or message.caption or "")[:_PREVIEW_CHARS]
+    if message.text and message.text.strip():
+        await offer_draft(turn, message.text.strip())
+        return
+    preview = (message.caption or "")[:_PREVIEW_CHARS]
     if preview:
         await message.reply_text(turn.t("free_text", preview=preview), do_quote=True)
     else:
         await turn.send(Screen(turn.t("help")))
 
 
+def _replace_prompt(model: Model, state: WizardState, text: str) -> WizardState | None:
+    """Text typed on the confirm screen: the new description (None when the model takes none)."""
+    steps = plan(model)
+    index = next(
+        (i for i, s in enumerate(steps) if s.kind is StepKind.TEXT and s.name not in state.locked), None
+    )
+    if index is None:
+        return None
+    return engine.set_text(model, state.at(index, editing=True), text)
+
+
+def _asks_media(turn: Turn, state: WizardState | None) -> bool:
+    if state is None or state.model_id not in turn.registry:
+        return False
+    steps = plan(turn.registry.get(state.model_id))
+    return state.step < len(steps) and steps[state.step].kind is StepKind.MEDIA
+
+
 async def on_message(turn: Turn) -> None:
-    """Feed a message to the current wizard step, or answer with help when there is none."""
+    """Feed a message to the current wizard step; a picture no step asks for gets the picture offer."""
     message = turn.message
     if message is None:
         return
     state = await turn.deps.wizards.load(turn.user_id, turn.update_id)
+    attachment = _attachment(message)
+    if attachment is not None and attachment.kind is FieldKind.IMAGE and not _asks_media(turn, state):
+        caption = (message.caption or "").strip() or None
+        await offer_photo(turn, attachment.file_id, attachment.name, attachment.size, caption)
+        return
     if state is None or state.model_id not in turn.registry:
         await _outside_wizard(turn, message)
         return
     model = turn.registry.get(state.model_id)
-    if state.step >= len(plan(model)):
-        await _outside_wizard(turn, message)
-        return
     try:
-        after = await _answer(turn, model, state, message)
+        if state.step < len(plan(model)):
+            after = await _answer(turn, model, state, message)
+        elif message.text is not None and (replaced := _replace_prompt(model, state, message.text)):
+            after = replaced
+        else:
+            await _outside_wizard(turn, message)
+            return
     except AnswerRejected as exc:
         await turn.send(Screen(turn.t(exc.key, **exc.values)))
         return

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from services.bot.handlers.quick import start_type
 from services.bot.handlers.turn import Stale, Turn
 from services.bot.views.menu import help_screen, main_menu, model_card, settings_screen, type_menu
 from shared.catalog import GenType
-from shared.chat.callbacks import Callback
+from shared.chat.callbacks import TYPE_LIST, Callback
 from shared.chat.texts import Language
 
 __all__ = ["on_help", "on_language", "on_menu", "on_model", "on_settings", "on_type", "send_menu"]
@@ -23,14 +24,19 @@ async def on_menu(turn: Turn, callback: Callback) -> str | None:
 
 
 async def on_type(turn: Turn, callback: Callback) -> str | None:
-    """The models of one generation type, in place."""
+    """A type: its usual model's prompt; with a second argument, the list of its models, in place."""
     try:
         gen_type = GenType(callback.arg(0) or "")
     except ValueError:
         raise Stale() from None
     if gen_type not in turn.registry.types():
         raise Stale()
-    await turn.show(type_menu(turn.deps.texts, turn.registry, gen_type, turn.language, callback.arg(1)))
+    ref = callback.arg(1)
+    if ref is None:
+        await start_type(turn, gen_type)
+        return None
+    listed = None if ref == TYPE_LIST else ref
+    await turn.show(type_menu(turn.deps.texts, turn.registry, gen_type, turn.language, listed))
     return None
 
 

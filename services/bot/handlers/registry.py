@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from services.bot.handlers import account, commands, inputs, navigation, wizard
+from services.bot.handlers import account, commands, inputs, navigation, photo, quick, wizard
 from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.turn import Stale, Turn, begin_turn
 from services.bot.views.menu import main_menu
@@ -36,7 +36,9 @@ _ROUTES: Mapping[Op, Route] = MappingProxyType(
         Op.HELP: navigation.on_help,
         Op.SETTINGS: navigation.on_settings,
         Op.LANGUAGE: navigation.on_language,
-        Op.USE: wizard.on_use,
+        Op.USE: quick.on_use,
+        Op.DRAFT: quick.on_draft,
+        Op.PHOTO: photo.on_photo,
         Op.STEP: wizard.on_step,
         Op.CONFIRM: wizard.on_confirm,
         Op.BALANCE: account.on_balance,
@@ -45,7 +47,19 @@ _ROUTES: Mapping[Op, Route] = MappingProxyType(
     }
 )
 
-BOT_COMMANDS = ("start", "history", "balance", "settings", "cancel", "help")
+BOT_COMMANDS = (
+    "start",
+    "buy",
+    "balance",
+    "history",
+    "invite",
+    "promo",
+    "support",
+    "terms",
+    "settings",
+    "cancel",
+    "help",
+)
 """Commands registered with setMyCommands, in menu order; descriptions come from the catalogs."""
 
 

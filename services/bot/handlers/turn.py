@@ -13,13 +13,14 @@ from services.bot.telegram_errors import is_not_modified, is_query_too_old
 from services.bot.views import Screen
 from shared.catalog import Registry
 from shared.chat.texts import Language
+from shared.errors import TrtError
 
 __all__ = ["Stale", "Turn", "begin_turn"]
 
 log = structlog.get_logger()
 
 
-class Stale(Exception):
+class Stale(TrtError):
     """The pressed button no longer matches anything; ``key`` names the message to show."""
 
     def __init__(self, key: str = "stale_message") -> None:

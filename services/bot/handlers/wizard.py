@@ -8,6 +8,8 @@ from services.bot.handlers.generate import generate
 from services.bot.handlers.turn import Stale, Turn
 from services.bot.views import Screen
 from services.bot.views.confirm import (
+    BATCH_TYPES,
+    BATCHES,
     CONFIRM_CANCEL,
     CONFIRM_EDIT,
     CONFIRM_FIELD,
@@ -15,7 +17,8 @@ from services.bot.views.confirm import (
     confirm_screen,
     edit_screen,
 )
-from services.bot.views.menu import main_menu
+from services.bot.views.menu import main_menu, type_menu
+from services.bot.views.quick import CONFIRM_MODEL
 from services.bot.views.step import ACTION_CANCEL, ACTION_CHOOSE, ACTION_DONE, ACTION_SKIP, step_screen
 from services.bot.wizard import engine
 from services.bot.wizard.engine import AnswerRejected
@@ -25,7 +28,15 @@ from shared.catalog import Model
 from shared.chat.callbacks import Callback
 from shared.jobs import Job
 
-__all__ = ["cancel_wizard", "find_job", "on_confirm", "on_step", "on_use", "session_id", "wizard_screen"]
+__all__ = [
+    "cancel_wizard",
+    "carried_result",
+    "find_job",
+    "on_confirm",
+    "on_step",
+    "session_id",
+    "wizard_screen",
+]
 
 log = structlog.get_logger()
 
@@ -74,25 +85,14 @@ async def _save(turn: Turn, before: WizardState | None, after: WizardState | Non
     await turn.deps.wizards.save(turn.user_id, turn.update_id, before, after)
 
 
-async def on_use(turn: Turn, callback: Callback) -> str | None:
-    """Start the wizard of the model whose card was shown."""
-    model_id = callback.arg(0) or ""
-    if model_id not in turn.registry:
-        raise Stale("unknown_model")
-    model = turn.registry.get(model_id)
-    carried = None
-    ref = callback.arg(1)
-    if ref is not None:
-        job = await find_job(turn, ref)
-        if job is None or not job.result_urls:
-            raise Stale("job_gone")
-        carried = job.result_urls[0]
-    before = await turn.deps.wizards.load(turn.user_id, turn.update_id)
-    state = engine.begin(turn.registry, model, session_id(turn.update_id), carried)
-    await _save(turn, before, state)
-    log.info("wizard_started", model=model.id)
-    await turn.show(await wizard_screen(turn, model, state))
-    return None
+async def carried_result(turn: Turn, ref: str | None) -> str | None:
+    """The first result file of the user's job ``ref`` (None without a ref); stale when it is gone."""
+    if ref is None:
+        return None
+    job = await find_job(turn, ref)
+    if job is None or not job.result_urls:
+        raise Stale("job_gone")
+    return job.result_urls[0]
 
 
 async def cancel_wizard(turn: Turn, before: WizardState | None) -> None:
@@ -133,23 +133,49 @@ async def on_step(turn: Turn, callback: Callback) -> str | None:
     return None
 
 
-async def on_confirm(turn: Turn, callback: Callback) -> str | None:
-    """Confirm-screen buttons: Generate, Edit (and the field picked there), Cancel, Back."""
-    model, state = await _load(turn, callback.arg(0))
+async def _field(turn: Turn, model: Model, state: WizardState, action: str) -> None:
     steps = plan(model)
-    action = callback.arg(1) or ""
-    if state.step != len(steps):
+    if not action[1:].isdigit() or int(action[1:]) >= len(steps):
         raise Stale()
+    after = state.at(int(action[1:]), editing=True)
+    await _save(turn, state, after)
+    await turn.show(await wizard_screen(turn, model, after))
+
+
+async def _back(turn: Turn, model: Model, state: WizardState) -> None:
+    after = state.at(engine.next_needed(model, state), editing=False) if state.quick else state
+    if after != state:
+        await _save(turn, state, after)
+    await turn.show(await wizard_screen(turn, model, after))
+
+
+def _copies(model: Model, action: str) -> int | None:
+    """How many runs a Generate button asks for (None: not a batch this model is offered)."""
+    if action == CONFIRM_GENERATE:
+        return 1
+    size = action[len(CONFIRM_GENERATE) :]
+    if size.isdigit() and int(size) in BATCHES and model.type in BATCH_TYPES:
+        return int(size)
+    return None
+
+
+async def on_confirm(turn: Turn, callback: Callback) -> str | None:
+    """Wizard-wide buttons: Generate, a setting to change, Settings, Model, Cancel, Back."""
+    model, state = await _load(turn, callback.arg(0))
+    action = callback.arg(1) or ""
     if action == CONFIRM_CANCEL:
         await cancel_wizard(turn, state)
     elif action == CONFIRM_EDIT:
         await turn.show(edit_screen(turn.deps.texts, model, state, turn.language))
-    elif action.startswith(CONFIRM_FIELD) and action[1:].isdigit() and int(action[1:]) < len(steps):
-        after = state.at(int(action[1:]), editing=True)
-        await _save(turn, state, after)
-        await turn.show(await wizard_screen(turn, model, after))
-    elif action == CONFIRM_GENERATE:
-        return await generate(turn, turn.deps.jobs, model, state)
+    elif action == CONFIRM_MODEL:
+        await turn.show(type_menu(turn.deps.texts, turn.registry, model.type, turn.language))
+    elif action.startswith(CONFIRM_FIELD):
+        await _field(turn, model, state, action)
+    elif action.startswith(CONFIRM_GENERATE):
+        copies = _copies(model, action)
+        if state.step != len(plan(model)) or copies is None:
+            raise Stale()
+        return await generate(turn, turn.deps.jobs, model, state, copies)
     else:
-        await turn.show(await wizard_screen(turn, model, state))
+        await _back(turn, model, state)
     return None

@@ -8,7 +8,15 @@ import redis.asyncio as aioredis
 
 from services.bot.ratelimit import RateLimiter
 from shared.keys import Keys
-from shared.money import Accounts, BroadcastStore, PaymentStore, PromoStore, Referrals, StarsRefunds
+from shared.money import (
+    Accounts,
+    BroadcastStore,
+    PaymentStore,
+    PromoStore,
+    Referrals,
+    StarsRefunds,
+    SupportStore,
+)
 
 __all__ = ["MoneyDeps"]
 
@@ -34,6 +42,7 @@ class MoneyDeps:
     keys: Keys
     admin_ids: frozenset[int]
     referral_bonus: int
+    support: SupportStore
     host: str = ""  # HOST_ID and this process, named in money alerts
     program: str = "bot"
     ban_notice_seconds: float = BAN_NOTICE_SECONDS

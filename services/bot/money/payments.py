@@ -1,5 +1,8 @@
 """Telegram Stars: /buy with the packs, the invoice, the checkout check, crediting, /paysupport, /terms.
 
+A receipt carries ▶ Continue when the user's wizard stands on its confirm screen and is now affordable:
+one tap runs the generation they were short for.
+
 The checkout is answered from one indexed read (pack and price come from settings), well inside
 Telegram's 10 seconds. A successful payment is credited by ``PaymentStore.credit`` exactly once per
 ``telegram_payment_charge_id``; a repeat delivery gets the same receipt and changes nothing. Every
@@ -16,25 +19,31 @@ from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.turn import Stale, Turn
 from services.bot.money.deps import MoneyDeps
 from services.bot.money.views import packs_screen
-from services.bot.views import Screen
-from shared.chat.callbacks import Callback
+from services.bot.views import Button, Screen
+from services.bot.views.confirm import CONFIRM_GENERATE
+from services.bot.wizard.plan import plan
+from shared.catalog import InputError
+from shared.chat.callbacks import BUY_NEED, Callback, Op, encode
 from shared.money import STARS, Checkout, Credited, PaymentMismatch, find_pack
 from shared.money.alerting import MoneyAlerts
 
-__all__ = ["answer_checkout", "on_buy", "on_paid", "send_packs", "send_paysupport", "send_terms"]
+__all__ = ["answer_checkout", "on_buy", "on_paid", "send_packs", "send_terms"]
 
 log = structlog.get_logger()
 
 
-async def send_packs(turn: Turn, money: MoneyDeps) -> None:
-    """The /buy screen: the balance and a button per pack."""
+async def send_packs(turn: Turn, money: MoneyDeps, missing: int = 0) -> None:
+    """The /buy screen: the balance and a button per pack (a shortfall's covering pack first)."""
     balance = await turn.deps.ledger.balance(turn.user_id)
-    await turn.send(packs_screen(turn.deps.texts, turn.language, money.payments.packs, balance))
+    await turn.send(packs_screen(turn.deps.texts, turn.language, money.payments.packs, balance, missing))
 
 
 async def on_buy(turn: Turn, money: MoneyDeps, callback: Callback) -> str | None:
-    """A pack button: send that pack's Stars invoice."""
+    """A Buy button (the packs, for a shortfall) or a pack button (that pack's Stars invoice)."""
     amount = callback.arg(0) or ""
+    if amount.startswith(BUY_NEED) and amount[1:].isdigit():
+        await send_packs(turn, money, int(amount[1:]))
+        return None
     pack = find_pack(money.payments.packs, int(amount)) if amount.isdigit() else None
     if pack is None:
         raise Stale()
@@ -110,7 +119,7 @@ async def on_paid(turn: Turn, money: MoneyDeps, payment: SuccessfulPayment) -> N
         receipt += "\n" + turn.t(
             "money_referral_paid_new", bonus=texts.credits(money.referral_bonus, turn.language)
         )
-    await turn.send(Screen(receipt))
+    await turn.send(Screen(receipt, await _continue_row(turn, credited.balance)))
     if credited.referrer_id is not None:
         await _tell_referrer(turn, money, credited)
 
@@ -133,6 +142,28 @@ def _alerts(money: MoneyDeps) -> MoneyAlerts:
     return MoneyAlerts(money.redis, money.keys, money.host, money.program, money.admin_ids)
 
 
+async def _continue_row(turn: Turn, balance: int) -> tuple[tuple[Button, ...], ...]:
+    """▶ Continue: the generation the user was about to run, when the balance now covers it."""
+    state = await turn.deps.wizards.load(turn.user_id, turn.update_id)
+    if state is None or state.model_id not in turn.registry:
+        return ()
+    model = turn.registry.get(state.model_id)
+    if state.step != len(plan(model)):
+        return ()
+    try:
+        price = turn.registry.price(model.id, state.params)
+    except InputError:
+        return ()
+    if price > balance:
+        return ()
+    label = turn.t(
+        "btn_continue",
+        model=model.name.get(turn.language.value),
+        price=turn.deps.texts.credits(price, turn.language),
+    )
+    return ((Button(label, encode(Op.CONFIRM, state.sid, CONFIRM_GENERATE)),),)
+
+
 async def _tell_referrer(turn: Turn, money: MoneyDeps, credited: Credited) -> None:
     assert credited.referrer_id is not None
     language = await turn.deps.prefs.language(credited.referrer_id, None)
@@ -142,11 +173,6 @@ async def _tell_referrer(turn: Turn, money: MoneyDeps, credited: Credited) -> No
         bonus=turn.deps.texts.credits(money.referral_bonus, language),
     )
     await turn.bot.send_message(credited.referrer_id, text)
-
-
-async def send_paysupport(turn: Turn) -> None:
-    """/paysupport: how to get help with a payment, as Telegram requires of Stars bots."""
-    await turn.send(Screen(turn.t("money_paysupport", user_id=turn.user_id)))
 
 
 async def send_terms(turn: Turn) -> None:

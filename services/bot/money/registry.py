@@ -28,9 +28,10 @@ from services.bot.handlers.admin import ADMIN_COMMANDS, run_admin
 from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.gate import Gate
 from services.bot.handlers.turn import Stale, Turn, begin_turn
-from services.bot.money import payments, referrals
+from services.bot.money import payments, referrals, support
 from services.bot.money.deps import MoneyDeps
 from shared.chat.callbacks import Op, decode
+from shared.money import Topic
 
 __all__ = ["GATE_GROUP", "MONEY_GROUP", "USER_COMMANDS", "register_money"]
 
@@ -47,7 +48,11 @@ async def _buy(turn: Turn, money: MoneyDeps, argument: str) -> None:
 
 
 async def _paysupport(turn: Turn, money: MoneyDeps, argument: str) -> None:
-    await payments.send_paysupport(turn)
+    await support.on_support(turn, money, argument, Topic.PAYMENT)
+
+
+async def _support(turn: Turn, money: MoneyDeps, argument: str) -> None:
+    await support.on_support(turn, money, argument, Topic.GENERAL)
 
 
 async def _terms(turn: Turn, money: MoneyDeps, argument: str) -> None:
@@ -62,6 +67,7 @@ USER_COMMANDS: Mapping[str, UserCommand] = MappingProxyType(
     {
         "buy": _buy,
         "paysupport": _paysupport,
+        "support": _support,
         "terms": _terms,
         "invite": _invite,
         "promo": referrals.on_promo,
@@ -122,6 +128,17 @@ class _MoneyRouter:
         await turn.answer(notice)
         raise ApplicationHandlerStop
 
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An admin's reply to a relayed support message, or the text a user was asked for by /support."""
+        turn = await begin_turn(self._deps, update, context.bot)
+        message = update.message
+        if turn is None or message is None or not message.text:
+            return
+        if await support.on_admin_reply(turn, self._money, message):
+            raise ApplicationHandlerStop
+        if await support.on_waiting_text(turn, self._money, message.text):
+            raise ApplicationHandlerStop
+
     async def checkout(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pre_checkout_query: checked and answered at once."""
         if update.pre_checkout_query is not None:
@@ -146,4 +163,5 @@ def register_money(application: Application, deps: BotDeps, money: MoneyDeps) ->
         CallbackQueryHandler(router.button, pattern=f"^{Op.BUY.value}:"), group=MONEY_GROUP
     )
     application.add_handler(PreCheckoutQueryHandler(router.checkout), group=MONEY_GROUP)
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, router.text), group=MONEY_GROUP)
     application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, router.paid), group=MONEY_GROUP)

@@ -23,6 +23,7 @@ from shared.money import (
     PromoStore,
     Referrals,
     StarsRefunds,
+    SupportStore,
     payload_key,
 )
 from shared.process import Runtime
@@ -67,6 +68,7 @@ def build_money(runtime: Runtime, pool: AsyncConnectionPool[Any]) -> MoneyDeps:
         keys=runtime.keys,
         admin_ids=settings.ADMIN_IDS,
         referral_bonus=settings.REFERRAL_BONUS_CREDITS,
+        support=SupportStore(pool),
         host=settings.HOST_ID,
         program=settings.SUPERVISOR_PROCESS_NAME or "bot",
     )

@@ -10,18 +10,29 @@ from shared.chat.texts import Language, Texts
 from shared.ledger import Movement
 from shared.money import CreditPack, Dashboard, UserCard
 
-__all__ = ["dashboard_screen", "packs_screen", "user_screen"]
+__all__ = ["covering_pack", "dashboard_screen", "packs_screen", "user_screen"]
 
 _DATE = "%d.%m.%y %H:%M"
 
 
-def packs_screen(texts: Texts, language: Language, packs: Sequence[CreditPack], balance: int) -> Screen:
-    """The packs on sale, one button each; pressing one sends its Stars invoice."""
+def covering_pack(packs: Sequence[CreditPack], missing: int) -> CreditPack | None:
+    """The smallest pack covering a shortfall of ``missing`` credits (None: no shortfall, or none covers)."""
+    if missing <= 0:
+        return None
+    return min((pack for pack in packs if pack.credits >= missing), key=lambda p: p.credits, default=None)
+
+
+def packs_screen(
+    texts: Texts, language: Language, packs: Sequence[CreditPack], balance: int, missing: int = 0
+) -> Screen:
+    """The packs on sale, one button each (the smallest covering ``missing`` first and marked)."""
+    best = covering_pack(packs, missing)
+    ordered = ([best] if best is not None else []) + [pack for pack in packs if pack != best]
     rows = tuple(
         (
             Button(
                 texts.get(
-                    "money_pack_button",
+                    "money_pack_enough" if pack == best else "money_pack_button",
                     language,
                     credits=texts.credits(pack.credits, language),
                     stars=pack.stars,
@@ -29,9 +40,13 @@ def packs_screen(texts: Texts, language: Language, packs: Sequence[CreditPack], 
                 encode(Op.BUY, pack.credits),
             ),
         )
-        for pack in packs
+        for pack in ordered
     )
     text = texts.get("money_packs", language, balance=texts.credits(balance, language))
+    if missing > 0:
+        text = (
+            texts.get("money_packs_short", language, missing=texts.credits(missing, language)) + "\n" + text
+        )
     return Screen(text, (*rows, (Button(texts.get("btn_menu", language), encode(Op.MENU)),)))
 
 

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from services.bot.views.screen import Button, Screen, grid
 from shared.catalog import FieldKind, GenType, Model, Registry
-from shared.chat.callbacks import Op, encode
+from shared.chat.callbacks import TYPE_LIST, Op, buy_data, encode
 from shared.chat.labels import duration
 from shared.chat.texts import Language, Texts
 
-__all__ = ["help_screen", "main_menu", "model_card", "reuse_menu", "settings_screen", "type_menu"]
+__all__ = [
+    "help_screen",
+    "main_menu",
+    "model_card",
+    "reuse_menu",
+    "settings_screen",
+    "takes_picture",
+    "type_menu",
+]
 
 REUSE_TYPES = (GenType.IMAGE_EDIT, GenType.IMAGE_TO_VIDEO, GenType.UPSCALE, GenType.BACKGROUND_REMOVAL)
 """Types whose models take a picture, offered when an earlier result is reused as input."""
@@ -16,6 +24,7 @@ REUSE_TYPES = (GenType.IMAGE_EDIT, GenType.IMAGE_TO_VIDEO, GenType.UPSCALE, GenT
 
 def _account_rows(texts: Texts, language: Language) -> tuple[tuple[Button, ...], ...]:
     return (
+        (Button(texts.get("btn_buy", language), buy_data()),),
         (
             Button(texts.get("btn_history", language), encode(Op.HISTORY)),
             Button(texts.get("btn_balance", language), encode(Op.BALANCE)),
@@ -28,7 +37,7 @@ def _account_rows(texts: Texts, language: Language) -> tuple[tuple[Button, ...],
 
 
 def main_menu(texts: Texts, registry: Registry, language: Language, header: str | None = None) -> Screen:
-    """The generation types, then history, balance, settings and help."""
+    """The generation types, then Buy credits, history, balance, settings and help."""
     types = [
         Button(registry.type_label(gen_type).get(language.value), encode(Op.TYPE, gen_type.value))
         for gen_type in registry.types()
@@ -41,7 +50,10 @@ def main_menu(texts: Texts, registry: Registry, language: Language, header: str 
 def type_menu(
     texts: Texts, registry: Registry, gen_type: GenType, language: Language, ref: str | None = None
 ) -> Screen:
-    """The models of one type, each with its starting price (``ref``: an earlier result to reuse)."""
+    """The models of one type, each with its starting price.
+
+    With ``ref`` (an earlier picture to reuse) only the models that take a picture are listed.
+    """
     extra = (ref,) if ref else ()
     rows = [
         (
@@ -56,10 +68,16 @@ def type_menu(
             ),
         )
         for model in registry.by_type(gen_type)
+        if ref is None or takes_picture(model)
     ]
     rows.append((Button(texts.get("btn_back", language), encode(Op.MENU)),))
     label = registry.type_label(gen_type).get(language.value)
     return Screen(texts.get("type_title", language, type=label), tuple(rows))
+
+
+def takes_picture(model: Model) -> bool:
+    """Whether an earlier picture can be the model's input (a video upscaler cannot take one)."""
+    return any(field.kind is FieldKind.IMAGE for field in model.fields)
 
 
 def _needs(texts: Texts, model: Model, language: Language) -> str:
@@ -93,7 +111,7 @@ def model_card(
     )
     rows = (
         (Button(texts.get("btn_use_model", language), encode(Op.USE, model.id, *extra)),),
-        (Button(texts.get("btn_back", language), encode(Op.TYPE, model.type.value, *extra)),),
+        (Button(texts.get("btn_back", language), encode(Op.TYPE, model.type.value, ref or TYPE_LIST)),),
     )
     return Screen(text, rows)
 

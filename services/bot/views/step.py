@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from services.bot.views.quick import back_row, quick_header, quick_row
 from services.bot.views.screen import Button, Screen, grid
 from services.bot.wizard.engine import choice_values, media_count
 from services.bot.wizard.plan import Step, StepKind, is_required, plan, text_limit
@@ -11,7 +12,7 @@ from services.bot.wizard.state import WizardState
 from shared.catalog import FieldKind, InputError, Model, Registry
 from shared.catalog.schema import scalar_equal
 from shared.chat.callbacks import Op, encode
-from shared.chat.labels import field_label, value_label
+from shared.chat.labels import field_label, value_label, voice_label
 from shared.chat.texts import Language, Texts
 
 __all__ = ["MEDIA_LIMIT_MB", "step_callback", "step_screen"]
@@ -118,7 +119,10 @@ def _text(texts: Texts, model: Model, state: WizardState, language: Language) ->
     step = plan(model)[state.step]
     field = step.field
     if step.kind is StepKind.DIALOGUE:
-        voices = ", ".join(str(n) for n in range(1, len(field.voices) + 1))
+        voices = "\n".join(
+            texts.get("voice_choice", language, n=n, name=voice_label(texts, voice, language))
+            for n, voice in enumerate(field.voices, start=1)
+        )
         return Screen(texts.get("step_dialogue", language, voices=voices))
     limit = text_limit(model, field, state.params)
     label = field_label(texts, field, language)
@@ -145,8 +149,14 @@ def step_screen(
         body = _media(texts, model, state, language)
     else:
         body = _text(texts, model, state, language)
+    cancel = (Button(texts.get("btn_cancel", language), step_callback(state, ACTION_CANCEL)),)
+    if state.quick:
+        header = quick_header(texts, registry, model, state, language)
+        extra = (
+            back_row(texts, state, language) if state.editing else quick_row(texts, model, state, language)
+        )
+        return Screen(f"{header}\n\n{body.text}", (*body.rows, extra, cancel))
     header = texts.get(
         "step_header", language, model=model.name.get(language.value), n=state.step + 1, total=len(steps)
     )
-    cancel = (Button(texts.get("btn_cancel", language), step_callback(state, ACTION_CANCEL)),)
     return Screen(f"{header}\n\n{body.text}", (*body.rows, cancel))

@@ -7,13 +7,14 @@ An answer that does not fit the step raises `AnswerRejected` carrying the catalo
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from services.bot.wizard.plan import Step, StepKind, is_required, plan, text_limit
 from services.bot.wizard.state import WizardState
 from shared.catalog import FieldKind, Model, Registry
+from shared.errors import TrtError
 
 __all__ = [
     "AnswerRejected",
@@ -23,7 +24,9 @@ __all__ = [
     "choose",
     "finish_media",
     "media_count",
+    "next_needed",
     "parse_dialogue",
+    "remembered_settings",
     "set_number",
     "set_text",
     "skip",
@@ -32,7 +35,7 @@ __all__ = [
 _VOICE_PREFIX = re.compile(r"^\s*(\d{1,2})\s*:\s*(.*)$")
 
 
-class AnswerRejected(ValueError):
+class AnswerRejected(TrtError, ValueError):
     """The answer does not fit the step; ``key`` and ``values`` name the catalog message to show."""
 
     def __init__(self, key: str, **values: object) -> None:
@@ -41,19 +44,69 @@ class AnswerRejected(ValueError):
         self.values = values
 
 
-def begin(registry: Registry, model: Model, sid: str, carried_url: str | None = None) -> WizardState:
-    """A fresh wizard for ``model`` starting from the registry defaults.
+def begin(
+    registry: Registry,
+    model: Model,
+    sid: str,
+    carried_url: str | None = None,
+    *,
+    quick: bool = False,
+    remembered: Mapping[str, Any] | None = None,
+) -> WizardState:
+    """A fresh wizard for ``model`` starting from the registry defaults and the user's remembered choices.
 
     ``carried_url`` (an earlier result) fills the model's first image field, whose step is skipped.
+    ``quick`` goes straight to the first answer that has no default (usually the prompt).
     """
     params: dict[str, Any] = dict(registry.default_params(model.id))
+    params.update(_fitting(model, remembered or {}))
     locked: tuple[str, ...] = ()
     target = next((f for f in model.fields if f.kind is FieldKind.IMAGE), None)
     if carried_url is not None and target is not None:
         params[target.name] = [carried_url] if target.multiple else carried_url
         locked = (target.name,)
-    state = WizardState(sid=sid, model_id=model.id, step=0, params=params, locked=locked)
+    state = WizardState(sid=sid, model_id=model.id, step=0, params=params, locked=locked, quick=quick)
+    if quick:
+        return state.at(next_needed(model, state))
     return state.at(_next_open(state, plan(model), -1))
+
+
+def _fitting(model: Model, remembered: Mapping[str, Any]) -> dict[str, Any]:
+    """The remembered choices that still fit the model's fields (a catalogue change drops the rest)."""
+    kept: dict[str, Any] = {}
+    for field in model.fields:
+        value = remembered.get(field.name)
+        if value is None or field.kind not in _REMEMBERED:
+            continue
+        if field.kind is FieldKind.ENUM and value not in field.values:
+            continue
+        if field.kind is FieldKind.BOOL and not isinstance(value, bool):
+            continue
+        kept[field.name] = value
+    return kept
+
+
+_REMEMBERED = frozenset({FieldKind.ENUM, FieldKind.BOOL, FieldKind.INT, FieldKind.FLOAT})
+"""Kinds of answer worth remembering per type: settings, never prompts or files."""
+
+
+def remembered_settings(model: Model, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of ``params`` to remember for the next run of this type."""
+    return {f.name: params[f.name] for f in model.fields if f.kind in _REMEMBERED and f.name in params}
+
+
+def _unanswered(model: Model, state: WizardState, step: Step) -> bool:
+    if step.name in state.locked or not is_required(model, step.field, state.params):
+        return False
+    if step.kind is StepKind.MEDIA:
+        return media_count(state, step) < max(step.field.min_items or 0, 1)
+    return state.params.get(step.name) is None
+
+
+def next_needed(model: Model, state: WizardState) -> int:
+    """The first step a quick wizard must still ask (the number of steps: nothing, so confirm)."""
+    steps = plan(model)
+    return next((i for i, step in enumerate(steps) if _unanswered(model, state, step)), len(steps))
 
 
 def _next_open(state: WizardState, steps: Sequence[Step], after: int) -> int:
@@ -63,7 +116,9 @@ def _next_open(state: WizardState, steps: Sequence[Step], after: int) -> int:
     return index
 
 
-def _advance(state: WizardState, steps: Sequence[Step]) -> WizardState:
+def _advance(state: WizardState, steps: Sequence[Step], model: Model) -> WizardState:
+    if state.quick:
+        return state.at(next_needed(model, state), editing=False)
     if state.editing:
         return state.at(len(steps), editing=False)
     return state.at(_next_open(state, steps, state.step))
@@ -80,7 +135,7 @@ def choose(model: Model, state: WizardState, index: int) -> WizardState:
     values = choice_values(steps[state.step])
     if not 0 <= index < len(values):
         raise AnswerRejected("stale_toast")
-    return _advance(state.with_param(steps[state.step].name, values[index]), steps)
+    return _advance(state.with_param(steps[state.step].name, values[index]), steps, model)
 
 
 def skip(model: Model, state: WizardState) -> WizardState:
@@ -89,7 +144,7 @@ def skip(model: Model, state: WizardState) -> WizardState:
     field = steps[state.step].field
     if is_required(model, field, state.params) and field.default is None:
         raise AnswerRejected("stale_toast")
-    return _advance(state.with_param(field.name, field.default), steps)
+    return _advance(state.with_param(field.name, field.default), steps, model)
 
 
 def set_text(model: Model, state: WizardState, text: str) -> WizardState:
@@ -97,7 +152,7 @@ def set_text(model: Model, state: WizardState, text: str) -> WizardState:
     steps = plan(model)
     step = steps[state.step]
     if step.kind is StepKind.DIALOGUE:
-        return _advance(state.with_param(step.name, parse_dialogue(step, text)), steps)
+        return _advance(state.with_param(step.name, parse_dialogue(step, text)), steps, model)
     if step.kind is not StepKind.TEXT:
         raise AnswerRejected("err_expect_media" if step.kind is StepKind.MEDIA else "err_expect_text")
     if not text.strip():
@@ -105,7 +160,7 @@ def set_text(model: Model, state: WizardState, text: str) -> WizardState:
     limit = text_limit(model, step.field, state.params)
     if limit is not None and len(text) > limit:
         raise AnswerRejected("err_too_long", length=len(text), limit=limit)
-    return _advance(state.with_param(step.name, text), steps)
+    return _advance(state.with_param(step.name, text), steps, model)
 
 
 def parse_dialogue(step: Step, text: str) -> list[dict[str, str]]:
@@ -145,7 +200,7 @@ def set_number(model: Model, state: WizardState, text: str) -> WizardState:
     value: int | float = int(number) if field.kind is FieldKind.INT else float(number)
     if field.kind is FieldKind.INT and number != int(number):
         raise AnswerRejected("err_number", minimum=_num(low), maximum=_num(high))
-    return _advance(state.with_param(field.name, value), steps)
+    return _advance(state.with_param(field.name, value), steps, model)
 
 
 def _num(value: float | None) -> str:
@@ -165,7 +220,7 @@ def add_media(model: Model, state: WizardState, url: str) -> tuple[WizardState, 
     steps = plan(model)
     field = steps[state.step].field
     if not field.multiple:
-        return _advance(state.with_param(field.name, url), steps), True
+        return _advance(state.with_param(field.name, url), steps, model), True
     current = list(state.params.get(field.name) or [])
     maximum = field.max_items or 1
     if len(current) >= maximum:
@@ -173,7 +228,7 @@ def add_media(model: Model, state: WizardState, url: str) -> tuple[WizardState, 
     current.append(url)
     updated = state.with_param(field.name, current)
     if len(current) >= maximum:
-        return _advance(updated, steps), True
+        return _advance(updated, steps, model), True
     return updated, False
 
 
@@ -184,4 +239,4 @@ def finish_media(model: Model, state: WizardState) -> WizardState:
     minimum = step.field.min_items or (1 if is_required(model, step.field, state.params) else 0)
     if media_count(state, step) < max(minimum, 1):
         raise AnswerRejected("stale_toast")
-    return _advance(state, steps)
+    return _advance(state, steps, model)

@@ -16,6 +16,8 @@ class WizardState:
     update yields the same id); buttons carry it and ``step``. ``step`` equal to the number of steps
     means the confirm screen. ``editing`` sends the user back to confirm after the step they chose.
     ``locked`` names fields filled from an earlier result (chaining); their steps are passed over.
+    ``quick`` asks only what has no default (the prompt, required files); the rest is changed from
+    the confirm screen.
     """
 
     sid: str
@@ -24,6 +26,7 @@ class WizardState:
     params: dict[str, Any] = field(default_factory=dict)
     editing: bool = False
     locked: tuple[str, ...] = ()
+    quick: bool = False
 
     def with_param(self, name: str, value: Any) -> WizardState:
         """A copy with ``name`` set to ``value`` (None removes it)."""
@@ -45,6 +48,7 @@ class WizardState:
             "params": self.params,
             "editing": self.editing,
             "locked": list(self.locked),
+            "quick": self.quick,
         }
 
     @classmethod
@@ -57,4 +61,5 @@ class WizardState:
             params=dict(data.get("params") or {}),
             editing=bool(data.get("editing", False)),
             locked=tuple(str(name) for name in data.get("locked") or ()),
+            quick=bool(data.get("quick", False)),
         )

@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
+from shared.chat.texts.buy_en import MESSAGES as EN_BUY
+from shared.chat.texts.buy_ru import MESSAGES as RU_BUY
 from shared.chat.texts.edges_en import MESSAGES as EN_EDGES
 from shared.chat.texts.edges_ru import MESSAGES as RU_EDGES
 from shared.chat.texts.en import MESSAGES as EN_MESSAGES
 from shared.chat.texts.jobs_en import MESSAGES as EN_JOBS
 from shared.chat.texts.jobs_ru import MESSAGES as RU_JOBS
+from shared.chat.texts.labels_en import MESSAGES as EN_LABELS
+from shared.chat.texts.labels_ru import MESSAGES as RU_LABELS
 from shared.chat.texts.money_en import MESSAGES as EN_MONEY
 from shared.chat.texts.money_ru import MESSAGES as RU_MONEY
+from shared.chat.texts.quick_en import MESSAGES as EN_QUICK
+from shared.chat.texts.quick_ru import MESSAGES as RU_QUICK
 from shared.chat.texts.ru import MESSAGES as RU_MESSAGES
+from shared.chat.texts.support_en import MESSAGES as EN_SUPPORT
+from shared.chat.texts.support_ru import MESSAGES as RU_SUPPORT
 
 __all__ = ["Language", "Texts", "credits_word"]
 
@@ -39,8 +47,26 @@ class Language(StrEnum):
 
 
 _CATALOGS: Mapping[Language, Mapping[str, str]] = {
-    Language.EN: {**EN_MESSAGES, **EN_MONEY, **EN_JOBS, **EN_EDGES},
-    Language.RU: {**RU_MESSAGES, **RU_MONEY, **RU_JOBS, **RU_EDGES},
+    Language.EN: {
+        **EN_MESSAGES,
+        **EN_MONEY,
+        **EN_JOBS,
+        **EN_QUICK,
+        **EN_BUY,
+        **EN_LABELS,
+        **EN_SUPPORT,
+        **EN_EDGES,
+    },
+    Language.RU: {
+        **RU_MESSAGES,
+        **RU_MONEY,
+        **RU_JOBS,
+        **RU_QUICK,
+        **RU_BUY,
+        **RU_LABELS,
+        **RU_SUPPORT,
+        **RU_EDGES,
+    },
 }
 
 

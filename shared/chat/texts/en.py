@@ -19,17 +19,19 @@ MESSAGES: dict[str, str] = {
     "welcome": (
         "Hi, {name}! I make images, video, music and speech with AI models.\n\nYour balance: {balance}."
     ),
-    "welcome_gift": "🎁 {amount} are on your balance as a welcome gift.",
+    "welcome_gift": "🎁 A welcome gift is on your balance: {amount}.",
     "menu_title": "What shall we create? Pick a type:",
     "help": (
-        "How it works: pick a type, then a model, answer a few questions and confirm the price. "
-        "The result arrives in this chat.\n\n"
-        "/start opens the menu, /history shows your last generations, /balance your credits, "
-        "/settings the language, /cancel stops the current step."
+        "How it works: pick a type and describe what you want; the usual model and its settings are "
+        "already chosen, the price is on the Generate button. Change the model or any setting on the "
+        "way if you like. You can also just type a text or send a photo at any time.\n\n"
+        "/start opens the menu, /buy buys credits, /balance shows them, /history your last generations, "
+        "/invite gives credits to you and a friend, /promo takes a promo code, /support writes to a "
+        "person, /terms has the terms and refunds, /settings the language, /cancel stops the current step."
     ),
     "free_text": "I'm not waiting for any text right now. You wrote: {preview}\n\nOpen the menu with /start.",
     "btn_history": "🕘 History",
-    "btn_balance": "💳 Balance",
+    "btn_balance": "👛 Balance",
     "btn_settings": "⚙️ Settings",
     "btn_help": "❓ Help",
     "btn_back": "⬅️ Back",
@@ -69,8 +71,8 @@ MESSAGES: dict[str, str] = {
     "step_video": "Send a video (or a link to one), up to {limit} MB.",
     "step_audio": "Send an audio file or a voice message (or a link to one), up to {limit} MB.",
     "step_dialogue": (
-        "Send the dialogue, one phrase per line. To choose a voice, start a line with its name and a "
-        "colon. Voices: {voices}."
+        "Send the dialogue, one phrase per line. To choose a voice, start a line with its number and a "
+        'colon, like "2: Hello!" (without a number, voice 1 speaks). Voices:\n{voices}'
     ),
     "media_received": "Received {count} of up to {maximum}. Send more, or tap Done.",
     "btn_skip": "⏭ Skip",
@@ -81,7 +83,6 @@ MESSAGES: dict[str, str] = {
     "mark_current": "✓ {value}",
     "value_true": "Yes",
     "value_false": "No",
-    "voice_n": "Voice {n}",
     "no_value": "—",
     "ellipsis": "…",
     "value_unset": "auto",
@@ -103,7 +104,7 @@ MESSAGES: dict[str, str] = {
     # confirm
     "confirm": "Please check:\n\n{model}\n{lines}\n\nPrice: {price}\nYour balance: {balance}",
     "confirm_line": "• {label}: {value}",
-    "confirm_files": "{count} file(s)",
+    "confirm_files": "attached: {count}",
     "confirm_short": "You need {missing} more for this run.",
     "btn_generate": "🚀 Generate",
     "btn_edit": "✏️ Edit",
@@ -117,7 +118,7 @@ MESSAGES: dict[str, str] = {
     "job_queued": "⏳ {model}: in the queue. It usually takes {time}.",
     "job_generating": "🎨 {model}: generating, {elapsed} so far. It usually takes {time}.",
     "job_final_done": "✅ {model}: done in {elapsed}.",
-    "job_final_refunded": "✖️ {model}: no result; {credits} returned to your balance.",
+    "job_final_refunded": "✖️ {model}: no result. Returned to your balance: {credits}.",
     "result_caption": "{model} · {price}\n{params}",
     "result_param": "{label}: {value}",
     "result_param_separator": " · ",
@@ -140,10 +141,13 @@ MESSAGES: dict[str, str] = {
     "balance_line": "{date} {amount} · {reason}",
     "balance_empty": "No movements yet.",
     "reason_grant": "welcome gift",
-    "reason_hold": "reserved for a generation",
+    "reason_hold": "generation",
     "reason_capture": "generation",
     "reason_refund": "refund",
     "reason_other": "adjustment",
+    "reason_promo": "promo code",
+    "reason_purchase": "purchase with Telegram Stars",
+    "reason_referral": "invitation bonus",
     "history_empty": "You have no generations yet. Open the menu with /start.",
     "history_title": "Your last generations:",
     "history_line": "{n}. {model} · {status} · {date}",
@@ -160,7 +164,7 @@ MESSAGES: dict[str, str] = {
     "reuse_title": "What shall we do with this result? Pick a type:",
     "history_open_short": "{model} · {price}",
     "job_already_finished": "This generation has already finished.",
-    "job_cancelled": "Cancelled. {credits} are back on your balance.",
+    "job_cancelled": "Cancelled. Returned to your balance: {credits}.",
     "history_open": "{model} · {date}\n{lines}\nPrice: {price}\n\n{links}",
     "job_gone": "That generation is no longer available. Here is the menu:",
     # parameter labels

@@ -2,16 +2,18 @@
 
 MESSAGES: dict[str, str] = {
     "failure_refused": "The model refused this request (its content rules). "
-    "{credits} are back on your balance. Try rewording the prompt.",
+    "Returned to your balance: {credits}. Try rewording the prompt.",
     "failure_generation_failed": "The model could not generate this one. "
-    "{credits} are back on your balance. Please try again.",
+    "Returned to your balance: {credits}. Please try again.",
     "failure_unavailable": "This model is temporarily unavailable. "
-    "{credits} are back on your balance. Please try again later.",
+    "Returned to your balance: {credits}. Please try again later.",
     "failure_bad_input": "The model did not accept these settings. "
-    "{credits} are back on your balance. Try other settings.",
+    "Returned to your balance: {credits}. Try other settings.",
     "failure_timeout": "The model took too long and we stopped waiting. "
-    "{credits} are back on your balance. Please try again.",
+    "Returned to your balance: {credits}. Please try again.",
     "failure_result_unavailable": "The result could not be downloaded. "
-    "{credits} are back on your balance. Please try again.",
-    "failure_cancelled": "Cancelled. {credits} are back on your balance.",
+    "Returned to your balance: {credits}. Please try again.",
+    "failure_input_unreachable": "The model could not download the file you gave it. "
+    "Returned to your balance: {credits}. Please send the file again (as a photo or a file, not a link).",
+    "failure_cancelled": "Cancelled. Returned to your balance: {credits}.",
 }

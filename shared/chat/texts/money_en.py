@@ -25,8 +25,8 @@ MESSAGES: dict[str, str] = {
     "money_checkout_banned": "Sorry, this account can no longer make purchases.",
     "money_paid": "✅ Payment received: +{credits} for {stars} ⭐. Your balance: {balance}.",
     "money_paysupport": (
-        "Payment support: describe the problem in a reply to this message and include the payment "
-        "receipt; an administrator will answer here. Your account id: {user_id}.\n\n"
+        "Payment support: describe the problem in one message and include the payment receipt; "
+        "an administrator will answer here. Your account id: {user_id}.\n\n"
         "Unspent credits of a purchase can be refunded in Stars on request."
     ),
     "money_terms": (

@@ -23,14 +23,16 @@ MESSAGES: dict[str, str] = {
     "welcome_gift": "🎁 {amount} уже на балансе — это подарок за знакомство.",
     "menu_title": "Что создадим? Выберите тип:",
     "help": (
-        "Как это работает: выберите тип, затем модель, ответьте на пару вопросов и подтвердите цену. "
-        "Результат придёт в этот чат.\n\n"
-        "/start открывает меню, /history — последние генерации, /balance — кредиты, "
-        "/settings — язык, /cancel останавливает текущий шаг."
+        "Как это работает: выберите тип и опишите, что хотите; обычная модель и её настройки уже "
+        "выбраны, цена — на кнопке «Создать». По пути можно сменить модель или любую настройку. "
+        "А можно просто написать текст или прислать фото в любой момент.\n\n"
+        "/start открывает меню, /buy — купить кредиты, /balance — баланс, /history — последние "
+        "генерации, /invite — кредиты вам и другу, /promo — промокод, /support — написать человеку, "
+        "/terms — условия и возвраты, /settings — язык, /cancel останавливает текущий шаг."
     ),
     "free_text": "Сейчас я не жду текста. Вы написали: {preview}\n\nОткройте меню командой /start.",
     "btn_history": "🕘 История",
-    "btn_balance": "💳 Баланс",
+    "btn_balance": "👛 Баланс",
     "btn_settings": "⚙️ Настройки",
     "btn_help": "❓ Помощь",
     "btn_back": "⬅️ Назад",
@@ -68,8 +70,8 @@ MESSAGES: dict[str, str] = {
     "step_video": "Отправьте видео (или ссылку на него), до {limit} МБ.",
     "step_audio": "Отправьте аудиофайл или голосовое сообщение (или ссылку), до {limit} МБ.",
     "step_dialogue": (
-        "Отправьте диалог, по реплике в строке. Чтобы выбрать голос, начните строку с его имени и "
-        "двоеточия. Голоса: {voices}."
+        "Отправьте диалог, по реплике в строке. Чтобы выбрать голос, начните строку с его номера и "
+        "двоеточия, например «2: Привет!» (без номера говорит голос 1). Голоса:\n{voices}"
     ),
     "media_received": "Получено {count} из {maximum} возможных. Отправьте ещё или нажмите «Готово».",
     "btn_skip": "⏭ Пропустить",
@@ -80,7 +82,6 @@ MESSAGES: dict[str, str] = {
     "mark_current": "✓ {value}",
     "value_true": "Да",
     "value_false": "Нет",
-    "voice_n": "Голос {n}",
     "no_value": "—",
     "ellipsis": "…",
     "value_unset": "авто",
@@ -102,7 +103,7 @@ MESSAGES: dict[str, str] = {
     # confirm
     "confirm": "Проверьте:\n\n{model}\n{lines}\n\nЦена: {price}\nВаш баланс: {balance}",
     "confirm_line": "• {label}: {value}",
-    "confirm_files": "файлов: {count}",
+    "confirm_files": "прикреплено: {count}",
     "confirm_short": "Для этого запуска не хватает {missing}.",
     "btn_generate": "🚀 Создать",
     "btn_edit": "✏️ Изменить",
@@ -116,7 +117,7 @@ MESSAGES: dict[str, str] = {
     "job_queued": "⏳ {model}: в очереди. Обычно это занимает {time}.",
     "job_generating": "🎨 {model}: генерируется, прошло {elapsed}. Обычно это занимает {time}.",
     "job_final_done": "✅ {model}: готово за {elapsed}.",
-    "job_final_refunded": "✖️ {model}: результата нет; {credits} вернулись на баланс.",
+    "job_final_refunded": "✖️ {model}: результата нет. Возвращено на баланс: {credits}.",
     "result_caption": "{model} · {price}\n{params}",
     "result_param": "{label}: {value}",
     "result_param_separator": " · ",
@@ -139,10 +140,13 @@ MESSAGES: dict[str, str] = {
     "balance_line": "{date} {amount} · {reason}",
     "balance_empty": "Движений пока нет.",
     "reason_grant": "подарок за знакомство",
-    "reason_hold": "резерв под генерацию",
+    "reason_hold": "генерация",
     "reason_capture": "генерация",
     "reason_refund": "возврат",
     "reason_other": "корректировка",
+    "reason_promo": "промокод",
+    "reason_purchase": "покупка за Telegram Stars",
+    "reason_referral": "бонус за приглашение",
     "history_empty": "Генераций пока нет. Откройте меню командой /start.",
     "history_title": "Ваши последние генерации:",
     "history_line": "{n}. {model} · {status} · {date}",
@@ -159,7 +163,7 @@ MESSAGES: dict[str, str] = {
     "reuse_title": "Что сделаем с этим результатом? Выберите тип:",
     "history_open_short": "{model} · {price}",
     "job_already_finished": "Эта генерация уже завершилась.",
-    "job_cancelled": "Отменено. {credits} вернулись на баланс.",
+    "job_cancelled": "Отменено. Возвращено на баланс: {credits}.",
     "history_open": "{model} · {date}\n{lines}\nЦена: {price}\n\n{links}",
     "job_gone": "Эта генерация больше недоступна. Вот меню:",
     # parameter labels

@@ -23,7 +23,7 @@ from emulators.telegram import BotApiState, Message
 from emulators.telegram import run_emulator as run_telegram
 from emulators.telegram.model import Update as EmulatedUpdate
 from services.bot.dispatch import UpdateDispatcher
-from services.bot.handlers import BotDeps, StaticCatalog, register
+from services.bot.handlers import BotDeps, register
 from services.bot.handlers.registry import set_commands
 from services.bot.media import MediaIntake
 from services.bot.prefs import Preferences
@@ -42,6 +42,17 @@ from tests.conftest import free_port
 
 TOKEN = "555666777:bot-harness-token-AAAAAAAAAAAAAAAAAAAAAA"
 KIE_KEY = "bot-harness-kie-key"
+
+
+class StaticCatalog:
+    """A registry fixed for the whole test (workers read warmup's snapshot instead)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def current(self) -> Registry:
+        """The registry given at construction."""
+        return self._registry
 
 
 @dataclass
@@ -143,6 +154,7 @@ async def running_bot(
                 jobs=JobStore(pool),
                 media=MediaIntake(client),
                 file_ids=FileIdCache(redis, keys),
+                starter_credits=settings.STARTER_CREDITS,
             )
             application = build_application(settings, redis)
             register(application, deps)

@@ -12,6 +12,7 @@ from services.bot.consumer import ConsumerConfig, InboxConsumer
 from shared.backoff import Backoff
 from shared.inbox import InboxEntry, InboxWriter
 from shared.keys import Keys
+from shared.ops.alerts import AlertKind, AlertLog
 
 FAST = ConsumerConfig(
     block_ms=100, claim_idle_ms=500, touch_interval=0.1, retry_backoff=Backoff(base=0.01, cap=0.1)
@@ -88,7 +89,7 @@ class TestInboxConsumer:
     async def test_poison_update_is_dead_lettered_and_chat_moves_on(
         self, redis_client: aioredis.Redis, key_prefix: str
     ) -> None:
-        """An update failing five times goes to the dead-letter stream; the next update still runs."""
+        """An update failing five times is dead-lettered with one alert; the next update still runs."""
         keys = Keys(key_prefix)
         await fill(redis_client, keys, 3, chats=1)
         attempts: dict[int, int] = defaultdict(int)
@@ -108,6 +109,8 @@ class TestInboxConsumer:
         assert attempts[2] == 5
         [(_, dead)] = await redis_client.xrange(keys.inbox_dead)
         assert b"poison" not in dead[b"reason"] and b"5 times" in dead[b"reason"]
+        alerts = await AlertLog(redis_client, keys).recent()
+        assert [alert.kind for alert in alerts] == [AlertKind.DEAD_LETTERED]
 
     async def test_restarted_worker_rereads_its_own_pending(
         self, redis_client: aioredis.Redis, key_prefix: str

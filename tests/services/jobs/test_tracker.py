@@ -6,7 +6,7 @@ import asyncio
 import json
 import random
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,19 +26,30 @@ from services.jobs.notifier import Notifier
 from services.jobs.poller import OverduePoller
 from services.jobs.submitter import Submitter
 from shared import streams
+from shared.backoff import Backoff
 from shared.catalog import load_registry
 from shared.chat.delivery import Downloader, TelegramSender
 from shared.chat.presentation import ResultPresenter
-from shared.jobs import FailureReason, Job, JobState, JobStore, JobTracking, NewJob
+from shared.jobs import CallbackEntry, FailureReason, Job, JobState, JobStore, JobTracking, NewJob
 from shared.keys import Keys
 from shared.kie import KieClient, RetryPolicy
 from shared.ledger import Ledger, MovementKind
+from shared.ops.alerts import AlertKind, AlertLog
+from shared.streams.consumer import ConsumerConfig
 from shared.telegram.limits import RedisRateLimiter, TelegramLimits
 from tests.conftest import free_port
 
 TOKEN = "123456:tracker-tests-token"
 KIE_KEY = "tracker-key"
 PARAMS = {"prompt": "a red fox", "aspect_ratio": "1:1"}
+CALLBACK_CONFIG = ConsumerConfig(
+    concurrency=4,
+    block_ms=100,
+    claim_idle_ms=1000,
+    touch_interval=0.2,
+    max_attempts=3,
+    retry_backoff=Backoff(base=0.01, cap=0.05),
+)
 
 
 @dataclass
@@ -127,7 +138,7 @@ async def _rig(
         )
         poller = OverduePoller(tracking, finisher, notifier, interval_seconds=0.05)
         consumer = CallbackConsumer(
-            redis_client, keys, "test", store, tracking, finisher, concurrency=4, claim_idle_ms=1000
+            redis_client, keys, "host/test", store, tracking, finisher, config=CALLBACK_CONFIG
         )
         ledger = Ledger(pool)
         await ledger.ensure_user(user.id, language="en")
@@ -235,10 +246,27 @@ class TestSettle:
         assert failed.state is JobState.FAILED and failed.error_code is FailureReason.REFUSED
         assert "refused" in (rig.replies()[0].text or "")
         assert await rig.ledger.balance(rig.user_id) == 100
+        keyboard = rig.replies()[0].reply_markup["inline_keyboard"]
+        actions = [button["callback_data"] for row in keyboard for button in row]
+        assert [a.rsplit(":", 1)[-1] for a in actions] == ["r", "e", "mm"]  # Again, Change settings, Menu
+
+    async def test_unreachable_input_is_not_called_a_refusal(self, rig: Rig) -> None:
+        """KIE's 451 (could not fetch the input file) asks for the file again, not for a new prompt."""
+        job = await rig.new_job()
+        await rig.submitter.submit_ready()
+        rig.kie_state.fail_task(await _task_of(rig, job.id), "451", "Failed to fetch the image")
+        await rig.finisher.confirm(await rig.job(job.id))
+        failed = await rig.job(job.id)
+        assert failed.error_code is FailureReason.INPUT_UNREACHABLE
+        assert "could not download the file" in (rig.replies()[0].text or "")
 
     def test_fail_codes_map_to_plain_reasons(self) -> None:
         """KIE fail codes become the reason words the user is given."""
-        assert failure_reason("422") is FailureReason.REFUSED
+        assert failure_reason("422") is FailureReason.BAD_INPUT
+        policy = "Invalid prompt: prompt contains prohibited content"
+        assert failure_reason("422", policy) is FailureReason.REFUSED
+        assert failure_reason("451") is FailureReason.INPUT_UNREACHABLE
+        assert failure_reason("408") is FailureReason.TIMEOUT
         assert failure_reason("455") is FailureReason.UNAVAILABLE
         assert failure_reason("500") is FailureReason.GENERATION_FAILED
         assert failure_reason(None) is FailureReason.GENERATION_FAILED
@@ -295,3 +323,81 @@ class TestPollerAndCallbacks:
         assert len(rig.replies()) == 1
         pending = await rig.redis.xpending(rig.keys.kie_callbacks, "jobs")
         assert pending["pending"] == 0
+
+
+async def _refuse_updates(rig: Rig, job_id: uuid.UUID, refuse: bool) -> None:
+    """Make PostgreSQL itself refuse (or allow again) every update of one job row."""
+    async with rig.pool.connection() as conn:
+        if not refuse:
+            await conn.execute("DROP TRIGGER IF EXISTS refuse_job ON jobs")
+            return
+        await conn.execute(
+            "CREATE OR REPLACE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'update refused by the test'; END $$"
+        )
+        await conn.execute(
+            f"CREATE TRIGGER refuse_job BEFORE UPDATE ON jobs FOR EACH ROW "
+            f"WHEN (OLD.id = '{job_id}') EXECUTE FUNCTION refuse_update()"
+        )
+
+
+async def _consume_until(rig: Rig, done: Callable[[], Awaitable[bool]], then_s: float) -> None:
+    """Run the callback consumer until ``done`` (at most 10 s), then ``then_s`` seconds longer."""
+    stop = asyncio.Event()
+    running = asyncio.create_task(rig.consumer.run(stop))
+    for _ in range(200):
+        if await done():
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(then_s)
+    stop.set()
+    await running
+
+
+class TestCallbackDeadLetter:
+    async def test_always_failing_callback_is_dead_lettered_once_and_settled_by_the_poller(
+        self, rig: Rig
+    ) -> None:
+        """A callback whose handling always fails stops after the limit: one dead letter, one alert."""
+        job = await rig.new_job()
+        await rig.submitter.submit_ready()
+        task_id = await _task_of(rig, job.id)
+        rig.kie_state.complete_task(task_id)
+        await _refuse_updates(rig, job.id, refuse=True)
+        entry = CallbackEntry("", job.id, task_id, "{}", 0.0)
+        await streams.append(rig.redis, rig.keys.kie_callbacks, entry.to_fields())
+
+        async def dead_lettered() -> bool:
+            return int(await rig.redis.xlen(rig.keys.kie_callbacks_dead)) > 0
+
+        # Longer than two claim periods after the dead letter: a retry would have happened by then.
+        await _consume_until(rig, dead_lettered, then_s=2.5)
+        [(_, dead)] = await rig.redis.xrange(rig.keys.kie_callbacks_dead)
+        assert dead[b"job_id"] == str(job.id).encode() and b"failed 3 times" in dead[b"reason"]
+        alerts = [
+            a for a in await AlertLog(rig.redis, rig.keys).recent() if a.kind is AlertKind.DEAD_LETTERED
+        ]
+        assert len(alerts) == 1 and str(job.id) not in alerts[0].summary()
+        confirms = [c for c in rig.kie_state.calls if c.endpoint == "recordInfo" and c.task_id == task_id]
+        assert len(confirms) == CALLBACK_CONFIG.max_attempts
+        assert (await rig.redis.xpending(rig.keys.kie_callbacks, "jobs"))["pending"] == 0
+        assert (await rig.job(job.id)).state is JobState.SUBMITTED
+        assert await rig.ledger.balance(rig.user_id) == 95 and rig.replies() == []
+
+        await _refuse_updates(rig, job.id, refuse=False)
+        await _make_overdue(rig, job.id)
+        await rig.poller.sweep()
+        assert (await rig.job(job.id)).state is JobState.SUCCEEDED
+        assert len(rig.replies()) == 1 and await rig.ledger.balance(rig.user_id) == 95
+
+    async def test_malformed_callback_is_dead_lettered_at_once(self, rig: Rig) -> None:
+        """An entry that cannot be decoded is never handled: dead-lettered and acknowledged."""
+        await streams.append(rig.redis, rig.keys.kie_callbacks, {"job_id": "not-a-uuid", "task_id": "t"})
+
+        async def dead_lettered() -> bool:
+            return int(await rig.redis.xlen(rig.keys.kie_callbacks_dead)) > 0
+
+        await _consume_until(rig, dead_lettered, then_s=0.2)
+        [(_, dead)] = await rig.redis.xrange(rig.keys.kie_callbacks_dead)
+        assert dead[b"reason"] == b"undecodable (ValueError)"
+        assert (await rig.redis.xpending(rig.keys.kie_callbacks, "jobs"))["pending"] == 0

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from shared.catalog import CatalogError, GenType, Registry, Route, UnknownModelError
+from shared.catalog import (
+    DEFAULT_REGISTRY_PATH,
+    CatalogError,
+    GenType,
+    Registry,
+    Route,
+    UnknownModelError,
+    load_registry,
+)
 from tests.shared.catalog.conftest import sample_input
 
 REQUIRED_TYPES = {
@@ -148,3 +158,34 @@ class TestPublishedPrices:
     ) -> None:
         """Each priced variant costs what KIE's table says (credits, before markup)."""
         assert registry.price(model_id, params) == credits
+
+
+class TestDefaultModels:
+    def test_every_type_has_a_default_of_that_type(self, registry: Registry) -> None:
+        """The quick path starts each type with a model of that very type."""
+        for gen_type in registry.types():
+            assert registry.default_model(gen_type).type is gen_type
+
+    def test_operator_choice_wins_over_registry_order(self, registry: Registry) -> None:
+        """The registry's default_models entry, not the first model listed, starts the type."""
+        assert registry.default_model(GenType.UPSCALE).id == "recraft/crisp-upscale"
+
+    def test_default_of_another_type_is_refused(self, registry: Registry) -> None:
+        """A default naming a video model for pictures is a catalogue error naming the key."""
+        document = registry.to_snapshot()["document"]
+        document["default_models"]["text-to-image"] = "kling-2.6/text-to-video"
+        with pytest.raises(CatalogError, match=r"default_models\.text-to-image"):
+            Registry.from_document(document)
+
+    def test_every_default_is_on_sale(self) -> None:
+        """A default the published catalogue leaves out (unverified price) would silently fall back."""
+        document = json.loads(DEFAULT_REGISTRY_PATH.read_text(encoding="utf-8"))
+        sold = load_registry(allow_unverified=False)
+        for gen_type, model_id in document["default_models"].items():
+            assert sold.default_model(gen_type).id == model_id, gen_type
+
+    def test_default_dropped_from_the_catalogue_falls_back(self, registry: Registry) -> None:
+        """A default model a refresh removed leaves the type starting with its first model."""
+        document = registry.to_snapshot()["document"]
+        document["models"] = [m for m in document["models"] if m["id"] != "recraft/crisp-upscale"]
+        assert Registry.from_document(document).default_model(GenType.UPSCALE).id == "topaz/image-upscale"

@@ -23,6 +23,7 @@ from shared.money import (
     PromoStore,
     Referrals,
     StarsRefunds,
+    SupportStore,
     parse_packs,
 )
 from tests.services.bot.harness import BotHarness, running_bot
@@ -57,6 +58,7 @@ def money_deps(pool: AsyncConnectionPool, redis: aioredis.Redis, keys: Keys) -> 
         keys=keys,
         admin_ids=frozenset({ADMIN_ID}),
         referral_bonus=BONUS,
+        support=SupportStore(pool),
     )
 
 

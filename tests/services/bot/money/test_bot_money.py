@@ -273,3 +273,56 @@ class TestLimitsAndAdmin:
             await harness.text(other, command)
             assert harness.last(other).text == _t("help"), command
         assert "Users:" in next(m.text for m in harness.replies(ADMIN_ID) if m.text.startswith("📊"))
+
+
+class TestBuyOneTapAway:
+    async def test_shortfall_buy_pack_pay_continue_reaches_a_paid_generation(self, bot: Bot) -> None:
+        """Not enough → Buy → the covering pack → pay → ▶ Continue: the job runs on the new balance."""
+        harness, _ = bot
+        user = harness.new_user()
+        await harness.text(user, "/start")
+        menu = harness.last(user)
+        assert button_data(menu, "by:n0")
+        model_id = "sora-2-pro-text-to-video"
+        await harness.press(user, menu.message_id, "t:text-to-video")
+        state = await harness.deps.wizards.load(user, -1)
+        assert state is not None
+        for data in (f"c:{state.sid}:m", f"m:{model_id}", f"u:{model_id}"):
+            await harness.press(user, menu.message_id, data)
+        await harness.text(user, "a whale over the city")
+        price = harness.registry.price(model_id, {"prompt": "a whale over the city"})
+        missing = price - await _balance(harness, user)
+        confirm = harness.last(user)
+        assert button_data(confirm, f"by:n{missing}")
+        await harness.press(user, confirm.message_id, button_data(confirm, "c:").rsplit(":", 1)[0] + ":g")
+        refusal = harness.last(user)
+        assert refusal.text.startswith(_t("gen_insufficient", price="", balance="")[:16])
+
+        taps = 0
+        await harness.press(user, refusal.message_id, button_data(refusal, "by:n"))
+        taps += 1
+        packs = harness.last(user)
+        assert packs.text.startswith(_t("money_packs_short", missing=TEXTS.credits(missing, Language.EN)))
+        first = next(b for row in packs.reply_markup["inline_keyboard"] for b in row)
+        assert first["callback_data"] == "by:100" and "enough for this run" in first["text"]
+        await harness.press(user, packs.message_id, first["callback_data"])
+        taps += 1
+        await harness.deliver(harness.telegram.pay_invoice(user, harness.last(user).message_id))
+        await harness.deliver(_last_payment(harness, user))
+        taps += 1
+        receipt = harness.last(user)
+        assert "Payment received" in receipt.text
+        await harness.press(user, receipt.message_id, button_data(receipt, "c:"))
+        jobs = await harness.deps.jobs.recent_jobs(user)
+        assert [job.model_id for job in jobs] == [model_id] and taps == 3
+        assert await _balance(harness, user) == 50 + 100 - price
+
+    async def test_balance_screen_and_command_menu_offer_buying(self, bot: Bot) -> None:
+        """The balance screen has Buy; /buy /invite /promo /support /terms are in both command menus."""
+        harness, _ = bot
+        user = harness.new_user()
+        await harness.text(user, "/balance")
+        assert button_data(harness.last(user), "by:n0")
+        for call in harness.telegram.calls_of("setMyCommands", ok=True):
+            names = {command["command"] for command in call.params["commands"]}
+            assert {"buy", "invite", "promo", "support", "terms"} <= names

@@ -5,14 +5,24 @@ redis-py returns loosely typed nested lists; this module is the one place that u
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-__all__ = ["Entry", "Pending", "append", "claim", "ensure_group", "pending_idle", "read_group", "touch"]
+__all__ = [
+    "Entry",
+    "Fields",
+    "Pending",
+    "append",
+    "claim",
+    "ensure_group",
+    "pending_idle",
+    "read_group",
+    "touch",
+]
 
 Fields = dict[bytes, bytes]
 
@@ -86,9 +96,12 @@ async def pending_idle(
     ]
 
 
-async def append(redis: aioredis.Redis, stream: str, fields: dict[str, str]) -> str:
-    """XADD one entry of text fields; returns its id."""
-    return _text(await redis.xadd(stream, cast(dict[Any, Any], fields)))
+async def append(
+    redis: aioredis.Redis, stream: str, fields: Mapping[str, str | bytes], maxlen: int | None = None
+) -> str:
+    """XADD one entry; returns its id. ``maxlen`` trims the stream approximately (``MAXLEN ~``)."""
+    raw = await redis.xadd(stream, cast(dict[Any, Any], fields), maxlen=maxlen, approximate=True)
+    return _text(raw)
 
 
 def _entries(batch: list[Any]) -> list[Entry]:

@@ -1,0 +1,290 @@
+"""The one stream consumer: a consumer group read with claims, an attempt limit, dead letters, order.
+
+Reading: a consumer first re-reads its own pending entries (from ``0``: what it held before a restart
+under the same name), then new ones (``>``), with at most ``concurrency`` runs in flight. Each entry is
+decoded into the stream's typed message before anything else sees it.
+
+No loss: an entry is acknowledged only after its handler returned (or it was dead-lettered). Live
+consumers keep the entries they run fresh (XCLAIM JUSTID resets the idle time every
+``touch_interval``), so an entry idle past ``claim_idle`` belongs to a consumer that is gone, or to no
+run of this one, and is claimed.
+
+Attempt limit: a failing handler is retried in place with the configured backoff; failures are
+counted in a hash that outlives the process. After ``max_attempts`` failures, or ``max_attempts``
+deliveries without an acknowledgement (an entry that crashes its consumer), or at once when it cannot
+be decoded, the entry goes to the dead-letter stream with one alert (:mod:`.dead_letter`) and is
+acknowledged: nothing is retried forever.
+
+Order (optional, :class:`~shared.streams.ordering.KeyOrder`): an entry runs once the entries before it
+in its key are handled, and its acknowledgement advances the key in the same script.
+
+Stop: reading ends at ``stop``; runs in flight get ``drain_timeout`` to finish, then are cancelled and
+stay pending, to be re-read or claimed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import RedisError
+
+from shared.aio import first_of, wait_stopped
+from shared.backoff import Backoff
+from shared.streams.commands import Entry, Fields, claim, ensure_group, pending_idle, read_group, touch
+from shared.streams.dead_letter import DeadLetters
+from shared.streams.ordering import KeyOrder, KeyTurns, Place
+
+__all__ = ["ConsumerConfig", "Message", "StreamConsumer", "StreamSource"]
+
+log = structlog.get_logger()
+
+
+class Message(Protocol):
+    """A decoded stream entry: what it adds to the log context of its run."""
+
+    def log_context(self) -> Mapping[str, object]:
+        """Fields bound to every log line about this entry (ids, never user content)."""
+        ...
+
+
+M = TypeVar("M", bound=Message)
+
+# KEYS: stream, failures[, done]  ARGV: group, entry id[, order key, seq]
+_ACK = """
+if KEYS[3] then
+  local done = tonumber(redis.call('HGET', KEYS[3], ARGV[3]) or '0')
+  if done < tonumber(ARGV[4]) then
+    redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+  end
+end
+redis.call('HDEL', KEYS[2], ARGV[2])
+return redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerConfig:
+    """How a consumer paces itself; the defaults suit the inbox."""
+
+    concurrency: int = 64
+    block_ms: int = 1000
+    claim_idle_ms: int = 15_000
+    touch_interval: float = 2.0
+    max_attempts: int = 5
+    retry_backoff: Backoff = field(default_factory=lambda: Backoff(base=0.2, cap=5.0))
+    drain_timeout: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSource:
+    """What a consumer reads: the stream, its group, and the hash of failed attempts per entry."""
+
+    stream: str
+    group: str
+    failures: str
+
+
+class StreamConsumer(Generic[M]):
+    """One consumer's share of a stream: ``decode`` each entry, ``handle`` it, acknowledge it."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        source: StreamSource,
+        name: str,
+        *,
+        decode: Callable[[str, Fields], M],
+        handle: Callable[[M], Awaitable[None]],
+        dead_letters: DeadLetters,
+        config: ConsumerConfig,
+        order: KeyOrder | None = None,
+    ) -> None:
+        self._redis = redis
+        self._source = source
+        self._name = name
+        self._decode = decode
+        self._handle = handle
+        self._dead = dead_letters
+        self._config = config
+        self._order = order
+        self._turns = KeyTurns(redis, order.done) if order is not None else None
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._ack = redis.register_script(_ACK)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop``; then finish what is in flight (bounded), leaving the rest pending."""
+        await ensure_group(self._redis, self._source.stream, self._source.group)
+        upkeep = [
+            asyncio.create_task(self._claim_abandoned(stop), name=f"{self._name}:claim"),
+            asyncio.create_task(self._touch_in_flight(stop), name=f"{self._name}:touch"),
+        ]
+        if self._turns is not None:
+            upkeep.append(asyncio.create_task(self._turns.run(stop), name=f"{self._name}:turns"))
+        try:
+            await self._read(stop, start_id="0")
+            await self._read(stop, start_id=">")
+        finally:
+            await self._drain()
+            for task in upkeep:
+                task.cancel()
+            await asyncio.gather(*upkeep, return_exceptions=True)
+
+    async def _read(self, stop: asyncio.Event, start_id: str) -> None:
+        """Read this consumer's own pending entries (from ``0`` until none are left) or new ones (``>``)."""
+        cursor = start_id
+        while not stop.is_set():
+            if self._free_slots() <= 0:
+                await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
+                continue
+            try:
+                block = None if start_id == "0" else self._config.block_ms
+                entries = await read_group(
+                    self._redis,
+                    self._source.group,
+                    self._name,
+                    self._source.stream,
+                    cursor,
+                    count=self._free_slots(),
+                    block_ms=block,
+                )
+            except (RedisError, OSError) as exc:
+                log.warning("stream_read_failed", stream=self._source.stream, reason=str(exc))
+                await wait_stopped(stop, 1.0)
+                continue
+            for entry in entries:
+                self._start(entry, stop, deliveries=1)
+            if start_id == "0":
+                if not entries:
+                    return
+                cursor = entries[-1].entry_id
+
+    def _free_slots(self) -> int:
+        return self._config.concurrency - len(self._in_flight)
+
+    def _start(self, entry: Entry, stop: asyncio.Event, deliveries: int) -> None:
+        if entry.entry_id in self._in_flight:
+            return
+        run = self._run(entry, stop, deliveries)
+        task = asyncio.create_task(run, name=f"{self._name}:{entry.entry_id}")
+        self._in_flight[entry.entry_id] = task
+        task.add_done_callback(lambda _: self._in_flight.pop(entry.entry_id, None))
+
+    async def _run(self, entry: Entry, stop: asyncio.Event, deliveries: int) -> None:
+        """One entry from decoding to acknowledgement; a Redis failure leaves it pending, to be claimed."""
+        with structlog.contextvars.bound_contextvars(stream=self._source.stream, entry_id=entry.entry_id):
+            try:
+                await self._process(entry, stop, deliveries)
+            except (RedisError, OSError) as exc:
+                log.warning("stream_entry_left_pending", reason=str(exc))
+
+    async def _process(self, entry: Entry, stop: asyncio.Event, deliveries: int) -> None:
+        try:
+            place = self._order.place(entry.fields) if self._order is not None else None
+        except (KeyError, ValueError):  # no place: it cannot run in order, nor move its key on
+            await self._give_up(entry, None, "no place in its order")
+            return
+        if not await self._wait_turn(place, stop):
+            return
+        try:
+            message = self._decode(entry.entry_id, entry.fields)
+        except Exception as exc:  # any malformed entry: it can never be handled, so it must not block
+            await self._give_up(entry, place, f"undecodable ({type(exc).__name__})")
+            return
+        with structlog.contextvars.bound_contextvars(**message.log_context()):
+            if deliveries >= self._config.max_attempts:
+                await self._give_up(entry, place, f"delivered {deliveries} times without being handled")
+            else:
+                await self._handle_with_retries(entry, message, place)
+                await self._finish(entry.entry_id, place)
+
+    async def _wait_turn(self, place: Place | None, stop: asyncio.Event) -> bool:
+        """Wait until the entries before this one in its key are handled. False if stopped meanwhile."""
+        if place is None or self._turns is None:
+            return True
+        turn = asyncio.ensure_future(self._turns.wait(place.key, place.seq))
+        await first_of(turn, stop.wait())
+        return not turn.cancelled()
+
+    async def _handle_with_retries(self, entry: Entry, message: M, place: Place | None) -> None:
+        """Handle the entry, retrying failures until the attempt limit; then it is dead-lettered."""
+        if await self._handled_before(place):
+            log.info("stream_entry_already_handled")
+            return
+        while True:
+            try:
+                await self._handle(message)
+                return
+            except Exception:  # the top of this entry's run: count it, retry or give up
+                failures = self._source.failures
+                attempts = int(await self._redis.hincrby(failures, entry.entry_id, 1))
+                log.exception("stream_entry_failed", attempt=attempts)
+                if attempts >= self._config.max_attempts:
+                    await self._dead.add(self._source.stream, entry, f"handler failed {attempts} times")
+                    return
+                await asyncio.sleep(self._config.retry_backoff.delay(attempts - 1))
+
+    async def _handled_before(self, place: Place | None) -> bool:
+        """Whether the key already moved past this place (a run that lost its entry to a claim handled it)."""
+        if place is None or self._order is None:
+            return False
+        return int(await self._redis.hget(self._order.done, place.key) or 0) >= place.seq
+
+    async def _give_up(self, entry: Entry, place: Place | None, reason: str) -> None:
+        await self._dead.add(self._source.stream, entry, reason)
+        await self._finish(entry.entry_id, place)
+
+    async def _finish(self, entry_id: str, place: Place | None) -> None:
+        keys = [self._source.stream, self._source.failures]
+        args: list[str | int] = [self._source.group, entry_id]
+        if place is not None and self._order is not None:
+            keys.append(self._order.done)
+            args += [place.key, place.seq]
+        await asyncio.shield(self._ack(keys=keys, args=args))
+
+    async def _touch_in_flight(self, stop: asyncio.Event) -> None:
+        """Reset the idle time of entries this consumer runs, so nobody mistakes them for abandoned."""
+        while not await wait_stopped(stop, self._config.touch_interval):
+            ids = list(self._in_flight)
+            if not ids:
+                continue
+            try:
+                await touch(self._redis, self._source.stream, self._source.group, self._name, ids)
+            except (RedisError, OSError) as exc:
+                log.warning("stream_touch_failed", stream=self._source.stream, reason=str(exc))
+
+    async def _claim_abandoned(self, stop: asyncio.Event) -> None:
+        """Take over entries idle longer than ``claim_idle``: no live run holds them."""
+        interval = self._config.claim_idle_ms / 3000
+        while not await wait_stopped(stop, interval):
+            try:
+                await self._claim_once(stop)
+            except (RedisError, OSError) as exc:
+                log.warning("stream_claim_failed", stream=self._source.stream, reason=str(exc))
+
+    async def _claim_once(self, stop: asyncio.Event) -> None:
+        idle_ms, stream, group = self._config.claim_idle_ms, self._source.stream, self._source.group
+        pending = await pending_idle(self._redis, stream, group, idle_ms, 100)
+        # Own entries count too when no run holds them (a run that lost Redis left them pending).
+        deliveries = {
+            item.entry_id: item.deliveries for item in pending if item.entry_id not in self._in_flight
+        }
+        if not deliveries:
+            return
+        for entry in await claim(self._redis, stream, group, self._name, idle_ms, list(deliveries)):
+            log.info("stream_entry_claimed", entry_id=entry.entry_id, deliveries=deliveries[entry.entry_id])
+            self._start(entry, stop, deliveries=deliveries[entry.entry_id])
+
+    async def _drain(self) -> None:
+        if not self._in_flight:
+            return
+        log.info("stream_draining", stream=self._source.stream, in_flight=len(self._in_flight))
+        tasks = list(self._in_flight.values())
+        _, late = await asyncio.wait(tasks, timeout=self._config.drain_timeout)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
