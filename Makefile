@@ -12,7 +12,7 @@ CODE      := services shared emulators bench
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export BOT_WORKERS ?= 2
 
-.PHONY: setup run test unit-alt lint ctl status migrate catalog-check bench chaos clean
+.PHONY: setup run test unit-alt lint ctl status money-report migrate catalog-check bench chaos clean
 
 setup: $(VENV)/.installed
 
@@ -51,6 +51,9 @@ ctl: setup            ## make ctl ARGS="status" (any supervisorctl command)
 
 status: setup         ## every program, host, leader, inbox, jobs; non-zero exit when something needs attention
 	$(PY) -m shared.ops.status $(ARGS)
+
+money-report: setup   ## per model: jobs, credits captured, KIE credits consumed, margin; flags uncovered KIE spend
+	$(PY) -m shared.ops.money_report $(ARGS)
 
 migrate: setup
 	$(PY) -m shared.migrations

@@ -12,6 +12,7 @@
     │   ├── InsufficientCredits
     │   └── UnknownUser
     ├── MoneyError                shared/money/errors.py: payments, refunds, promo codes
+    │   ├── PaymentMismatch     a payment that does not match its signed invoice
     │   ├── PaymentNotFound
     │   ├── PromoExists
     │   └── RefundRefused
@@ -32,6 +33,8 @@
     ├── DownloadError             shared/chat/delivery.py: a result could not be fetched
     ├── SendRetryLater            shared/chat/delivery.py: Telegram asked to retry
     ├── Unreachable               shared/chat/delivery.py: the chat cannot be written to
+    ├── Refused                   shared/chat/delivery.py: Telegram would not take it in this form
+    ├── Undeliverable             shared/chat/delivery.py: refused in every form tried
     ├── SupervisorUnavailable     shared/ops/supervisor.py
     ├── HandlerFailed             services/bot/dispatch.py: a handler raised; the cause is chained
     ├── MediaRejected             services/bot/media.py: an upload the bot cannot take

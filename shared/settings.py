@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     CREDIT_PACKS: Annotated[tuple[CreditPack, ...], NoDecode] = Field(
         default_factory=lambda: parse_packs(DEFAULT_CREDIT_PACKS)
     )
+    PAYMENT_PAYLOAD_SECRET: SecretStr | None = None
     REFERRAL_BONUS_CREDITS: int = Field(default=25, ge=0, le=1_000_000)
     MAX_ACTIVE_JOBS_PER_USER: int = Field(default=2, ge=1, le=1000)
     DAILY_SPEND_CAP_CREDITS: int | None = Field(default=None, ge=1)

@@ -14,7 +14,16 @@ import structlog
 from aiohttp import web
 
 from .call import Described, Handler, MethodCall
-from .errors import BotApiError, InternalError, NotFound, TooManyRequests, Unauthorized
+from .errors import (
+    BadRequest,
+    BotApiError,
+    EntityTooLarge,
+    Forbidden,
+    InternalError,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 from .faults import FaultKind
 from .methods_core import CORE_METHODS
 from .methods_media import MEDIA_METHODS
@@ -91,8 +100,18 @@ async def _inject_faults(state: BotApiState, method: str) -> None:
             await asyncio.sleep(rule.delay)
         elif rule.kind is FaultKind.FLOOD:
             raise TooManyRequests(rule.retry_after)
+        elif rule.kind in _REFUSALS:
+            error, default = _REFUSALS[rule.kind]
+            raise error(rule.detail or default)
         else:
             raise InternalError()
+
+
+_REFUSALS: dict[FaultKind, tuple[type[BotApiError], str]] = {
+    FaultKind.BAD_REQUEST: (BadRequest, "IMAGE_PROCESS_FAILED"),
+    FaultKind.FORBIDDEN: (Forbidden, "bot was blocked by the user"),
+    FaultKind.TOO_LARGE: (EntityTooLarge, ""),
+}
 
 
 def _success(result: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ BotApiError                   a Bot API answer with ok=false, carried as data
 ├── Forbidden (403)
 ├── NotFound (404)
 ├── Conflict (409)
+├── EntityTooLarge (413)       only injected
 ├── TooManyRequests (429)     carries retry_after
 └── InternalError (500)
 """
@@ -20,6 +21,7 @@ __all__ = [
     "BotApiError",
     "Conflict",
     "EmulatorError",
+    "EntityTooLarge",
     "Forbidden",
     "InternalError",
     "NotFound",
@@ -84,6 +86,13 @@ class Conflict(BotApiError):
 
     status = 409
     prefix = "Conflict"
+
+
+class EntityTooLarge(BotApiError):
+    """413: the uploaded file is over the Bot API's limit (only ever injected)."""
+
+    status = 413
+    prefix = "Request Entity Too Large"
 
 
 class TooManyRequests(BotApiError):

@@ -1,4 +1,7 @@
-"""Fault injection for Bot API calls: flood control (429), server errors (500) and slow answers.
+"""Fault injection for Bot API calls: flood control (429), server errors (500), slow answers, and the
+refusals a send can meet: 400 (e.g. ``Bad Request: IMAGE_PROCESS_FAILED`` for a file Telegram cannot
+take as that media type), 403 (``Forbidden: bot was blocked by the user``) and 413 (``Request Entity
+Too Large``). ``detail`` replaces the default description after the prefix.
 
 A rule matches one method (case-insensitive) or every method (`"*"`), and fires for the next `count`
 matching calls, or for a `fraction` of them (drawn from an injected random generator), or both.
@@ -22,6 +25,9 @@ class FaultKind(StrEnum):
     FLOOD = "429"
     SERVER_ERROR = "500"
     SLOW = "slow"
+    BAD_REQUEST = "400"
+    FORBIDDEN = "403"
+    TOO_LARGE = "413"
 
 
 @dataclass
@@ -38,6 +44,7 @@ class FaultRule:
     fraction: float | None = None
     retry_after: int = 1
     delay: float = 0.0
+    detail: str = ""
     fired: int = 0
 
     def matches(self, method: str) -> bool:
@@ -55,6 +62,7 @@ class FaultRule:
             "fraction": self.fraction,
             "retry_after": self.retry_after,
             "delay": self.delay,
+            "detail": self.detail,
             "fired": self.fired,
         }
 
@@ -72,6 +80,7 @@ class FaultRule:
                 fraction=None if fraction is None else float(fraction),
                 retry_after=int(data.get("retry_after", 1)),
                 delay=float(data.get("delay", 0.0)),
+                detail=str(data.get("detail", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise EmulatorError(f"invalid fault rule: {exc}") from exc

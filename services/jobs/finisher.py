@@ -1,10 +1,15 @@
-"""Settling a job from KIE's authoritative record: success → download, capture, deliver;
+"""Settling a job from KIE's authoritative record: success → download, deliver, then capture;
 fail → refund and tell; past the deadline → expire and refund.
 
-Every path settles through `JobStore.capture` / `JobStore.refund`, which settle a job at most once, so
-a duplicate callback, a poll racing a callback, or a retry after a crash changes nothing: only the call
-that actually settled the job (`Outcome.changed`) sends the message right away; anything it could not
-send is picked up by the leader's notify sweep.
+A result is captured only once it reached the chat: the job is locked (`JobStore.settling`), the
+result is sent (its media type, else as a document), and the capture commits with the delivery. When
+Telegram refuses the file in every form the job is refunded with a plain message; when the chat
+cannot be reached at all (the user blocked the bot) it is refunded and nobody is told; a user an admin
+banned while the job ran gets nothing more (refunded, not told: nothing was delivered); when Telegram
+is merely unavailable nothing is settled and the poller tries again (until the deadline refunds).
+Refunds settle through `JobStore.refund`, at most once, so a duplicate callback, a poll racing a
+callback, or a retry after a crash changes nothing; failure messages it could not send are picked up
+by the leader's notify sweep.
 """
 
 from __future__ import annotations
@@ -17,8 +22,15 @@ import structlog
 from services.jobs.failcodes import failure_reason
 from services.jobs.notifier import Notifier
 from shared.catalog.errors import CatalogError
-from shared.chat.delivery import Downloader, DownloadError, Media
-from shared.jobs import FailureReason, Job, JobState, JobStore
+from shared.chat.delivery import (
+    Downloader,
+    DownloadError,
+    Media,
+    SendRetryLater,
+    Undeliverable,
+    Unreachable,
+)
+from shared.jobs import FailureReason, Job, JobState, JobStore, Settling
 from shared.kie import KieClient, KieError, TaskRecord, TaskState
 
 __all__ = ["Finisher", "failure_reason"]
@@ -65,6 +77,8 @@ class Finisher:
 
     async def settle(self, job: Job, record: TaskRecord) -> bool:
         """Settle the job from a final record; False while it runs or its result cannot be fetched yet."""
+        if record.state in (TaskState.SUCCESS, TaskState.FAIL) and record.credits_consumed is not None:
+            await self._store.record_kie_cost(job.id, record.credits_consumed)  # for the money report
         if record.state is TaskState.SUCCESS:
             return await self._succeed(job, record)
         if record.state is TaskState.FAIL:
@@ -125,8 +139,36 @@ class Finisher:
             return None
 
     async def _capture(self, job: Job, record: TaskRecord, media: list[Media]) -> bool:
-        outcome = await self._store.capture(job.id, record.result_urls)
-        if outcome.changed:
-            log.info("job_succeeded", job_id=str(job.id), task_id=record.task_id)
-            await self._notifier.notify(job.id, media)
+        """Deliver, then capture in the same lock; False when Telegram should be tried again later."""
+        async with self._store.settling(job.id) as settling:
+            if settling is None:  # settled meanwhile (a duplicate callback, a poll, a cancel)
+                return True
+            if settling.banned:  # banned while it ran: never delivered, so never captured
+                await settling.refunded(FailureReason.BANNED, "the user was banned", notified=True)
+                log.info("job_of_banned_user_refunded", job_id=str(job.id))
+                return True
+            try:
+                message_id = await self._notifier.send_result(settling.job, settling.language, media)
+            except SendRetryLater as exc:
+                log.warning("job_delivery_deferred", job_id=str(job.id), reason=str(exc))
+                return False
+            except (Undeliverable, Unreachable) as exc:
+                told = await self._undelivered(settling, exc)
+            else:
+                await settling.captured(record.result_urls, message_id)
+                log.info("job_succeeded", job_id=str(job.id), task_id=record.task_id)
+                return True
+        if told:
+            await self._notifier.notify(job.id)
         return True
+
+    async def _undelivered(self, settling: Settling, exc: Undeliverable | Unreachable) -> bool:
+        """Refund a result that cannot reach the user; True when the user should be told why."""
+        unreachable = isinstance(exc, Unreachable)
+        reason = FailureReason.UNREACHABLE if unreachable else FailureReason.UNDELIVERABLE
+        detail = f"{'the chat cannot be reached' if unreachable else 'Telegram refused the result'}: {exc}"
+        await settling.refunded(reason, detail, notified=unreachable)
+        log.warning(
+            "job_undelivered_refunded", job_id=str(settling.job.id), reason=reason.value, detail=detail
+        )
+        return not unreachable

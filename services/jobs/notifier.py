@@ -70,6 +70,13 @@ class Notifier:
                 self._presenter.failure_keyboard(job, language),
             )
             return await self._sender.send_text(job.chat_id, failure, markup)
+        return await self.send_result(job, language, media)
+
+    async def send_result(self, job: Job, language: str, media: Sequence[Media]) -> int:
+        """Send the job's result (downloading it again when `media` is empty); the first message's id.
+
+        Raises Undeliverable (refused in every form), Unreachable or SendRetryLater.
+        """
         caption, markup = self._presenter.caption(job, language), self._presenter.keyboard(job, language)
         files = list(media) or await self._fetch(job)
         if not files:

@@ -2,9 +2,11 @@
 
 While a job runs, its progress message says whether it is queued or generating, how long it has run
 and how long that model usually takes (the median of its last successful runs, else the registry's
-typical time), keeps its Cancel button, and the chat shows an upload action. Once the job is settled
-the message is edited one last time to its outcome, without buttons. A leader duty, so one process
-edits each message.
+typical time), keeps its button (Cancel while queued, Stop waiting once KIE has the task: only a queued
+job is refunded), and the chat shows an upload action. Once the job is settled the message is edited
+one last time to its outcome, without buttons. A job the user stopped waiting for is left alone (its
+message became the menu; the result arrives as its own message). A leader duty, so one process edits
+each message.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ SELECT j.id, j.chat_id, j.model_id, j.state, j.price_credits, j.progress_message
        j.notified_at, u.language,
        extract(epoch FROM coalesce(j.finished_at, now()) - j.created_at) AS elapsed
 FROM jobs j JOIN users u ON u.id = j.user_id
-WHERE j.progress_message_id IS NOT NULL
+WHERE j.progress_message_id IS NOT NULL AND j.stop_waiting_at IS NULL
   AND (j.state IN ('queued', 'submitting', 'submitted') OR j.finished_at > now() - %s)
 ORDER BY j.created_at LIMIT %s
 """
@@ -165,8 +167,9 @@ class ProgressReporter:
         else:
             elapsed = elapsed_text(row.elapsed)
             text = self._texts.get("job_generating", row.language, model=name, elapsed=elapsed, time=estimate)
+        label = "btn_cancel" if row.state == "queued" else "btn_stop_waiting"  # Cancel refunds only then
         cancel = InlineKeyboardButton(
-            self._texts.get("btn_cancel", row.language),
+            self._texts.get(label, row.language),
             callback_data=encode(Op.JOB, job_ref(row.job_id), JOB_CANCEL),
         )
         await self._edit(row, text, InlineKeyboardMarkup([[cancel]]))

@@ -2,14 +2,17 @@
 
 A result goes out as its own media type, chosen from the file's Content-Type: photo (images up to
 Telegram's 10 MB photo limit), video, audio, else document; a file over the 50 MB upload limit is sent
-as a link. Telegram sends pass through the shared Redis rate limiter, like the bot's.
+as a link. When Telegram refuses the media type (400, or 413 too large) the file goes as a document;
+when it refuses that too the send raises Undeliverable (the job is refunded, never captured), and a
+chat that cannot be reached at all (403 blocked, chat not found) raises Unreachable. Telegram sends
+pass through the shared Redis rate limiter, like the bot's.
 """
 
 from __future__ import annotations
 
 import mimetypes
 import posixpath
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -21,7 +24,16 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from shared.chat.file_ids import FileIdCache, SentFile, sent_file_of
 from shared.errors import TrtError
 
-__all__ = ["DownloadError", "Downloader", "Media", "SendRetryLater", "TelegramSender", "Unreachable"]
+__all__ = [
+    "DownloadError",
+    "Downloader",
+    "Media",
+    "Refused",
+    "SendRetryLater",
+    "TelegramSender",
+    "Undeliverable",
+    "Unreachable",
+]
 
 log = structlog.get_logger()
 
@@ -48,6 +60,14 @@ class SendRetryLater(TrtError):
 
 class Unreachable(TrtError):
     """The chat cannot receive messages (the user blocked the bot, the chat is gone)."""
+
+
+class Refused(TrtError):
+    """Telegram would not take this message or file in this form (400, or 413 too large)."""
+
+
+class Undeliverable(TrtError):
+    """Telegram refused the result in every form tried (its media type, then as a document)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,26 +122,40 @@ class TelegramSender:
         """Send `media` as its own type with `caption` (and buttons); return the message id.
 
         A result sent before (its file_id remembered) is sent by file_id instead of uploaded again.
+        Raises Undeliverable when Telegram refuses it as media and as a document.
         """
         if len(media.data) > UPLOAD_LIMIT:
-            return await self.send_text(chat_id, f"{caption}\n{media.url}", reply_markup)
+            try:
+                return await self.send_text(chat_id, f"{caption}\n{media.url}", reply_markup)
+            except Refused as exc:
+                raise Undeliverable(f"the link to a large result was refused: {exc}") from exc
         known = await self._file_ids.lookup(media.url) if self._file_ids is not None else None
         if known is not None:
-            return (await self._guard(self.send_file(chat_id, known, caption, reply_markup))).message_id
+            try:
+                return (await self._guard(self.send_file(chat_id, known, caption, reply_markup))).message_id
+            except Refused as exc:  # a file_id Telegram no longer honours: upload the bytes again
+                log.info("file_id_refused_uploading", reason=str(exc))
         sent = await self._upload(chat_id, media, caption, reply_markup)
         file = sent_file_of(sent)
         if self._file_ids is not None and file is not None:
             await self._file_ids.remember(media.url, file)
         return sent.message_id
 
-    async def send_original(self, chat_id: int, media: Media) -> int:
-        """Send the untouched file as a document (Telegram recompresses photos), by file_id if known."""
+    async def send_original(self, chat_id: int, media: Media) -> int | None:
+        """Send the untouched file as a document (Telegram recompresses photos), by file_id if known.
+
+        Only an extra after the result itself was delivered: a refusal is logged and gives None.
+        """
         key = f"{media.url}#original"
         known = await self._file_ids.lookup(key) if self._file_ids is not None else None
-        if known is not None:
-            return (await self._guard(self.send_file(chat_id, known, ""))).message_id
-        upload = InputFile(media.data, filename=media.file_name)
-        sent = await self._guard(self._bot.send_document(chat_id, upload))
+        try:
+            if known is not None:
+                return (await self._guard(self.send_file(chat_id, known, ""))).message_id
+            upload = InputFile(media.data, filename=media.file_name)
+            sent = await self._guard(self._bot.send_document(chat_id, upload))
+        except Refused as exc:
+            log.info("original_refused", reason=str(exc))
+            return None
         file = sent_file_of(sent)
         if self._file_ids is not None and file is not None:
             await self._file_ids.remember(key, file)
@@ -143,34 +177,46 @@ class TelegramSender:
         return bot.send_document(chat_id, file_id, caption=caption, reply_markup=reply_markup)
 
     async def _upload(self, chat_id: int, media: Media, caption: str, reply_markup: Markup | None) -> Message:
-        kind = media.content_type.split("/", 1)[0]
-        upload = InputFile(media.data, filename=media.file_name)
-        bot, markup = self._bot, reply_markup
-        if kind == "image" and len(media.data) <= PHOTO_LIMIT and media.content_type != "image/gif":
+        """Its own media type first, then as a document; Undeliverable when both are refused."""
+        as_media = self._as_media(chat_id, media, caption, reply_markup)
+        if as_media is not None:
             try:
-                return await self._guard(
-                    bot.send_photo(chat_id, upload, caption=caption, reply_markup=markup)
-                )
-            except BadRequest as exc:  # e.g. dimensions Telegram refuses for photos: send the file
-                log.info("photo_refused_sending_document", reason=str(exc))
-                upload = InputFile(media.data, filename=media.file_name)
-        elif kind == "video":
-            return await self._guard(bot.send_video(chat_id, upload, caption=caption, reply_markup=markup))
-        elif kind == "audio":
-            return await self._guard(
-                bot.send_audio(
-                    chat_id,
-                    upload,
-                    caption=caption,
-                    title=media.title,
-                    thumbnail=_thumbnail(media.cover),
-                    reply_markup=markup,
-                )
+                return await self._guard(as_media())
+            except Refused as exc:  # e.g. dimensions or a codec Telegram refuses for this type
+                log.info("media_refused_sending_document", content_type=media.content_type, reason=str(exc))
+        upload = InputFile(media.data, filename=media.file_name)
+        document = self._bot.send_document(chat_id, upload, caption=caption, reply_markup=reply_markup)
+        try:
+            return await self._guard(document)
+        except Refused as exc:
+            raise Undeliverable(f"{media.content_type} refused as media and as a document: {exc}") from exc
+
+    def _as_media(
+        self, chat_id: int, media: Media, caption: str, markup: Markup | None
+    ) -> Callable[[], Awaitable[Message]] | None:
+        """The send of `media` as its own type (built when called), or None when it goes as a document."""
+        kind, bot = media.content_type.split("/", 1)[0], self._bot
+
+        def upload() -> InputFile:
+            return InputFile(media.data, filename=media.file_name)
+
+        if kind == "image" and len(media.data) <= PHOTO_LIMIT and media.content_type != "image/gif":
+            return lambda: bot.send_photo(chat_id, upload(), caption=caption, reply_markup=markup)
+        if kind == "video":
+            return lambda: bot.send_video(chat_id, upload(), caption=caption, reply_markup=markup)
+        if kind == "audio":
+            return lambda: bot.send_audio(
+                chat_id,
+                upload(),
+                caption=caption,
+                title=media.title,
+                thumbnail=_thumbnail(media.cover),
+                reply_markup=markup,
             )
-        return await self._guard(bot.send_document(chat_id, upload, caption=caption, reply_markup=markup))
+        return None
 
     async def _guard(self, call: Awaitable[Message]) -> Message:
-        """Await a send, translating Telegram's errors to Unreachable / SendRetryLater / BadRequest."""
+        """Await a send, translating Telegram's errors to Unreachable / Refused / SendRetryLater."""
         try:
             return await call
         except Forbidden as exc:
@@ -178,8 +224,10 @@ class TelegramSender:
         except BadRequest as exc:
             if "chat not found" in str(exc).lower():
                 raise Unreachable(str(exc)) from exc
-            raise
+            raise Refused(str(exc)) from exc
         except TelegramError as exc:
+            if "too large" in str(exc).lower():  # 413: PTB raises it as a NetworkError
+                raise Refused(str(exc)) from exc
             raise SendRetryLater(f"{type(exc).__name__}: {exc}") from exc
 
 

@@ -5,7 +5,7 @@ Entry points for the bot (all async, a psycopg `AsyncConnectionPool` injected)::
     store = JobStore(pool)
     new = NewJob.for_model(registry, user_id=u, chat_id=c, model_id="z-image", params={...})
     outcome = await store.create_job(new)       # raises InsufficientCredits(balance, needed)
-    await store.cancel(outcome.job.id, user_id=u)   # refunds unless already settled
+    await store.cancel(outcome.job.id, user_id=u)   # refunds only while still queued
     await store.recent_jobs(u, limit=20)
 
 `capture` and `refund` are called by the `jobs` program; each settles a job at most once (a second
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from shared.jobs.callback_entry import CallbackEntry
     from shared.jobs.errors import JobError, JobNotFound
     from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
-    from shared.jobs.store import JobStore
+    from shared.jobs.store import JobStore, Settling
     from shared.jobs.tracking import JobTracking, Recipient, poll_interval
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "NewJob",
     "Outcome",
     "Recipient",
+    "Settling",
     "callback_secret",
     "callback_url",
     "poll_interval",
@@ -50,7 +51,7 @@ __getattr__ = lazy_exports(
         "callback_entry": ("CallbackEntry",),
         "errors": ("JobError", "JobNotFound"),
         "model": ("FailureReason", "Job", "JobState", "NewJob", "Outcome"),
-        "store": ("JobStore",),
+        "store": ("JobStore", "Settling"),
         "tracking": ("JobTracking", "Recipient", "poll_interval"),
     },
 )

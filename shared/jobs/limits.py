@@ -4,8 +4,11 @@ The hold locks the user's row first, so two Generate presses of one user are che
 other and cannot both slip under a limit. Two limits:
 
 - ``max_active``: at most this many of the user's jobs queued or running;
-- ``daily_spend_cap``: credits spent since midnight UTC (holds minus refunds), this job included,
-  at most this much (None: no cap).
+- ``daily_spend_cap``: credits of the user's jobs since midnight UTC that KIE accepted or may still
+  accept (queued or running, succeeded, or given a KIE task id), this job included, at most this
+  much (None: no cap). A job refunded because KIE failed it still counts: KIE's work was done
+  either way, so repeating failures or cancels cannot buy unlimited KIE tasks. Only jobs that never
+  reached KIE (cancelled while queued, expired unsubmitted) drop out.
 
     TrtError
     └── JobError
@@ -27,8 +30,9 @@ __all__ = ["DailyCapReached", "JobLimitReached", "JobLimits", "TooManyActiveJobs
 
 _ACTIVE = "SELECT count(*) FROM jobs WHERE user_id = %s AND state IN ('queued', 'submitting', 'submitted')"
 _SPENT_TODAY = """
-SELECT coalesce(-sum(amount), 0) FROM ledger
-WHERE user_id = %s AND kind IN ('hold', 'refund') AND created_at >= date_trunc('day', now(), 'UTC')
+SELECT coalesce(sum(price_credits), 0) FROM jobs
+WHERE user_id = %s AND created_at >= date_trunc('day', now(), 'UTC')
+  AND (state IN ('queued', 'submitting', 'submitted', 'succeeded') OR kie_task_id IS NOT NULL)
 """
 
 
@@ -74,7 +78,7 @@ async def check_limits(
 ) -> None:
     """Inside the transaction that holds the job's credits (the user's row locked), before the job row.
 
-    The hold is already recorded, so today's spending includes this job's price.
+    The job row is not written yet, so its price is added to what today's jobs spent.
     """
     row = await (await conn.execute(_ACTIVE, (user_id,))).fetchone()
     active = int(row[0]) if row else 0
@@ -84,5 +88,5 @@ async def check_limits(
         return
     row = await (await conn.execute(_SPENT_TODAY, (user_id,))).fetchone()
     spent = int(row[0]) if row else 0
-    if spent > limits.daily_spend_cap:
-        raise DailyCapReached(user_id, spent - price, limits.daily_spend_cap, price)
+    if spent + price > limits.daily_spend_cap:
+        raise DailyCapReached(user_id, spent, limits.daily_spend_cap, price)

@@ -45,6 +45,9 @@ class FailureReason(StrEnum):
     RESULT_UNAVAILABLE = "result_unavailable"  # KIE reported success but the file could not be fetched
     INPUT_UNREACHABLE = "input_unreachable"  # KIE could not fetch an input file (451)
     CANCELLED = "cancelled"  # the user cancelled
+    UNDELIVERABLE = "undeliverable"  # Telegram refused the result as media and as a document
+    UNREACHABLE = "unreachable"  # the chat cannot receive messages (the user blocked the bot)
+    BANNED = "banned"  # an admin banned the user while the job ran: not delivered, refunded
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,7 @@ class Job:
     progress_message_id: int | None
     delivered_at: datetime | None
     notified_at: datetime | None
+    stop_waiting_at: datetime | None = None  # Cancel pressed after KIE accepted the task
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Job:
@@ -101,6 +105,7 @@ class Job:
             progress_message_id=row["progress_message_id"],
             delivered_at=row["delivered_at"],
             notified_at=row["notified_at"],
+            stop_waiting_at=row.get("stop_waiting_at"),
         )
 
 

@@ -9,7 +9,9 @@ this module.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +25,7 @@ from shared.jobs.limits import JobLimits, check_limits
 from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
 from shared.ledger import MovementKind, record_movement
 
-__all__ = ["JobStore", "lock_job"]
+__all__ = ["JobStore", "Settling", "lock_job"]
 
 _INSERT = """
 INSERT INTO jobs (id, user_id, chat_id, model_id, params, price_credits, typical_seconds,
@@ -39,6 +41,12 @@ UPDATE jobs SET state = %(state)s, settlement = %(settlement)s, error_code = %(c
 WHERE id = %(id)s
 RETURNING *
 """
+_STOP_WAITING = "UPDATE jobs SET stop_waiting_at = now(), updated_at = now() WHERE id = %s RETURNING *"
+_DELIVERED = """
+UPDATE jobs SET notified_at = now(), delivered_at = now(), result_message_id = %s WHERE id = %s RETURNING *
+"""
+_RECIPIENT = "SELECT language, banned FROM users WHERE id = %s"
+_KIE_COST = "UPDATE jobs SET kie_credits_consumed = %s WHERE id = %s"
 _RUNNING_FOR_CAPTURE = (JobState.SUBMITTING, JobState.SUBMITTED)
 
 
@@ -48,6 +56,39 @@ async def lock_job(conn: psycopg.AsyncConnection[Any], job_id: UUID) -> Job | No
         await cur.execute("SELECT * FROM jobs WHERE id = %s FOR UPDATE", (job_id,))
         row = await cur.fetchone()
     return Job.from_row(row) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class Settling:
+    """A job KIE finished, locked while its result is sent; then captured or refunded in that lock.
+
+    Capture happens only here, after the result reached the chat, so no credit is taken for a result
+    the user cannot get; a second deliverer waits on the lock and then finds the job settled.
+    """
+
+    job: Job
+    language: str
+    conn: psycopg.AsyncConnection[Any]
+    store: JobStore
+    banned: bool = False  # an admin banned the user: nothing more is delivered to them
+
+    async def captured(self, result_urls: Sequence[str], message_id: int) -> Job:
+        """The result is in the chat as `message_id`: capture, succeed, and record it delivered."""
+        await self.store._move(self.conn, self.job, MovementKind.CAPTURE, 0, "generation delivered")
+        await _settle(self.conn, self.job, JobState.SUCCEEDED, "captured", urls=result_urls)
+        async with self.conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(_DELIVERED, (message_id, self.job.id))
+            row = await cur.fetchone()
+        assert row is not None
+        return Job.from_row(row)
+
+    async def refunded(self, reason: FailureReason, detail: str, *, notified: bool) -> Job:
+        """The result could not be delivered: refund and fail (`notified`: nobody can be told)."""
+        job, amount = self.job, self.job.price_credits
+        await self.store._move(self.conn, job, MovementKind.REFUND, amount, f"refund: {reason.value}")
+        return await _settle(
+            self.conn, job, JobState.FAILED, "refunded", reason=reason, text=detail, notified=notified
+        )
 
 
 class JobStore:
@@ -119,6 +160,26 @@ class JobStore:
             settled = await _settle(conn, job, JobState.SUCCEEDED, "captured", urls=result_urls)
         return Outcome(settled, changed=True)
 
+    @asynccontextmanager
+    async def settling(self, job_id: UUID) -> AsyncIterator[Settling | None]:
+        """Lock a submitted job for delivering its result (see `Settling`); None when already settled.
+
+        The row stays locked until the block ends: send the result inside it, then call `captured` or
+        `refunded`. Leaving the block without either changes nothing (the send is retried later).
+        """
+        async with self._pool.connection() as conn, conn.transaction():
+            job = await lock_job(conn, job_id)
+            if job is None or job.state not in _RUNNING_FOR_CAPTURE:
+                yield None
+                return
+            row = await (await conn.execute(_RECIPIENT, (job.user_id,))).fetchone()
+            yield Settling(job, str(row[0]) if row else "ru", conn, self, banned=bool(row and row[1]))
+
+    async def record_kie_cost(self, job_id: UUID, credits_consumed: float) -> None:
+        """Store what KIE charged for the job's task (its record's creditsConsumed), for reconciliation."""
+        async with self._pool.connection() as conn:
+            await conn.execute(_KIE_COST, (credits_consumed, job_id))
+
     async def refund(
         self,
         job_id: UUID,
@@ -142,15 +203,21 @@ class JobStore:
         return Outcome(settled, changed=True)
 
     async def cancel(self, job_id: UUID, user_id: int) -> Outcome:
-        """Cancel the user's job and refund it unless it already ended (then it is returned as is).
+        """The user's Cancel: a refund while KIE has not accepted the job, "stop waiting" after.
 
-        The bot tells the user itself, so the job counts as notified. Raises JobNotFound when the job
-        is not this user's.
+        A queued job never reached KIE: it is cancelled and refunded, and counts as notified (the bot
+        tells the user itself). Once the job left the queue (submitting or submitted) KIE may be
+        generating it and will charge for it, so nothing is refunded: `stop_waiting_at` is recorded,
+        the job keeps running, and its result is still delivered and captured (a KIE failure still
+        refunds). An ended job, or one the user already stopped waiting for, is returned unchanged.
+        Raises JobNotFound when the job is not this user's.
         """
         async with self._pool.connection() as conn, conn.transaction():
             job = _owned(await self._locked(conn, job_id), user_id)
-            if job.state.is_terminal:
+            if job.state.is_terminal or job.stop_waiting_at is not None:
                 return Outcome(job, changed=False)
+            if job.state is not JobState.QUEUED:
+                return Outcome(await _stop_waiting(conn, job), changed=True)
             settled = await self._refund_locked(
                 conn, job, FailureReason.CANCELLED, "cancelled by the user", JobState.CANCELLED
             )
@@ -210,6 +277,14 @@ async def _settle(
     }
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(_SETTLE, params)
+        row = await cur.fetchone()
+    assert row is not None
+    return Job.from_row(row)
+
+
+async def _stop_waiting(conn: psycopg.AsyncConnection[Any], job: Job) -> Job:
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(_STOP_WAITING, (job.id,))
         row = await cur.fetchone()
     assert row is not None
     return Job.from_row(row)

@@ -23,10 +23,14 @@ from shared.jobs.store import lock_job
 
 __all__ = ["JobTracking", "Recipient", "poll_interval"]
 
+# A job the user stopped waiting for that came back to the queue (createTask provably created nothing),
+# or whose user an admin banned, is not submitted: KIE never sees it, and it expires with a refund.
 _CLAIM = """
 UPDATE jobs SET state = 'submitting', attempts = attempts + 1, submitting_at = now(), updated_at = now(),
     deadline = now() + make_interval(secs => time_limit_seconds)
-WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND not_before <= now()
+WHERE id IN (SELECT id FROM jobs
+             WHERE state = 'queued' AND not_before <= now() AND stop_waiting_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = jobs.user_id AND u.banned)
              ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT %s)
 RETURNING *
 """

@@ -1,8 +1,8 @@
 """Broadcasts kept in PostgreSQL, so any bot worker can send them and a restart resumes them.
 
-Making a broadcast fixes its recipients (every user not banned). Senders claim one recipient at a
-time (``FOR UPDATE SKIP LOCKED``, status ``sending``, committed before the message goes out), then
-record the outcome. A row left ``sending`` by a killed worker is never sent again: after
+Making a broadcast fixes its recipients (every user not banned), once per admin update. Senders claim
+one recipient at a time (``FOR UPDATE SKIP LOCKED``, status ``sending``, committed before the message
+goes out), then record the outcome. A row left ``sending`` by a killed worker is never sent again: after
 ``stale_seconds`` it counts as failed (at most once beats twice). The sender that finds a broadcast
 with nothing left flips it to ``done`` and is the one that reports the counts.
 """
@@ -18,7 +18,14 @@ from psycopg_pool import AsyncConnectionPool
 
 __all__ = ["BroadcastStore", "Claimed", "Delivery", "Finished"]
 
-_CREATE = "INSERT INTO broadcasts (admin_id, text) VALUES (%s, %s) RETURNING id"
+_CREATE = """
+INSERT INTO broadcasts (admin_id, text, update_id) VALUES (%s, %s, %s)
+ON CONFLICT (update_id) DO NOTHING RETURNING id
+"""
+_BY_UPDATE = """
+SELECT b.id, (SELECT count(*) FROM broadcast_recipients r WHERE r.broadcast_id = b.id)
+FROM broadcasts b WHERE b.update_id = %s
+"""
 _RECIPIENTS = """
 INSERT INTO broadcast_recipients (broadcast_id, user_id)
 SELECT %s, id FROM users WHERE NOT banned
@@ -85,11 +92,18 @@ class BroadcastStore:
         self._pool = pool
         self._stale = stale_seconds
 
-    async def create(self, admin_id: int, text: str) -> tuple[int, int]:
-        """Make a broadcast of ``text`` to every user not banned; returns (id, recipients)."""
+    async def create(self, admin_id: int, text: str, update_id: int | None = None) -> tuple[int, int]:
+        """Make a broadcast of ``text`` to every user not banned; returns (id, recipients).
+
+        With ``update_id`` (the admin's /broadcast update) it is made once: the same update handled
+        again returns the broadcast it made, which goes on where it is (nobody is messaged twice).
+        """
         async with self._pool.connection() as conn, conn.transaction():
-            row = await (await conn.execute(_CREATE, (admin_id, text))).fetchone()
-            assert row is not None
+            row = await (await conn.execute(_CREATE, (admin_id, text, update_id))).fetchone()
+            if row is None:  # this update made it already (the insert waited for that one's commit)
+                made = await (await conn.execute(_BY_UPDATE, (update_id,))).fetchone()
+                assert made is not None
+                return int(made[0]), int(made[1])
             cur = await conn.execute(_RECIPIENTS, (row[0],))
         return int(row[0]), cur.rowcount
 

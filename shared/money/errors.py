@@ -3,6 +3,7 @@
 TrtError
 └── MoneyError                  a money operation was refused; nothing was written
     ├── PaymentNotFound         no payment has this charge id
+    ├── PaymentMismatch         a payment does not match its signed invoice; ``reason`` says how
     ├── RefundRefused           a refund cannot be made; ``reason`` says why in one word
     └── PromoExists             a promo code with this name exists already
 """
@@ -13,7 +14,7 @@ from enum import StrEnum
 
 from shared.errors import TrtError
 
-__all__ = ["MoneyError", "PaymentNotFound", "PromoExists", "RefundBlock", "RefundRefused"]
+__all__ = ["MoneyError", "PaymentMismatch", "PaymentNotFound", "PromoExists", "RefundBlock", "RefundRefused"]
 
 
 class MoneyError(TrtError):
@@ -28,11 +29,24 @@ class PaymentNotFound(MoneyError):
         self.charge_id = charge_id
 
 
+class PaymentMismatch(MoneyError):
+    """A successful_payment whose payload, currency or amount is not what the bot signed; not credited."""
+
+    def __init__(self, charge_id: str, reason: str, *, currency: str, total: int) -> None:
+        super().__init__(f"payment {charge_id!r} does not match its invoice: {reason} ({total} {currency})")
+        self.charge_id = charge_id
+        self.reason = reason
+        self.currency = currency
+        self.total = total
+
+
 class RefundBlock(StrEnum):
     """Why a Stars refund was refused."""
 
     ALREADY_REFUNDED = "already_refunded"
-    CREDITS_SPENT = "credits_spent"  # the balance is below the credits this payment bought
+    CREDITS_SPENT = "credits_spent"  # the balance is below the credits this payment bought (and its bonus)
+    TELEGRAM_REFUSED = "telegram_refused"  # Telegram refused to return the Stars; the intent was undone
+    PENDING = "pending"  # Telegram did not answer; the credits are held back, run the refund again
 
 
 class RefundRefused(MoneyError):

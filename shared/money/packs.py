@@ -1,9 +1,9 @@
 """Credit packs sold for Telegram Stars, parsed from ``CREDIT_PACKS``, and the invoice payload naming one.
 
 ``CREDIT_PACKS`` is ``credits:stars`` pairs separated by commas, e.g. ``100:50,500:225,1500:600``.
-A pack's id is its credit amount (unique within the setting). The invoice payload carries the pack
-and the price it was offered at (``pack:<credits>:<stars>``), so a checkout for a pack whose price
-changed since the invoice was sent is refused instead of being credited at the old rate.
+A pack's id is its credit amount (unique within the setting). The invoice payload (signed, see
+``shared.money.invoices``) carries the pack and the price it was offered at, so a checkout for a pack
+whose price changed since the invoice was sent is refused instead of being credited at the old rate.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from shared.errors import TrtError
 
-__all__ = ["CreditPack", "PackError", "find_pack", "parse_packs", "parse_payload"]
+__all__ = ["CreditPack", "PackError", "find_pack", "parse_packs"]
 
-_PAYLOAD_PREFIX = "pack"
 MAX_STARS = 100_000
 """Telegram caps a Stars invoice well below this; a larger value is a typo in the setting."""
 
@@ -30,11 +29,6 @@ class CreditPack:
 
     credits: int
     stars: int
-
-    @property
-    def payload(self) -> str:
-        """The invoice payload naming this pack and its price."""
-        return f"{_PAYLOAD_PREFIX}:{self.credits}:{self.stars}"
 
 
 def _pair(part: str) -> CreditPack:
@@ -57,15 +51,6 @@ def parse_packs(raw: str) -> tuple[CreditPack, ...]:
     if len(set(amounts)) != len(amounts):
         raise PackError("two packs have the same number of credits")
     return packs
-
-
-def parse_payload(payload: str) -> CreditPack | None:
-    """The pack an invoice payload names (as offered then), or None for a payload that is not ours."""
-    prefix, _, rest = payload.partition(":")
-    credits_text, _, stars_text = rest.partition(":")
-    if prefix != _PAYLOAD_PREFIX or not credits_text.isdigit() or not stars_text.isdigit():
-        return None
-    return CreditPack(int(credits_text), int(stars_text))
 
 
 def find_pack(packs: Sequence[CreditPack], credits: int) -> CreditPack | None:

@@ -1,8 +1,9 @@
 """Operator alerts: what the crash guard saw happen to a program, and where the record is kept.
 
 An :class:`Alert` is one event worth an operator's attention: an unexpected exit, a failed start, a
-give-up (FATAL), a crash-guard stop, a program that stopped itself for a wrong setting, or a stream
-entry a consumer gave up on (dead-lettered). The crash guard (and a consumer, for its dead letters)
+give-up (FATAL), a crash-guard stop, a program that stopped itself for a wrong setting, a stream
+entry a consumer gave up on (dead-lettered), or (recorded by the bot, which also messages the admins
+itself) a payment that did not match its invoice. The crash guard (and a consumer, for its dead letters)
 writes each one to Redis through :class:`AlertLog`: appended to the ``alerts`` stream (the
 durable record), published on the ``alerts`` channel (for live watchers), and, for exits and failed
 starts, counted in the host's restart set that ``python -m shared.ops.status`` reads.
@@ -37,6 +38,7 @@ class AlertKind(StrEnum):
     STOPPED = "stopped"  # the crash guard stopped it: too many restarts in the period
     CONFIG_ERROR = "config_error"  # exited with the configuration-error code while RUNNING; not restarted
     DEAD_LETTERED = "dead_lettered"  # a stream consumer gave up on an entry (shared.streams.dead_letter)
+    MONEY = "money"  # a payment or settlement that does not add up (forged or underpaid payment, ...)
 
     @property
     def counts_as_restart(self) -> bool:
@@ -111,6 +113,7 @@ _WHAT = {
     AlertKind.STOPPED: "stopped by the crash guard: it kept crashing",
     AlertKind.CONFIG_ERROR: "exited for a configuration error",
     AlertKind.DEAD_LETTERED: "moved a stream entry to its dead-letter stream",
+    AlertKind.MONEY: "money check failed",
 }
 
 

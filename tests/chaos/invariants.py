@@ -123,6 +123,7 @@ class MoneyFigures:
     jobs_unfinished: int
     jobs_unnotified: int
     jobs_by_state: dict[str, int]
+    kie_spend_uncovered: float = 0.0  # KIE credits consumed on jobs that captured nothing (expected 0)
 
 
 _LEDGER_VS_BALANCE = """
@@ -172,7 +173,14 @@ def money_figures(database_url: str, job_ids: list[uuid.UUID], job_users: list[i
             jobs_unfinished=len(job_ids) - sum(states.get(s, 0) for s in _TERMINAL),
             jobs_unnotified=one(unnotified + " AND notified_at IS NULL", {"ids": job_ids}),
             jobs_by_state={str(k): int(v) for k, v in states.items()},
+            kie_spend_uncovered=float(
+                conn.execute(_UNCOVERED, {"ids": job_ids}).fetchone()[0]  # type: ignore[index]
+            ),
         )
 
 
 _TERMINAL = ("succeeded", "failed", "cancelled", "expired")
+_UNCOVERED = """
+SELECT coalesce(sum(kie_credits_consumed), 0) FROM jobs
+WHERE id = ANY(%(ids)s) AND settlement IS DISTINCT FROM 'captured'
+"""

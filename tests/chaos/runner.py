@@ -221,6 +221,7 @@ def _report(
         "jobs_unnotified": money.jobs_unnotified,
         "jobs_badly_settled": money.jobs_badly_settled,
         "jobs_by_state": money.jobs_by_state,
+        "kie_spend_uncovered": money.kie_spend_uncovered,
         "hostile_inputs": hostile.tried,
         "hostile_state_changes": len(hostile.state_changes),
         "hostile_unclear_answers": hostile.unclear,

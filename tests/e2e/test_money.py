@@ -9,7 +9,9 @@ new update ids, at once (so both workers may take them).
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
 import threading
 import urllib.request
 import uuid
@@ -25,13 +27,14 @@ from tests.conftest import free_port
 from tests.e2e.emulators import kie_system_env
 from tests.e2e.system import WEBHOOK_SECRET, System, migrate, prepare_home, start, wait_until
 from tests.e2e.telegram_control import TelegramControl
-from tests.e2e.test_bot_flows import KIE_KEY, Walker, _kie_url, balance
+from tests.e2e.test_bot_flows import KIE_KEY, Walker, _kie_url, balance, kie_control, kie_task_of
 
 pytestmark = pytest.mark.e2e
 
 __all__ = ["_kie_url"]
 
 ADMIN_ID = 6_100_000_001
+REPO = Path(__file__).resolve().parents[2]
 TEXTS = Texts()
 BROADCAST_USERS = 500
 
@@ -41,7 +44,9 @@ def _t(key: str, **values: object) -> str:
 
 
 @pytest.fixture(name="money_system")
-def _money_system(xprocess: Any, tmp_path: Path, system_env_factory: Any, kie_url: str) -> Iterator[System]:
+def _money_system(
+    xprocess: Any, tmp_path: Path, system_env_factory: Any, kie_url: str, telegram: TelegramControl
+) -> Iterator[System]:
     port = free_port()
     env = system_env_factory(
         **kie_system_env(port, kie_url, KIE_KEY),
@@ -51,7 +56,11 @@ def _money_system(xprocess: Any, tmp_path: Path, system_env_factory: Any, kie_ur
         BROADCAST_RATE_PER_SECOND="60",
     )
     migrate(env)
-    yield from start(xprocess, prepare_home(tmp_path), port, env)
+
+    def ready(system: System) -> bool:  # the first update of a test must not wait for setWebhook
+        return system.all_running() and f":{port}/" in str(telegram.webhook()["info"]["url"])
+
+    yield from start(xprocess, prepare_home(tmp_path), port, env, ready=ready)
 
 
 def _post_update(system: System, update: dict[str, Any]) -> int:
@@ -178,6 +187,97 @@ class TestStarsTopUp:
         assert answer == _t("admin_refund_done", charge=charge, id=ann.user, credits=100, stars=50)
         assert balance(database_url, ann.user) == 0
         assert [c for c in telegram.calls("refundStarPayment") if c["status"] == 200]
+
+
+def _kie_credits(kie_url: str) -> float:
+    with urllib.request.urlopen(f"{kie_url}/_emulator/credits", timeout=10) as response:
+        return float(json.load(response)["result"][KIE_KEY])
+
+
+def _job_row(database_url: str, task_id: str) -> tuple[str, int, list[str]]:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT j.state, j.price_credits,"
+            " array(SELECT kind FROM ledger l WHERE l.job_id = j.id ORDER BY id)"
+            " FROM jobs j WHERE kie_task_id = %s",
+            (task_id,),
+        ).fetchone()
+    assert row is not None
+    return str(row[0]), int(row[1]), list(row[2])
+
+
+class TestUnderpaidPayment:
+    def test_underpaid_payment_with_a_real_payload_credits_nothing_and_alerts(
+        self, money_system: System, telegram: TelegramControl, database_url: str
+    ) -> None:
+        """A successful_payment of 1 Star carrying a real 50-Star invoice's payload: nothing credited."""
+        admin = _Admin(telegram)
+        bob = Walker(telegram, Language.EN)
+        telegram.send_text(bob.user, "/start")
+        wait_until(bob.messages, 120, "the welcome (the first update waits for the webhook to be set)")
+        bob.text("/buy")
+        start = balance(database_url, bob.user)
+        bob.press(bob.last()["message_id"], "by:100")
+        invoice = wait_until(lambda: [m for m in bob.messages() if "invoice" in m], 30, "the invoice")[0]
+        telegram.pay_invoice(bob.user, invoice["message_id"])
+        wait_until(lambda: _receipts(bob) == 1, 30, "the receipt")
+        paid = _payment_update(telegram, bob.user)
+        message = json.loads(json.dumps(paid["message"]))
+        charge = f"under-{uuid.uuid4().hex[:12]}"
+        message["successful_payment"].update(total_amount=1, telegram_payment_charge_id=charge)
+        alerts = len(telegram.bot_messages(ADMIN_ID))
+        assert (
+            _post_update(money_system, {"update_id": paid["update_id"] + 200_000, "message": message}) == 200
+        )
+        wait_until(lambda: charge in bob.last().get("text", ""), 30, "the polite refusal")
+        assert bob.last()["text"] == _t("money_payment_mismatch", charge=charge)
+        assert balance(database_url, bob.user) == start + 100 and _payments(database_url, bob.user) == 1
+        alert = wait_until(lambda: telegram.bot_messages(ADMIN_ID)[alerts:], 30, "the admins' alert")[0]
+        assert "money check failed" in alert["text"] and charge in alert["text"]
+        assert admin.telegram is telegram
+
+
+class TestCancelAfterSubmission:
+    def test_stop_waiting_keeps_the_charge_and_still_delivers(
+        self, money_system: System, telegram: TelegramControl, database_url: str, kie_url: str
+    ) -> None:
+        """Cancel once KIE has the task: no refund, the honest message, and the video still arrives."""
+        eve = Walker(telegram, Language.EN)
+        telegram.send_text(eve.user, "/start")
+        wait_until(eve.messages, 120, "the welcome (the first update waits for the webhook to be set)")
+        eve.open_model("text-to-video", "sora-2-text-to-video")
+        eve.keep_defaults_until_input()
+        eve.text("a slow tide")
+        progress = eve.generate()
+        start = balance(database_url, eve.user)
+        task = wait_until(lambda: kie_task_of(database_url, eve.user), 30, "KIE accepting the task")
+        _, price, _ = _job_row(database_url, task)
+        kie_before = _kie_credits(kie_url)
+        eve.press(progress["message_id"], eve.data(progress, prefix="j:", suffix=":x"))
+        assert _t("job_stop_waiting", credits=TEXTS.credits(price, Language.EN)) in eve.last()["text"]
+        kie_control(kie_url, f"tasks/{task}/complete", {})
+        video = eve.wait_for_media("video")
+        assert video["caption"]
+        wait_until(lambda: _job_row(database_url, task)[0] == "succeeded", 30, "the capture")
+        assert _job_row(database_url, task)[2] == ["hold", "capture"]
+        assert balance(database_url, eve.user) == start
+        kie_charged = kie_before - _kie_credits(kie_url)
+        assert kie_charged > 0  # KIE charged the operator for the task the user stopped waiting for
+        report = subprocess.run(
+            ["make", "-s", "money-report"],
+            cwd=REPO,
+            env={**os.environ, "DATABASE_URL": database_url},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        sora = next(line for line in report.stdout.splitlines() if line.startswith("sora-2-text-to-video"))
+        jobs, captured, kie_used, margin = sora.split()[1:5]
+        assert (int(jobs), int(captured)) == (1, price)
+        assert float(kie_used) == kie_charged and float(margin) == price - kie_charged  # reconciles with KIE
+        flagged = kie_charged > price  # the report's rule: KIE's cost above what the user paid
+        assert report.returncode == (2 if flagged else 0), report.stdout + report.stderr  # make: 1 -> 2
+        assert ("FLAG KIE cost above the price" in report.stdout) == flagged
 
 
 class TestBroadcast:

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import aiohttp
+import pytest
 
 from emulators.telegram import BotApiState, RunningEmulator
 from emulators.telegram.faults import FaultKind, FaultRule
@@ -208,6 +209,32 @@ class TestFaults:
         }
         assert len(state.chat_messages(user.id)) == 1
         assert [c.status for c in state.calls_of("sendMessage")] == [429, 429, 200]
+
+    @pytest.mark.parametrize(
+        ("kind", "detail", "status", "description"),
+        [
+            (FaultKind.BAD_REQUEST, "", 400, "Bad Request: IMAGE_PROCESS_FAILED"),
+            (FaultKind.BAD_REQUEST, "wrong file type", 400, "Bad Request: wrong file type"),
+            (FaultKind.FORBIDDEN, "", 403, "Forbidden: bot was blocked by the user"),
+            (FaultKind.TOO_LARGE, "", 413, "Request Entity Too Large"),
+        ],
+    )
+    async def test_refusals_answer_as_telegram_does(
+        self,
+        state: BotApiState,
+        emulator: RunningEmulator,
+        http: aiohttp.ClientSession,
+        kind: FaultKind,
+        detail: str,
+        status: int,
+        description: str,
+    ) -> None:
+        """400, 403 and 413 rules refuse the send with Telegram's error envelope and send nothing."""
+        user = state.create_user()
+        state.faults.add(FaultRule("sendMessage", kind, detail=detail))
+        answered = await call(http, emulator, "sendMessage", chat_id=user.id, text="x")
+        assert answered == (status, {"ok": False, "error_code": status, "description": description})
+        assert state.chat_messages(user.id) == []
 
     async def test_server_error_and_fraction(
         self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession

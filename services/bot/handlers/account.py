@@ -135,13 +135,21 @@ async def on_job(turn: Turn, callback: Callback) -> str | None:
 
 
 async def _cancel_job(turn: Turn, job: Job) -> str | None:
+    """Cancel refunds a queued job; once KIE has it, the user only stops waiting (it stays paid)."""
     outcome = await turn.deps.jobs.cancel(job.id, user_id=turn.user_id)
+    price = turn.deps.texts.credits(job.price_credits, turn.language)
+    if not outcome.job.state.is_terminal:
+        if not outcome.changed:
+            return turn.t("job_stop_waiting_again")
+        log.info("job_stop_waiting_by_user", model=job.model_id, state=outcome.job.state.value)
+        note = turn.t("job_stop_waiting", credits=price)
+        await turn.show(main_menu(turn.deps.texts, turn.registry, turn.language, note))
+        return None
     if not outcome.changed:
         return turn.t("job_already_finished")
     log.info("job_cancelled_by_user", model=job.model_id)
-    refund = turn.deps.texts.credits(job.price_credits, turn.language)
     # A new message: the progress message is the progress updater's, which finalises it itself.
     await turn.send(
-        main_menu(turn.deps.texts, turn.registry, turn.language, turn.t("job_cancelled", credits=refund))
+        main_menu(turn.deps.texts, turn.registry, turn.language, turn.t("job_cancelled", credits=price))
     )
     return None

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
 
 import structlog
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from services.bot.handlers.turn import Turn
 from services.bot.money.deps import MoneyDeps
@@ -22,7 +22,14 @@ from services.bot.views import Screen
 from shared.errors import TrtError
 from shared.kie.balance import read_balance
 from shared.ledger import InsufficientCredits, MovementKind, UnknownUser
-from shared.money import PaymentNotFound, PromoExists, RefundBlock, RefundRefused, normalise_code
+from shared.money import (
+    PaymentNotFound,
+    PromoExists,
+    RefundAnswer,
+    RefundBlock,
+    RefundRefused,
+    normalise_code,
+)
 
 __all__ = ["ADMIN_COMMANDS", "run_admin"]
 
@@ -135,21 +142,17 @@ async def _unban(turn: Turn, money: MoneyDeps, args: list[str]) -> None:
 async def _refund(turn: Turn, money: MoneyDeps, args: list[str]) -> None:
     if len(args) != 1:
         raise _Usage
+    refused: list[str] = []
 
-    async def refund_stars(user_id: int, charge_id: str) -> None:
-        await turn.bot.refund_star_payment(user_id, charge_id)
+    async def refund_stars(user_id: int, charge_id: str) -> RefundAnswer:
+        return await _ask_telegram(turn, user_id, charge_id, refused)
 
     try:
-        payment = await money.payments.refund(args[0], turn.user_id, refund_stars)
+        payment = await money.refunds.refund(args[0], turn.user_id, refund_stars)
     except PaymentNotFound:
         await _say(turn, "admin_refund_unknown", charge=args[0])
     except RefundRefused as exc:
-        if exc.block is RefundBlock.CREDITS_SPENT:
-            await _say(turn, "admin_refund_spent", charge=args[0], balance=exc.balance, credits=exc.credits)
-        else:
-            await _say(turn, "admin_refund_already", charge=args[0])
-    except TelegramError as exc:
-        await _say(turn, "admin_refund_telegram", charge=args[0], error=exc.message)
+        await _refund_refused(turn, exc, refused)
     else:
         log.info("admin_refund", target=payment.user_id, stars=payment.stars)
         await _say(
@@ -162,11 +165,38 @@ async def _refund(turn: Turn, money: MoneyDeps, args: list[str]) -> None:
         )
 
 
+async def _ask_telegram(turn: Turn, user_id: int, charge_id: str, refused: list[str]) -> RefundAnswer:
+    """refundStarPayment, its answer classified; CHARGE_ALREADY_REFUNDED means an earlier call worked."""
+    try:
+        await turn.bot.refund_star_payment(user_id, charge_id)
+    except BadRequest as exc:
+        if "CHARGE_ALREADY_REFUNDED" in exc.message.upper():
+            return RefundAnswer.DONE
+        refused.append(exc.message)
+        return RefundAnswer.REFUSED
+    except TelegramError as exc:
+        log.warning("admin_refund_unanswered", error=type(exc).__name__)
+        return RefundAnswer.UNKNOWN
+    return RefundAnswer.DONE
+
+
+async def _refund_refused(turn: Turn, exc: RefundRefused, refused: list[str]) -> None:
+    charge = exc.charge_id
+    if exc.block is RefundBlock.CREDITS_SPENT:
+        await _say(turn, "admin_refund_spent", charge=charge, balance=exc.balance, credits=exc.credits)
+    elif exc.block is RefundBlock.TELEGRAM_REFUSED:
+        await _say(turn, "admin_refund_telegram", charge=charge, error=", ".join(refused) or "refused")
+    elif exc.block is RefundBlock.PENDING:
+        await _say(turn, "admin_refund_pending", charge=charge)
+    else:
+        await _say(turn, "admin_refund_already", charge=charge)
+
+
 async def _broadcast(turn: Turn, money: MoneyDeps, args: list[str]) -> None:
     text = turn.message.text.partition(" ")[2].strip() if turn.message and turn.message.text else ""
     if not text:
         raise _Usage
-    broadcast_id, recipients = await money.broadcasts.create(turn.user_id, text)
+    broadcast_id, recipients = await money.broadcasts.create(turn.user_id, text, turn.update_id)
     log.info("broadcast_created", broadcast=broadcast_id, recipients=recipients)
     await _say(turn, "admin_broadcast_started", id=broadcast_id, recipients=recipients)
 

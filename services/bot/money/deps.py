@@ -8,7 +8,15 @@ import redis.asyncio as aioredis
 
 from services.bot.ratelimit import RateLimiter
 from shared.keys import Keys
-from shared.money import Accounts, BroadcastStore, PaymentStore, PromoStore, Referrals, SupportStore
+from shared.money import (
+    Accounts,
+    BroadcastStore,
+    PaymentStore,
+    PromoStore,
+    Referrals,
+    StarsRefunds,
+    SupportStore,
+)
 
 __all__ = ["MoneyDeps"]
 
@@ -28,12 +36,15 @@ class MoneyDeps:
     referrals: Referrals
     accounts: Accounts
     broadcasts: BroadcastStore
+    refunds: StarsRefunds
     limiter: RateLimiter
     redis: aioredis.Redis
     keys: Keys
     admin_ids: frozenset[int]
     referral_bonus: int
     support: SupportStore
+    host: str = ""  # HOST_ID and this process, named in money alerts
+    program: str = "bot"
     ban_notice_seconds: float = BAN_NOTICE_SECONDS
     slow_down_notice_seconds: float = SLOW_DOWN_NOTICE_SECONDS
 

@@ -5,7 +5,9 @@ one tap runs the generation they were short for.
 
 The checkout is answered from one indexed read (pack and price come from settings), well inside
 Telegram's 10 seconds. A successful payment is credited by ``PaymentStore.credit`` exactly once per
-``telegram_payment_charge_id``; a repeat delivery gets the same receipt and changes nothing.
+``telegram_payment_charge_id``; a repeat delivery gets the same receipt and changes nothing. Every
+invoice payload is signed for its user, pack and price; a checkout or payment that does not match
+(forged or foreign payload, other currency, other amount) credits nothing and alerts the admins.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from services.bot.views.confirm import CONFIRM_GENERATE
 from services.bot.wizard.plan import plan
 from shared.catalog import InputError
 from shared.chat.callbacks import BUY_NEED, Callback, Op, encode
-from shared.money import STARS, Checkout, Credited, find_pack
+from shared.money import STARS, Checkout, Credited, PaymentMismatch, find_pack
+from shared.money.alerting import MoneyAlerts
 
 __all__ = ["answer_checkout", "on_buy", "on_paid", "send_packs", "send_terms"]
 
@@ -49,7 +52,7 @@ async def on_buy(turn: Turn, money: MoneyDeps, callback: Callback) -> str | None
         chat_id=turn.chat_id,
         title=turn.t("money_invoice_title", credits=credits),
         description=turn.t("money_invoice_description", credits=credits),
-        payload=pack.payload,
+        payload=money.payments.invoice_payload(pack, turn.user_id),
         currency=STARS,
         prices=[LabeledPrice(turn.t("money_invoice_label", credits=credits), pack.stars)],
         provider_token="",
@@ -67,19 +70,40 @@ async def answer_checkout(deps: BotDeps, money: MoneyDeps, query: PreCheckoutQue
     if verdict is Checkout.OK:
         await query.answer(ok=True)
         return
-    log.info("checkout_refused", verdict=verdict.value)
     language = await deps.prefs.language(user.id, user.language_code)
     await query.answer(ok=False, error_message=deps.texts.get(f"money_checkout_{verdict.value}", language))
+    if not verdict.suspicious:
+        log.info("checkout_refused", verdict=verdict.value)
+        return
+    log.warning("checkout_mismatch", verdict=verdict.value, currency=query.currency, total=query.total_amount)
+    await _alerts(money).payment_mismatch(
+        query.get_bot(),
+        stage="checkout",
+        verdict=verdict.value,
+        user_id=user.id,
+        total=query.total_amount,
+        currency=query.currency,
+    )
 
 
 async def on_paid(turn: Turn, money: MoneyDeps, payment: SuccessfulPayment) -> None:
-    """Credit the payment once and send the receipt (again, for a repeat delivery: same numbers)."""
-    credited = await money.payments.credit(
-        turn.user_id,
-        payment.telegram_payment_charge_id,
-        payment.provider_payment_charge_id,
-        payment.invoice_payload,
-    )
+    """Credit the payment once and send the receipt (again, for a repeat delivery: same numbers).
+
+    A payment that does not match its signed invoice credits nothing: the user is told politely
+    (with the charge id, for support) and the admins are alerted.
+    """
+    try:
+        credited = await money.payments.credit(
+            turn.user_id,
+            payment.telegram_payment_charge_id,
+            payment.provider_payment_charge_id,
+            payment.invoice_payload,
+            currency=payment.currency,
+            total=payment.total_amount,
+        )
+    except PaymentMismatch as exc:
+        await _mismatch(turn, money, exc)
+        return
     if credited.created:
         log.info("payment_credited", credits=credited.payment.pack_credits, stars=credited.payment.stars)
     else:
@@ -98,6 +122,24 @@ async def on_paid(turn: Turn, money: MoneyDeps, payment: SuccessfulPayment) -> N
     await turn.send(Screen(receipt, await _continue_row(turn, credited.balance)))
     if credited.referrer_id is not None:
         await _tell_referrer(turn, money, credited)
+
+
+async def _mismatch(turn: Turn, money: MoneyDeps, exc: PaymentMismatch) -> None:
+    log.warning("payment_mismatch", reason=exc.reason, currency=exc.currency, total=exc.total)
+    await turn.send(Screen(turn.t("money_payment_mismatch", charge=exc.charge_id)))
+    await _alerts(money).payment_mismatch(
+        turn.bot,
+        stage="payment",
+        verdict=exc.reason,
+        user_id=turn.user_id,
+        total=exc.total,
+        currency=exc.currency,
+        charge_id=exc.charge_id,
+    )
+
+
+def _alerts(money: MoneyDeps) -> MoneyAlerts:
+    return MoneyAlerts(money.redis, money.keys, money.host, money.program, money.admin_ids)
 
 
 async def _continue_row(turn: Turn, balance: int) -> tuple[tuple[Button, ...], ...]:

@@ -75,9 +75,13 @@ USER_COMMANDS: Mapping[str, UserCommand] = MappingProxyType(
 )
 
 
-def _command(text: str) -> tuple[str, str]:
-    name, _, argument = text.partition(" ")
-    return name.lstrip("/").split("@")[0].lower(), argument.strip()
+def _command(text: str, bot_username: str | None) -> tuple[str, str] | None:
+    """The command's name and argument; None when it is addressed to another bot (``/grant@Other``)."""
+    head, _, argument = text.partition(" ")
+    name, _, addressee = head.lstrip("/").partition("@")
+    if addressee and addressee.lower() != (bot_username or "").lower():
+        return None
+    return name.lower(), argument.strip()
 
 
 class _MoneyRouter:
@@ -92,7 +96,11 @@ class _MoneyRouter:
         turn = await begin_turn(self._deps, update, context.bot)
         if turn is None or turn.message is None or turn.message.text is None:
             return
-        name, argument = _command(turn.message.text)
+        command = _command(turn.message.text, context.bot.username)
+        if command is None:  # for another bot in this chat: not ours to run, nor to answer
+            log.info("command_for_another_bot")
+            raise ApplicationHandlerStop
+        name, argument = command
         if name == "start":
             await referrals.note_referral(turn, self._money, argument or None)
             return

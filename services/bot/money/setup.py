@@ -15,7 +15,17 @@ from services.bot.ratelimit import RateLimiter, RateLimits
 from shared.catalog.cache import CatalogCache
 from shared.chat.texts import Texts
 from shared.jobs.limits import JobLimits
-from shared.money import Accounts, BroadcastStore, PaymentStore, PromoStore, Referrals, SupportStore
+from shared.money import (
+    Accounts,
+    BroadcastStore,
+    InvoiceSigner,
+    PaymentStore,
+    PromoStore,
+    Referrals,
+    StarsRefunds,
+    SupportStore,
+    payload_key,
+)
 from shared.process import Runtime
 from shared.settings import Settings
 
@@ -42,17 +52,25 @@ def build_money(runtime: Runtime, pool: AsyncConnectionPool[Any]) -> MoneyDeps:
         buttons_per_minute=settings.RATE_LIMIT_BUTTONS_PER_MINUTE,
     )
     return MoneyDeps(
-        payments=PaymentStore(pool, settings.CREDIT_PACKS, settings.REFERRAL_BONUS_CREDITS),
+        payments=PaymentStore(
+            pool,
+            settings.CREDIT_PACKS,
+            settings.REFERRAL_BONUS_CREDITS,
+            signer=InvoiceSigner(payload_key(settings)),
+        ),
         promos=PromoStore(pool),
         referrals=Referrals(pool),
         accounts=Accounts(pool),
         broadcasts=BroadcastStore(pool),
+        refunds=StarsRefunds(pool),
         limiter=RateLimiter(runtime.redis, runtime.keys, limits),
         redis=runtime.redis,
         keys=runtime.keys,
         admin_ids=settings.ADMIN_IDS,
         referral_bonus=settings.REFERRAL_BONUS_CREDITS,
         support=SupportStore(pool),
+        host=settings.HOST_ID,
+        program=settings.SUPERVISOR_PROCESS_NAME or "bot",
     )
 
 

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from shared.chat.texts.buy_en import MESSAGES as EN_BUY
 from shared.chat.texts.buy_ru import MESSAGES as RU_BUY
+from shared.chat.texts.edges_en import MESSAGES as EN_EDGES
+from shared.chat.texts.edges_ru import MESSAGES as RU_EDGES
 from shared.chat.texts.en import MESSAGES as EN_MESSAGES
 from shared.chat.texts.jobs_en import MESSAGES as EN_JOBS
 from shared.chat.texts.jobs_ru import MESSAGES as RU_JOBS
@@ -45,8 +47,26 @@ class Language(StrEnum):
 
 
 _CATALOGS: Mapping[Language, Mapping[str, str]] = {
-    Language.EN: {**EN_MESSAGES, **EN_MONEY, **EN_JOBS, **EN_QUICK, **EN_BUY, **EN_LABELS, **EN_SUPPORT},
-    Language.RU: {**RU_MESSAGES, **RU_MONEY, **RU_JOBS, **RU_QUICK, **RU_BUY, **RU_LABELS, **RU_SUPPORT},
+    Language.EN: {
+        **EN_MESSAGES,
+        **EN_MONEY,
+        **EN_JOBS,
+        **EN_QUICK,
+        **EN_BUY,
+        **EN_LABELS,
+        **EN_SUPPORT,
+        **EN_EDGES,
+    },
+    Language.RU: {
+        **RU_MESSAGES,
+        **RU_MONEY,
+        **RU_JOBS,
+        **RU_QUICK,
+        **RU_BUY,
+        **RU_LABELS,
+        **RU_SUPPORT,
+        **RU_EDGES,
+    },
 }
 
 

@@ -31,7 +31,8 @@ MESSAGES: dict[str, str] = {
     ),
     "money_terms": (
         "Terms: credits are bought with Telegram Stars and pay for generations at the price shown before "
-        "each run. A failed or cancelled generation returns its credits to your balance. Credits not yet "
+        "each run. A failed generation, or one cancelled before the model started it, returns its credits "
+        "to your balance; once the model started, the result is delivered and paid. Credits not yet "
         "spent can be refunded in Stars through /paysupport. Do not request content that breaks the law "
         "or the models' rules; accounts that do may be blocked."
     ),

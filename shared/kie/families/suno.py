@@ -53,8 +53,7 @@ def parse_suno_record(data: object) -> TaskRecord:
         param=param,
         result_urls=tuple(item.url for item in items),
         fail_code=_fail_code(record, status) if state is TaskState.FAIL else None,
-        # A failure status says why when errorMessage is empty (SENSITIVE_WORD_ERROR: a refusal).
-        fail_msg=as_text(record.get("errorMessage")) or (status if state is TaskState.FAIL else None),
+        fail_msg=_fail_msg(record, status) if state is TaskState.FAIL else None,
         create_time=as_datetime(record.get("createTime")),
         items=items,
     )
@@ -65,6 +64,12 @@ def _state(status: str, tracks: tuple[ResultItem, ...]) -> TaskState:
         # Only our callback endpoint failed: the tracks are made if the record carries them.
         return TaskState.SUCCESS if tracks else TaskState.FAIL
     return _STATES.get(status, TaskState.GENERATING)
+
+
+def _fail_msg(record: Mapping[str, Any], status: str) -> str:
+    """KIE's message behind the status that says what happened (SENSITIVE_WORD_ERROR is a refusal)."""
+    message = as_text(record.get("errorMessage"))
+    return f"{status}: {message}" if message else status
 
 
 def _fail_code(record: Mapping[str, Any], status: str) -> str | None:

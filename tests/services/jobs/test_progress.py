@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -19,7 +20,7 @@ from shared.chat.delivery import Media, TelegramSender
 from shared.chat.file_ids import FileIdCache
 from shared.chat.presentation import ResultPresenter
 from shared.chat.texts import Language, Texts
-from shared.jobs import JobStore, NewJob
+from shared.jobs import FailureReason, JobStore, NewJob
 from shared.keys import Keys
 from shared.ledger import Ledger, MovementKind
 from shared.telegram.limits import RedisRateLimiter, TelegramLimits
@@ -105,10 +106,10 @@ class TestProgressReporter:
         await rig.reporter.tick()
         assert "generating" in (message.text or "")
         assert rig.telegram.calls_of("sendChatAction", ok=True)
-        await rig.store.cancel(new.job_id, user_id=rig.user_id)
+        await rig.store.refund(new.job_id, FailureReason.GENERATION_FAILED)
         await rig.reporter.tick()
         expected = texts.get(
-            "job_final_cancelled",
+            "job_final_refunded",
             Language.EN,
             model="Z-Image",
             credits=texts.credits(new.price_credits, Language.EN),
@@ -116,6 +117,28 @@ class TestProgressReporter:
         assert message.text == expected and not (message.reply_markup or {}).get("inline_keyboard")
         edits = own_edits(rig, message_id)
         assert edits >= 3  # queued, generating, final
+        await rig.reporter.tick()
+        assert own_edits(rig, message_id) == edits
+
+    async def test_stop_waiting_button_once_kie_has_the_job_then_hands_off(
+        self, progress_rig: ProgressRig
+    ) -> None:
+        """Queued: Cancel; submitted: Stop waiting; after the user stopped waiting, no more edits."""
+        rig = progress_rig
+        message_id, new = await start_job(rig)
+        texts = Texts()
+        await rig.reporter.tick()
+        message = rig.telegram.bot(None).message(rig.user_id, message_id)
+        assert message is not None and message.reply_markup is not None
+        assert _labels(message.reply_markup) == [texts.get("btn_cancel", Language.EN)]
+        async with rig.pool.connection() as conn:
+            await conn.execute(
+                "UPDATE jobs SET state = 'submitted', submitted_at = now() WHERE id = %s", (new.job_id,)
+            )
+        await rig.reporter.tick()
+        assert _labels(message.reply_markup) == [texts.get("btn_stop_waiting", Language.EN)]
+        await rig.store.cancel(new.job_id, user_id=rig.user_id)
+        edits = own_edits(rig, message_id)
         await rig.reporter.tick()
         assert own_edits(rig, message_id) == edits
 
@@ -155,3 +178,8 @@ class TestFileIdCache:
         assert len(photos) == 2 and isinstance(photos[1]["photo"], str)
         sent = rig.telegram.bot(None).message(rig.user_id, first)
         assert sent is not None and photos[1]["photo"] == sent.content["photo"][-1]["file_id"]
+
+
+def _labels(markup: Any) -> list[str]:
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else markup.inline_keyboard
+    return [str(b["text"] if isinstance(b, dict) else b.text) for row in rows for b in row]

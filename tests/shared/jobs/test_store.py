@@ -198,6 +198,51 @@ class TestCancel:
         assert not outcome.changed and outcome.job.state is JobState.SUCCEEDED
         assert await ledger.balance(new_user_id) == 10
 
+    @pytest.mark.parametrize("state", ["submitting", "submitted"])
+    async def test_cancel_after_kie_accepted_refunds_nothing(
+        self, pool: AsyncConnectionPool, new_user_id: int, state: str
+    ) -> None:
+        """Once the job left the queue, Cancel only records stop-waiting: no refund, the job runs on."""
+        ledger = await _funded(pool, new_user_id, 20)
+        store = JobStore(pool)
+        job = (await store.create_job(_new_job(new_user_id))).job
+        await _submitted(pool, job.id)
+        async with pool.connection() as conn:
+            await conn.execute("UPDATE jobs SET state = %s WHERE id = %s", (state, job.id))
+        outcome = await store.cancel(job.id, new_user_id)
+        assert outcome.changed and outcome.job.state.value == state
+        assert outcome.job.stop_waiting_at is not None
+        assert await ledger.balance(new_user_id) == 10
+        assert await _kinds(pool, job.id) == ["hold"]
+
+    async def test_result_after_stop_waiting_is_captured(
+        self, pool: AsyncConnectionPool, new_user_id: int
+    ) -> None:
+        """A second press changes nothing; the late result still succeeds and stays charged."""
+        ledger = await _funded(pool, new_user_id, 20)
+        store = JobStore(pool)
+        job = (await store.create_job(_new_job(new_user_id))).job
+        await _submitted(pool, job.id)
+        await store.cancel(job.id, new_user_id)
+        again = await store.cancel(job.id, new_user_id)
+        assert not again.changed and again.job.state is JobState.SUBMITTED
+        captured = await store.capture(job.id, ["https://files.example/r.png"])
+        assert captured.changed and captured.job.state is JobState.SUCCEEDED
+        assert await ledger.balance(new_user_id) == 10
+        assert await _kinds(pool, job.id) == ["hold", "capture"]
+
+    async def test_kie_failure_after_stop_waiting_refunds(
+        self, pool: AsyncConnectionPool, new_user_id: int
+    ) -> None:
+        """KIE failing a task the user stopped waiting for still gives the credits back."""
+        ledger = await _funded(pool, new_user_id, 20)
+        store = JobStore(pool)
+        job = (await store.create_job(_new_job(new_user_id))).job
+        await _submitted(pool, job.id)
+        await store.cancel(job.id, new_user_id)
+        await store.refund(job.id, FailureReason.GENERATION_FAILED)
+        assert await ledger.balance(new_user_id) == 20
+
     async def test_cancel_of_someone_elses_job_is_not_found(
         self, pool: AsyncConnectionPool, new_user_id: int
     ) -> None:

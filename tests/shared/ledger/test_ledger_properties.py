@@ -25,7 +25,7 @@ from shared.jobs import FailureReason, JobError, JobStore, NewJob
 from shared.ledger import InsufficientCredits, Ledger, MovementKind
 from shared.ledger.errors import IdempotencyConflict
 from shared.migrations import apply_migrations
-from shared.money import PaymentStore, parse_packs
+from shared.money import InvoiceSigner, PaymentStore, parse_packs
 
 PACKS = parse_packs("10:5,40:15")
 USERS = 3
@@ -61,7 +61,7 @@ class _World:
         self.pool = pool
         self.ledger = Ledger(pool)
         self.jobs = JobStore(pool)
-        self.payments = PaymentStore(pool, PACKS)
+        self.payments = PaymentStore(pool, PACKS, signer=InvoiceSigner(b"property test key"))
         self.tag = uuid.uuid4().hex[:8]
         base = random.randrange(5 * 10**9, 6 * 10**9)
         self.users = [base + i for i in range(USERS)]
@@ -79,7 +79,9 @@ class _World:
 
 async def _purchase(world: _World, op: Op, user: int) -> None:
     pack = PACKS[op.amount % len(PACKS)] if op.key % 2 else PACKS[0]
-    await world.payments.credit(user, f"ch-{world.tag}-{op.user}-{op.key}", None, pack.payload)
+    payload = world.payments.invoice_payload(pack, user)
+    charge = f"ch-{world.tag}-{op.user}-{op.key}"
+    await world.payments.credit(user, charge, None, payload, currency="XTR", total=pack.stars)
 
 
 async def _hold(world: _World, op: Op, user: int) -> None:

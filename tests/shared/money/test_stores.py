@@ -11,15 +11,18 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from shared.catalog import load_registry
-from shared.jobs import JobStore, NewJob
+from shared.jobs import FailureReason, JobStore, NewJob
 from shared.jobs.limits import DailyCapReached, JobLimits, TooManyActiveJobs
 from shared.ledger import Ledger, MovementKind
 from shared.money import (
     Accounts,
     BroadcastStore,
     Checkout,
+    CreditPack,
     Delivery,
+    InvoiceSigner,
     PackError,
+    PaymentMismatch,
     PaymentStore,
     PricedRegistry,
     parse_packs,
@@ -27,6 +30,11 @@ from shared.money import (
 )
 
 PACKS = parse_packs("100:50,500:225")
+SIGNER = InvoiceSigner(b"test payload key")
+
+
+def _payments(pool: AsyncConnectionPool) -> PaymentStore:
+    return PaymentStore(pool, PACKS, signer=SIGNER)
 
 
 def _job(user: int, price: int) -> NewJob:
@@ -50,16 +58,47 @@ async def _funded(pool: AsyncConnectionPool, user: int, credits: int) -> Ledger:
 
 class TestCheckout:
     async def test_checkout_verdicts(self, pool: AsyncConnectionPool, new_user_id: int) -> None:
-        """Known pack at its price: ok; unknown pack, changed price, wrong currency, banned user: refused."""
-        store = PaymentStore(pool, PACKS)
+        """Signed pack at its price: ok; gone, repriced, forged, foreign, underpaid, banned: refused."""
+        store = _payments(pool)
         await Ledger(pool).ensure_user(new_user_id)
-        assert await store.check_checkout(new_user_id, "pack:100:50", "XTR", 50) is Checkout.OK
-        assert await store.check_checkout(new_user_id, "pack:999:50", "XTR", 50) is Checkout.UNKNOWN_PACK
-        assert await store.check_checkout(new_user_id, "junk", "XTR", 50) is Checkout.UNKNOWN_PACK
-        assert await store.check_checkout(new_user_id, "pack:100:40", "XTR", 40) is Checkout.PRICE_CHANGED
-        assert await store.check_checkout(new_user_id, "pack:100:50", "USD", 50) is Checkout.PRICE_CHANGED
+        signed = store.invoice_payload(PACKS[0], new_user_id)
+        assert await store.check_checkout(new_user_id, signed, "XTR", 50) is Checkout.OK
+        gone = store.invoice_payload(CreditPack(999, 50), new_user_id)
+        assert await store.check_checkout(new_user_id, gone, "XTR", 50) is Checkout.UNKNOWN_PACK
+        old_price = store.invoice_payload(CreditPack(100, 40), new_user_id)
+        assert await store.check_checkout(new_user_id, old_price, "XTR", 40) is Checkout.PRICE_CHANGED
+        for payload in ("junk", "pack:100:50", signed[:-2] + "AA", signed.replace(":100:", ":500:")):
+            assert await store.check_checkout(new_user_id, payload, "XTR", 50) is Checkout.FORGED
+        foreign = store.invoice_payload(PACKS[0], new_user_id + 1)
+        assert await store.check_checkout(new_user_id, foreign, "XTR", 50) is Checkout.FORGED
+        assert await store.check_checkout(new_user_id, signed, "USD", 50) is Checkout.WRONG_AMOUNT
+        assert await store.check_checkout(new_user_id, signed, "XTR", 1) is Checkout.WRONG_AMOUNT
         await Accounts(pool).set_banned(new_user_id, True)
-        assert await store.check_checkout(new_user_id, "pack:100:50", "XTR", 50) is Checkout.BANNED
+        assert await store.check_checkout(new_user_id, signed, "XTR", 50) is Checkout.BANNED
+
+    @pytest.mark.parametrize(
+        ("currency", "total", "foreign", "reason"),
+        [("XTR", 1, False, "wrong_amount"), ("USD", 50, False, "wrong_amount"), ("XTR", 50, True, "forged")],
+    )
+    async def test_mismatched_payment_credits_nothing(
+        self,
+        pool: AsyncConnectionPool,
+        new_user_id: int,
+        currency: str,
+        total: int,
+        foreign: bool,
+        reason: str,
+    ) -> None:
+        """Underpaid, other currency or foreign payload: PaymentMismatch, nothing written."""
+        store = _payments(pool)
+        await Ledger(pool).ensure_user(new_user_id)
+        payload = store.invoice_payload(PACKS[0], new_user_id + 1 if foreign else new_user_id)
+        charge = f"bad-{uuid.uuid4().hex}"
+        with pytest.raises(PaymentMismatch) as refused:
+            await store.credit(new_user_id, charge, None, payload, currency=currency, total=total)
+        assert refused.value.reason == reason
+        assert await Ledger(pool).balance(new_user_id) == 0
+        assert await store.get(charge) is None
 
     async def test_two_workers_crediting_one_charge_credit_once(
         self, database_url: str, new_user_id: int
@@ -74,7 +113,17 @@ class TestCheckout:
         try:
             charge = f"race-{uuid.uuid4().hex}"
             results = await asyncio.gather(
-                *(PaymentStore(p, PACKS).credit(new_user_id, charge, None, "pack:100:50") for p in pools)
+                *(
+                    _payments(p).credit(
+                        new_user_id,
+                        charge,
+                        None,
+                        _payments(p).invoice_payload(PACKS[0], new_user_id),
+                        currency="XTR",
+                        total=50,
+                    )
+                    for p in pools
+                )
             )
             assert sorted(r.created for r in results) == [False, True]
             assert await Ledger(pools[0]).balance(new_user_id) == 100
@@ -86,9 +135,15 @@ class TestCheckout:
         self, pool: AsyncConnectionPool, new_user_id: int
     ) -> None:
         """Eight different charges of one user credited at once: no deadlock, every pack credited."""
-        store = PaymentStore(pool, PACKS)
+        store = _payments(pool)
         charges = [f"many-{uuid.uuid4().hex}" for _ in range(8)]
-        await asyncio.gather(*(store.credit(new_user_id, charge, None, "pack:100:50") for charge in charges))
+        payload = store.invoice_payload(PACKS[0], new_user_id)
+        await asyncio.gather(
+            *(
+                store.credit(new_user_id, charge, None, payload, currency="XTR", total=50)
+                for charge in charges
+            )
+        )
         assert await Ledger(pool).balance(new_user_id) == 800
 
 
@@ -107,7 +162,7 @@ class TestJobLimits:
     async def test_daily_cap_refuses_the_job_that_would_pass_it(
         self, pool: AsyncConnectionPool, new_user_id: int
     ) -> None:
-        """Spending today counts holds minus refunds; the job that would pass the cap is refused."""
+        """Spending today counts today's jobs; the job that would pass the cap is refused."""
         await _funded(pool, new_user_id, 100)
         store = JobStore(pool, JobLimits(max_active=10, daily_spend_cap=25))
         await store.create_job(_job(new_user_id, 20))
@@ -115,6 +170,27 @@ class TestJobLimits:
             await store.create_job(_job(new_user_id, 10))
         assert refused.value.left == 5
         assert await Ledger(pool).balance(new_user_id) == 80
+
+    async def test_daily_cap_counts_kie_spend_not_refunds(
+        self, pool: AsyncConnectionPool, new_user_id: int
+    ) -> None:
+        """Jobs KIE took (stopped waiting, failed and refunded) count; one cancelled while queued not."""
+        await _funded(pool, new_user_id, 100)
+        store = JobStore(pool, JobLimits(max_active=10, daily_spend_cap=30))
+        first, failed, queued = [(await store.create_job(_job(new_user_id, 10))).job for _ in range(3)]
+        await store.cancel(queued.id, new_user_id)
+        for job in (first, failed):
+            async with pool.connection() as conn:
+                await conn.execute(
+                    "UPDATE jobs SET state = 'submitted', kie_task_id = %s WHERE id = %s",
+                    (uuid.uuid4().hex, job.id),
+                )
+        await store.cancel(first.id, new_user_id)
+        await store.refund(failed.id, FailureReason.GENERATION_FAILED)
+        capped = JobStore(pool, JobLimits(max_active=10, daily_spend_cap=25))
+        with pytest.raises(DailyCapReached) as refused:
+            await capped.create_job(_job(new_user_id, 10))
+        assert refused.value.spent == 20
 
 
 class TestPrices:

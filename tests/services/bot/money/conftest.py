@@ -18,20 +18,23 @@ from shared.keys import Keys
 from shared.money import (
     Accounts,
     BroadcastStore,
+    InvoiceSigner,
     PaymentStore,
     PromoStore,
     Referrals,
+    StarsRefunds,
     SupportStore,
     parse_packs,
 )
 from tests.services.bot.harness import BotHarness, running_bot
 from tests.shared.ledger.conftest import _new_user_id, _pool
 
-__all__ = ["ADMIN_ID", "BONUS", "PACKS", "_new_user_id", "_pool"]
+__all__ = ["ADMIN_ID", "BONUS", "PACKS", "SIGNER", "_new_user_id", "_pool"]
 
 PACKS = parse_packs("100:50,500:225")
 BONUS = 25
 ADMIN_ID = 777_000_001
+SIGNER = InvoiceSigner(b"bot money test key")
 MESSAGES_PER_MINUTE = 12
 
 
@@ -44,11 +47,12 @@ def money_deps(pool: AsyncConnectionPool, redis: aioredis.Redis, keys: Keys) -> 
     """The money layer as a worker builds it, with small limits and one admin."""
     limits = RateLimits(messages_per_minute=MESSAGES_PER_MINUTE, buttons_per_minute=30)
     return MoneyDeps(
-        payments=PaymentStore(pool, PACKS, BONUS),
+        payments=PaymentStore(pool, PACKS, BONUS, signer=SIGNER),
         promos=PromoStore(pool),
         referrals=Referrals(pool),
         accounts=Accounts(pool),
         broadcasts=BroadcastStore(pool),
+        refunds=StarsRefunds(pool),
         limiter=RateLimiter(redis, keys, limits),
         redis=redis,
         keys=keys,

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
+import uuid
+
+import pytest
+from psycopg_pool import AsyncConnectionPool
 
 from emulators.telegram.model import Update as EmulatedUpdate
 from emulators.telegram.model import UpdateKind
 from services.bot.money.deps import MoneyDeps
 from shared.chat.texts import Language, Texts
 from shared.money import encode_code
+from shared.ops.alerts import AlertKind, AlertLog
 from tests.services.bot.harness import BotHarness, button_data
-from tests.services.bot.money.conftest import ADMIN_ID, BONUS, MESSAGES_PER_MINUTE
+from tests.services.bot.money.conftest import ADMIN_ID, BONUS, MESSAGES_PER_MINUTE, PACKS, SIGNER
 
 TEXTS = Texts()
 Bot = tuple[BotHarness, MoneyDeps]
@@ -55,7 +62,7 @@ class TestStarsPurchase:
         start = await _balance(harness, user)
         await _buy(harness, user)
         invoice = harness.telegram.calls_of("sendInvoice", ok=True)[-1].params
-        assert invoice["currency"] == "XTR" and invoice["payload"] == "pack:100:50"
+        assert invoice["currency"] == "XTR" and invoice["payload"] == SIGNER.payload(PACKS[0], user)
         assert not invoice.get("provider_token")
         assert await _balance(harness, user) == start + 100
         assert "Payment received" in harness.last(user).text
@@ -100,6 +107,65 @@ class TestStarsPurchase:
         assert not harness.telegram.calls_of("refundStarPayment")
 
 
+def _altered(update: EmulatedUpdate, **changes: object) -> EmulatedUpdate:
+    """A copy of a payment update (new update id) with fields of its payment or query changed."""
+    payload = copy.deepcopy(update.payload)
+    target = payload.get("successful_payment", payload)
+    target.update(changes)
+    return dataclasses.replace(update, update_id=update.update_id + 10**6, payload=payload)
+
+
+def _admin_alerts(bot: BotHarness) -> list[str]:
+    return [
+        m.text or "" for m in bot.telegram.bot().messages(ADMIN_ID) if "money check failed" in (m.text or "")
+    ]
+
+
+class TestPaymentChecks:
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            {"total_amount": 1},
+            {"currency": "USD"},
+            {"invoice_payload": "pack:500:225"},
+            {"invoice_payload": SIGNER.payload(PACKS[1], 1)},
+        ],
+    )
+    async def test_mismatched_successful_payment_credits_nothing_and_alerts(
+        self, bot: Bot, changes: dict[str, object]
+    ) -> None:
+        """Underpaid, other currency, unsigned or foreign payload: no credit, a polite line, an alert."""
+        harness, money = bot
+        user = harness.new_user()
+        await harness.text(user, "/start")
+        start = await _balance(harness, user)
+        await _buy(harness, user)
+        forged = _altered(
+            _last_payment(harness, user), telegram_payment_charge_id=f"forged-{user}", **changes
+        )
+        await harness.deliver(forged)
+        assert await _balance(harness, user) == start + 100
+        assert harness.last(user).text == _t("money_payment_mismatch", charge=f"forged-{user}")
+        assert await money.payments.get(f"forged-{user}") is None
+        assert any(str(user) in text for text in _admin_alerts(harness))
+        recorded = await AlertLog(money.redis, money.keys).recent(5)
+        assert any(a.kind is AlertKind.MONEY and f"forged-{user}" in a.reason for a in recorded)
+
+    async def test_tampered_checkout_is_refused_and_alerted(self, bot: Bot) -> None:
+        """A pre_checkout_query for 1 Star against a 50-Star invoice is refused politely and alerted."""
+        harness, _ = bot
+        user = harness.new_user()
+        await harness.text(user, "/buy")
+        await harness.press(user, harness.last(user).message_id, button_data(harness.last(user), "by:100"))
+        query = harness.telegram.pay_invoice(user, harness.last(user).message_id)
+        await harness.deliver(_altered(query, total_amount=1))
+        answer = harness.telegram.calls_of("answerPreCheckoutQuery", ok=True)[-1].params
+        assert answer["ok"] in (False, "false") and answer["error_message"] == _t(
+            "money_checkout_wrong_amount"
+        )
+        assert any(str(user) in text for text in _admin_alerts(harness))
+
+
 class TestReferralsAndPromos:
     async def test_referral_pays_both_once_after_the_first_purchase(self, bot: Bot) -> None:
         """A friend who came by a ref link pays: both get the bonus; a second purchase pays no bonus."""
@@ -127,6 +193,35 @@ class TestReferralsAndPromos:
         assert harness.last(first).text == _t("money_promo_already_used")
         await harness.text(second, "/promo GIFT10")
         assert harness.last(second).text == _t("money_promo_exhausted")
+
+
+class TestAdminOnce:
+    async def test_command_for_another_bot_is_ignored(self, bot: Bot) -> None:
+        """/grant@OtherBot changes nothing and gets no answer; /grant@<this bot> works."""
+        harness, _ = bot
+        user = harness.new_user()
+        await harness.text(user, "/start")
+        start, answers = await _balance(harness, user), len(harness.replies(ADMIN_ID))
+        await harness.deliver(harness.telegram.send_text(ADMIN_ID, f"/grant@OtherBot {user} 10 gift"))
+        assert await _balance(harness, user) == start and len(harness.replies(ADMIN_ID)) == answers
+        me = harness.application.bot.username
+        await harness.text(ADMIN_ID, f"/grant@{me} {user} 10 gift")
+        assert await _balance(harness, user) == start + 10
+
+    async def test_broadcast_update_handled_twice_makes_one_broadcast(
+        self, bot: Bot, pool: AsyncConnectionPool
+    ) -> None:
+        """The same /broadcast update handled again finds its broadcast instead of making a second."""
+        harness, _ = bot
+        text = f"news {uuid.uuid4().hex[:8]}"
+        update = harness.telegram.send_text(ADMIN_ID, f"/broadcast {text}")
+        await harness.deliver(update)
+        await harness.deliver(update)
+        async with pool.connection() as conn:
+            row = await (
+                await conn.execute("SELECT count(*) FROM broadcasts WHERE text = %s", (text,))
+            ).fetchone()
+        assert row is not None and row[0] == 1
 
 
 class TestLimitsAndAdmin:
