@@ -93,6 +93,16 @@ class Keys:
         """Set while Telegram asked us to wait (RetryAfter): every worker holds its sends until it expires."""
         return f"{self.prefix}tg-rate:pause"
 
+    @property
+    def bot_profile(self) -> str:
+        """Fingerprint of the bot profile (commands, menu button) Telegram last accepted in full."""
+        return f"{self.prefix}bot-profile"
+
+    @property
+    def bot_profile_lock(self) -> str:
+        """Held (with a TTL) by the one worker publishing the profile right now."""
+        return f"{self.prefix}bot-profile:lock"
+
     def telegram_journal(self, update_id: int, call: int) -> str:
         """Result of the n-th Bot API call made while handling an update, replayed if it is re-handled."""
         return f"{self.prefix}tg-journal:{update_id}:{call}"

@@ -21,7 +21,8 @@ In process::
 Bot API methods: getMe, setWebhook, deleteWebhook, getWebhookInfo, getUpdates, sendMessage,
 editMessageText, editMessageCaption, editMessageReplyMarkup, deleteMessage, answerCallbackQuery,
 sendChatAction, sendPhoto, sendVideo, sendAudio, sendVoice, sendDocument, sendMediaGroup, getFile,
-sendInvoice, answerPreCheckoutQuery, refundStarPayment, setMyCommands, getMyCommands, deleteMyCommands.
+sendInvoice, answerPreCheckoutQuery, refundStarPayment, setMyCommands, getMyCommands, deleteMyCommands,
+setChatMenuButton, getChatMenuButton.
 Unknown token: 401 "Unauthorized"; unknown method: 404 "Not Found"; invalid input: 400 with Telegram's
 description ("Bad Request: chat not found", "message text is empty", "message is too long",
 "BUTTON_DATA_INVALID", "message to edit not found", "message is not modified: ...").

@@ -34,6 +34,8 @@ class BotState:
         self.pending: list[Update] = []
         self.updates: list[Update] = []
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # Menu button per private chat; None is the bot's default button.
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.callback_queries: dict[str, CallbackRecord] = {}
         self.checkouts: dict[str, CheckoutRecord] = {}
         self.payments: dict[str, PaymentRecord] = {}

@@ -132,6 +132,30 @@ async def delete_my_commands(call: MethodCall) -> bool:
     return True
 
 
+async def set_chat_menu_button(call: MethodCall) -> bool:
+    """setChatMenuButton: a private chat's (or, without chat_id, the default) menu button."""
+    button = call.params.get_json("menu_button") or {"type": "default"}
+    _check_menu_button(button)
+    call.bot.menu_buttons[call.params.get_int("chat_id")] = button
+    return True
+
+
+async def get_chat_menu_button(call: MethodCall) -> dict[str, Any]:
+    """getChatMenuButton: the chat's button, else the default one, else MenuButtonDefault."""
+    buttons = call.bot.menu_buttons
+    chat_id = call.params.get_int("chat_id")
+    return dict(buttons.get(chat_id) or buttons.get(None) or {"type": "default"})
+
+
+def _check_menu_button(button: Any) -> None:
+    kind = button.get("type") if isinstance(button, dict) else None
+    if kind in ("commands", "default"):
+        return
+    web_app = button.get("web_app") if kind == "web_app" else None
+    if not isinstance(web_app, dict) or not isinstance(web_app.get("url"), str) or not button.get("text"):
+        raise BadRequest("can't parse menu button: unsupported or incomplete MenuButton")
+
+
 def _commands_key(call: MethodCall) -> tuple[str, str]:
     scope = call.params.get_json("scope") or {"type": "default"}
     return (
@@ -169,4 +193,6 @@ CORE_METHODS: MethodTable = {
     "setMyCommands": set_my_commands,
     "getMyCommands": get_my_commands,
     "deleteMyCommands": delete_my_commands,
+    "setChatMenuButton": set_chat_menu_button,
+    "getChatMenuButton": get_chat_menu_button,
 }

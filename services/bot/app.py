@@ -6,19 +6,22 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
 import structlog
 from psycopg_pool import AsyncConnectionPool
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application
 
 from services.bot.consumer import ConsumerConfig, InboxConsumer
 from services.bot.dispatch import UpdateDispatcher
 from services.bot.handlers import BotDeps, register
-from services.bot.handlers.registry import set_commands
 from services.bot.media import MediaIntake
 from services.bot.money.registry import register_money
 from services.bot.money.setup import build_broadcaster, build_money, job_limits, priced_catalog
 from services.bot.prefs import Preferences
+from services.bot.profile import ProfilePublisher, bot_profile
 from services.bot.wizard.store import WizardStore
+from shared.aio import wait_stopped
 from shared.catalog import DEFAULT_REGISTRY_PATH
 from shared.catalog.cache import CatalogCache
 from shared.chat.file_ids import FileIdCache
@@ -27,14 +30,19 @@ from shared.errors import ConfigError
 from shared.heartbeat import ProcessState
 from shared.jobs import JobStore
 from shared.kie import KieClient
+from shared.lease.leadership import LeaderWatch, run_while_leader
 from shared.ledger import Ledger
 from shared.process import Program, Runtime
 from shared.settings import Settings
+from shared.telegram.botapi import BotApi
 from shared.telegram.client import build_application
 
 __all__ = ["PROGRAM", "build_deps"]
 
 log = structlog.get_logger()
+
+# getMe at start is retried this often while the Bot API is unreachable, instead of crash-looping.
+_GET_ME_RETRY_SECONDS = 2.0
 
 
 def check(settings: Settings) -> None:
@@ -76,7 +84,10 @@ def build_deps(
 
 
 async def serve(runtime: Runtime) -> None:
-    """Initialise PTB (getMe), consume until stopped, drain, then shut PTB down."""
+    """Initialise PTB (getMe), consume until stopped, drain, then shut PTB down.
+
+    Nothing here waits for Telegram to accept the bot's profile: that is a leader duty, retried.
+    """
     if runtime.db is None:
         raise ConfigError("DATABASE_URL: the bot needs PostgreSQL for users, credits and jobs")
     path = runtime.settings.CATALOG_REGISTRY_PATH or DEFAULT_REGISTRY_PATH
@@ -94,12 +105,9 @@ async def serve(runtime: Runtime) -> None:
         money = build_money(runtime, runtime.db)
         register_money(application, deps, money)
         dispatcher = UpdateDispatcher(application)
+        if not await _initialize(application, runtime.stop):
+            return
         try:
-            await application.initialize()
-        except InvalidToken as exc:
-            raise ConfigError("TELEGRAM_BOT_TOKEN: rejected by the Bot API as unauthorized") from exc
-        try:
-            await set_commands(application, deps)
             consumer = InboxConsumer(
                 runtime.redis,
                 runtime.keys,
@@ -113,9 +121,39 @@ async def serve(runtime: Runtime) -> None:
                 group.create_task(catalog.run(runtime.stop), name="bot:catalog")
                 broadcaster = build_broadcaster(runtime, money, application.bot, deps.texts, deps.prefs)
                 group.create_task(broadcaster.run(runtime.stop), name="bot:broadcast")
+                group.create_task(_publish_profile(runtime, deps.texts), name="bot:profile")
                 await consumer.run(runtime.stop)
         finally:
             await application.shutdown()
+
+
+async def _initialize(application: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]
+    """getMe until it answers: a refused token is a configuration error, anything else is waited out.
+
+    False when stopped first.
+    """
+    while True:
+        try:
+            await application.initialize()
+            return True
+        except InvalidToken as exc:
+            raise ConfigError("TELEGRAM_BOT_TOKEN: rejected by the Bot API as unauthorized") from exc
+        except TelegramError as exc:
+            log.warning("bot_api_unavailable_at_start", reason=str(exc), retry_in_s=_GET_ME_RETRY_SECONDS)
+        if await wait_stopped(stop, _GET_ME_RETRY_SECONDS):
+            return False
+
+
+async def _publish_profile(runtime: Runtime, texts: Texts) -> None:
+    """The leader duty that publishes the bot's commands and menu button (see services.bot.profile)."""
+    settings = runtime.settings
+    async with aiohttp.ClientSession() as session:
+        api = BotApi(session, settings.TELEGRAM_API_BASE_URL, settings.require_telegram().get_secret_value())
+        publisher = ProfilePublisher(api, runtime.redis, runtime.keys, bot_profile(texts))
+        watch = LeaderWatch(runtime.redis, runtime.keys, runtime.identity.host)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(watch.run(runtime.stop), name="bot:leader-watch")
+            await run_while_leader(watch, publisher, runtime.stop, name="bot-profile")
 
 
 PROGRAM = Program(name="bot", serve=serve, check=check)

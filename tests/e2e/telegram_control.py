@@ -59,6 +59,9 @@ class TelegramControl:
     def add_fault(self, **rule: Any) -> None:
         self._request("POST", "faults", rule)
 
+    def clear_faults(self) -> None:
+        self._request("DELETE", "faults")
+
     def send_photo(self, user_id: int, data: bytes, caption: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"user_id": user_id, "data_base64": base64.b64encode(data).decode()}
         if caption is not None:

@@ -192,6 +192,26 @@ class TestEdits:
         assert state.chat_messages(user.id) == []
 
 
+class TestMenuButton:
+    async def test_default_menu_button_round_trip(
+        self, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """Unset, the button is MenuButtonDefault; after setChatMenuButton it is what was set."""
+        assert (await call(http, emulator, "getChatMenuButton"))[1]["result"] == {"type": "default"}
+        status, body = await call(http, emulator, "setChatMenuButton", menu_button={"type": "commands"})
+        assert (status, body["result"]) == (200, True)
+        chat_button = await call(http, emulator, "getChatMenuButton", chat_id=42)
+        assert chat_button[1]["result"] == {"type": "commands"}
+
+    async def test_incomplete_web_app_button_is_refused(
+        self, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """A web_app button without text or url is a 400, and the button is unchanged."""
+        status, _ = await call(http, emulator, "setChatMenuButton", menu_button={"type": "web_app"})
+        assert status == 400
+        assert (await call(http, emulator, "getChatMenuButton"))[1]["result"] == {"type": "default"}
+
+
 class TestFaults:
     async def test_flood_fault_answers_429_for_next_n_calls(
         self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession

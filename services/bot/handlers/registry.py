@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
 
 import structlog
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -20,9 +20,8 @@ from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.turn import Stale, Turn, begin_turn
 from services.bot.views.menu import main_menu
 from shared.chat.callbacks import Callback, Op, decode
-from shared.chat.texts import Language
 
-__all__ = ["BOT_COMMANDS", "register", "set_commands"]
+__all__ = ["BOT_COMMANDS", "register"]
 
 log = structlog.get_logger()
 
@@ -60,7 +59,7 @@ BOT_COMMANDS = (
     "cancel",
     "help",
 )
-"""Commands registered with setMyCommands, in menu order; descriptions come from the catalogs."""
+"""Commands of the bot's menu (see services.bot.profile), in order; descriptions come from the catalogs."""
 
 
 async def _stale(turn: Turn, key: str) -> None:
@@ -134,11 +133,3 @@ def register(application: Application, deps: BotDeps) -> None:  # type: ignore[t
         filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.AUDIO | filters.VOICE
     )
     application.add_handler(MessageHandler(media & ~filters.COMMAND, router.message))
-
-
-async def set_commands(application: Application, deps: BotDeps) -> None:  # type: ignore[type-arg]
-    """Register the command menu in English (the default) and Russian."""
-    for language in (Language.EN, Language.RU):
-        commands_list = [BotCommand(name, deps.texts.get(f"cmd_{name}", language)) for name in BOT_COMMANDS]
-        code = None if language is Language.EN else language.value
-        await application.bot.set_my_commands(commands_list, language_code=code)

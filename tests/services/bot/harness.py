@@ -24,7 +24,6 @@ from emulators.telegram import run_emulator as run_telegram
 from emulators.telegram.model import Update as EmulatedUpdate
 from services.bot.dispatch import UpdateDispatcher
 from services.bot.handlers import BotDeps, register
-from services.bot.handlers.registry import set_commands
 from services.bot.media import MediaIntake
 from services.bot.prefs import Preferences
 from services.bot.wizard.store import WizardStore
@@ -161,7 +160,6 @@ async def running_bot(
             dispatcher = UpdateDispatcher(application)
             await application.initialize()
             try:
-                await set_commands(application, deps)
                 yield BotHarness(telegram, kie, registry, deps, application, dispatcher)
             finally:
                 await application.shutdown()

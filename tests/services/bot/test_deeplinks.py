@@ -29,8 +29,3 @@ class TestDeepLinks:
         card = bot.last(user)
         assert button_data(card, "u:") == "u:kling-2.6/text-to-video"
         assert len(bot.replies(user)) == 2
-
-    async def test_commands_are_registered_in_both_languages(self, bot: BotHarness) -> None:
-        """setMyCommands ran for the default (English) list and for Russian."""
-        calls = bot.telegram.calls_of("setMyCommands", ok=True)
-        assert {call.params.get("language_code") for call in calls} >= {None, "ru"}
