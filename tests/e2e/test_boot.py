@@ -41,11 +41,11 @@ def buttons(message: dict[str, Any]) -> list[str]:
     return [str(button["callback_data"]) for row in rows for button in row if "callback_data" in button]
 
 
-def welcome_of(telegram: TelegramControl, user: int) -> dict[str, Any]:
+def welcome_of(telegram: TelegramControl, user: int, timeout: float = 30) -> dict[str, Any]:
     """Send /start and return the welcome it brings, which has the menu buttons."""
     count = len(telegram.bot_messages(user))
     telegram.send_text(user, "/start")
-    fresh = wait_until(lambda: telegram.bot_messages(user)[count:], 30, "the welcome")
+    fresh = wait_until(lambda: telegram.bot_messages(user)[count:], timeout, "the welcome")
     assert buttons(fresh[0]), fresh
     return dict(fresh[0])
 
@@ -61,7 +61,7 @@ class TestBootWithoutBotSettings:
     ) -> None:
         """/start, every menu button and free text are answered; no program restarts; settings retried."""
         user = telegram.create_user("boot")
-        welcome = welcome_of(telegram, user)
+        welcome = welcome_of(telegram, user, timeout=120)  # the workers may still be importing PTB
         for data in buttons(welcome):
             # A press may turn the welcome into another screen, so each button gets a fresh welcome.
             fresh = welcome_of(telegram, user)
