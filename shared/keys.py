@@ -17,12 +17,9 @@ class Keys:
 
     prefix: str
 
-    def heartbeat(self, host: str, process: str) -> str:
-        """Hash of one process's liveness record; expires when the process stops beating."""
-        return f"{self.prefix}hb:{host}:{process}"
-
-    def heartbeat_pattern(self, host: str = "*") -> str:
-        return f"{self.prefix}hb:{host}:*"
+    def heartbeats(self, host: str) -> str:
+        """Hash of one host's liveness records, one field per process; expires when the host stops beating."""
+        return f"{self.prefix}hb:{host}"
 
     @property
     def hosts(self) -> str:

@@ -30,6 +30,7 @@ from shared.heartbeat import Heartbeat, ProcessState
 from shared.identity import ProcessIdentity
 from shared.keys import Keys
 from shared.logging import configure_logging
+from shared.ops.health import host_details
 from shared.ops.metrics_server import serve_metrics
 from shared.redis import create_redis
 from shared.settings import EventLoop, Settings, load_settings
@@ -123,8 +124,12 @@ async def _open_runtime(
         stack.push_async_callback(redis.aclose)
         await _wait_for_redis(redis, stop)
         db = await stack.enter_async_context(open_pool(settings)) if program.needs_db else None
-        await stack.enter_async_context(serve_metrics(settings, identity))
         keys = Keys(settings.REDIS_KEY_PREFIX)
+
+        async def details() -> dict[str, object]:
+            return await host_details(redis, keys, identity.host)
+
+        await stack.enter_async_context(serve_metrics(settings, identity, details=details))
         heartbeat = Heartbeat(redis, keys, identity, settings.HEARTBEAT_INTERVAL_SECONDS)
         runtime = Runtime(settings, identity, keys, redis, db, heartbeat, stop)
         beating = asyncio.create_task(heartbeat.run(stop), name=f"{identity.ctl_name}:heartbeat")

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     BOT_MODE: BotMode = BotMode.WEBHOOK
     WEBHOOK_URL: str | None = None
     WEBHOOK_SECRET_TOKEN: SecretStr | None = None
+    # Bearer token for GET /health/details on the public port; unset, details are on the metrics port only.
+    HEALTH_TOKEN: SecretStr | None = Field(default=None, min_length=32)
     PORT: int = Field(default=10000, ge=1, le=65535)
     BIND_HOST: str = "127.0.0.1"
     PUBLIC_BASE_URL: str | None = None

@@ -8,8 +8,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from services.webhook import kie_callback
-from services.webhook.health import RUNTIME, health, metrics_endpoint, ready
+from services.webhook import health, kie_callback
 from services.webhook.registration import Poller, WebhookRegistrar
 from services.webhook.telegram_route import INBOX, SECRET, receive_update
 from shared.errors import ConfigError
@@ -37,12 +36,9 @@ def check(settings: Settings) -> None:
 
 def build_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    app[RUNTIME] = runtime
+    health.mount(app, runtime)
     app[INBOX] = InboxWriter(runtime.redis, runtime.keys)
     app.on_cleanup.append(_close_inbox)
-    app.router.add_get("/health", health)
-    app.router.add_get("/ready", ready)
-    app.router.add_get("/metrics", metrics_endpoint)
     secret = runtime.settings.WEBHOOK_SECRET_TOKEN
     if secret is not None:
         app[SECRET] = secret.get_secret_value().encode()

@@ -7,6 +7,10 @@ numbered bot workers, by its process number, so a scrape configuration can be wr
     lockkeeper  base+0     warmup  base+1     webhook  base+2     jobs  base+3
     crashguard  base+4     bot:bot_NN  base+10+NN
 
+The same private port also serves ``/health/details`` (this host's processes and the leader, see
+:mod:`shared.ops.health`) when the process gives a way to read them: operators reach details there
+without the public port's ``HEALTH_TOKEN``.
+
 ``METRICS_PORT_BASE=0`` (the default) serves nothing. A port that cannot be bound is logged and the
 program goes on without metrics: losing a scrape target is better than losing ingress.
 """
@@ -14,12 +18,13 @@ program goes on without metrics: losing a scrape target is better than losing in
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from redis.exceptions import RedisError
 
 from shared.identity import ProcessIdentity
 from shared.settings import Settings
@@ -30,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["OFFSETS", "WORKER_OFFSET", "metrics_port", "serve_metrics"]
 
 log = structlog.get_logger()
+
+Details = Callable[[], Awaitable[dict[str, object]]]
 
 OFFSETS = {"lockkeeper": 0, "warmup": 1, "webhook": 2, "jobs": 3, "crashguard": 4}
 # Numbered workers (``bot_00``, ``bot_01``, …) take base+10+N.
@@ -50,29 +57,46 @@ def metrics_port(settings: Settings, identity: ProcessIdentity) -> int | None:
     return port if port <= 65535 else None
 
 
-def _app(registry: CollectorRegistry) -> web.Application:
+def _app(registry: CollectorRegistry, details: Details | None) -> web.Application:
     from aiohttp import web  # metrics are off by default: most processes never need aiohttp
 
     async def metrics(request: web.Request) -> web.Response:
         return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
+    async def health_details(request: web.Request) -> web.Response:
+        assert details is not None
+        try:
+            return web.json_response(await details())
+        except (RedisError, OSError) as exc:
+            return web.json_response(
+                {"status": "redis unavailable", "reason": type(exc).__name__}, status=503
+            )
+
     app = web.Application()
     app.router.add_get("/metrics", metrics)
+    if details is not None:
+        app.router.add_get("/health/details", health_details)
     return app
 
 
 @asynccontextmanager
 async def serve_metrics(
-    settings: Settings, identity: ProcessIdentity, registry: CollectorRegistry = REGISTRY
+    settings: Settings,
+    identity: ProcessIdentity,
+    registry: CollectorRegistry = REGISTRY,
+    details: Details | None = None,
 ) -> AsyncIterator[int | None]:
-    """Serve ``/metrics`` on this process's port while the context is open; yields the port or None."""
+    """Serve ``/metrics`` (and ``/health/details``) on this process's port while the context is open.
+
+    Yields the port, or None when metrics are off or the port cannot be bound.
+    """
     port = metrics_port(settings, identity)
     if port is None:
         yield None
         return
     from aiohttp import web
 
-    runner = web.AppRunner(_app(registry), access_log=None, handle_signals=False)
+    runner = web.AppRunner(_app(registry, details), access_log=None, handle_signals=False)
     await runner.setup()
     try:
         try:

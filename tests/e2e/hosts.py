@@ -19,7 +19,7 @@ from typing import Any
 import psutil
 import psycopg
 
-from tests.e2e.system import System
+from tests.e2e.system import System, details_request
 
 
 def registered_webhook(telegram_url: str) -> str:
@@ -34,9 +34,8 @@ def host_of(holder: str | None) -> str | None:
 
 def live_leader(system: System, timeout: float = 0.5) -> dict[str, Any] | None:
     """The live leader object of a host's /health, or None (nobody leads, or no answer)."""
-    url = f"http://127.0.0.1:{system.port}/health"
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(details_request(system.port), timeout=timeout) as response:
             leader = json.load(response).get("leader")
     except (OSError, urllib.error.URLError, ValueError):
         return None

@@ -28,6 +28,15 @@ from xprocess import ProcessStarter
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 WEBHOOK_SECRET = "e2e-webhook-secret"
+HEALTH_TOKEN = "e2e-health-token-0123456789abcdef"
+
+
+def details_request(port: int) -> urllib.request.Request:
+    """GET /health/details with the e2e systems' bearer token."""
+    headers = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
+    return urllib.request.Request(f"http://127.0.0.1:{port}/health/details", headers=headers)
+
+
 FORBIDDEN_LOG_TEXT = (
     "Event loop is closed",
     "was never retrieved",
@@ -103,7 +112,8 @@ class System:
         wait_until(self.heartbeats_running, timeout, "a running heartbeat from every program", interval=0.5)
 
     def health(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5) as response:
+        """/health/details (processes with pids, and the leader), read with the system's HEALTH_TOKEN."""
+        with urllib.request.urlopen(details_request(self.port), timeout=5) as response:
             assert response.status == 200
             return dict(json.load(response))
 
@@ -146,6 +156,7 @@ def system_env(**overrides: str) -> dict[str, str]:
         LEASE_TTL_SECONDS="3",
         BOT_WORKERS="2",
         WEBHOOK_SECRET_TOKEN=WEBHOOK_SECRET,
+        HEALTH_TOKEN=HEALTH_TOKEN,
         TELEGRAM_RATE_PER_SECOND="1000",
         TELEGRAM_RATE_PER_CHAT_SECOND="100",
         INBOX_CLAIM_IDLE_SECONDS="3",

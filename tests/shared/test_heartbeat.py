@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import redis.asyncio as aioredis
@@ -9,6 +10,7 @@ import redis.asyncio as aioredis
 from shared.heartbeat import Heartbeat, ProcessState, read_heartbeats
 from shared.identity import ProcessIdentity
 from shared.keys import Keys
+from tests.conftest import PrivateRedis
 
 
 def identity(name: str, group: str, host: str = "h1") -> ProcessIdentity:
@@ -45,8 +47,49 @@ class TestHeartbeat:
         assert await read_heartbeats(redis_client, keys) == []
 
     async def test_record_expires_without_beats(self, redis_client: aioredis.Redis, key_prefix: str) -> None:
-        """A record carries a TTL, so a dead process disappears on its own."""
+        """A host's hash carries a TTL, so a dead host disappears on its own."""
         keys = Keys(key_prefix)
         await Heartbeat(redis_client, keys, identity("warmup", "warmup"), 1.0).beat()
-        ttl = await redis_client.pttl(keys.heartbeat("h1", "warmup"))
+        ttl = await redis_client.pttl(keys.heartbeats("h1"))
         assert 0 < ttl <= 5000
+
+    async def test_a_dead_process_is_skipped_and_forgotten(
+        self, redis_client: aioredis.Redis, key_prefix: str
+    ) -> None:
+        """A record past its expiry (its process died while the host lives on) is not read, and deleted."""
+        keys = Keys(key_prefix)
+        await Heartbeat(redis_client, keys, identity("jobs", "jobs"), 1.0).beat()
+        await Heartbeat(redis_client, keys, identity("warmup", "warmup"), 1.0).beat()
+        record = json.loads(await redis_client.hget(keys.heartbeats("h1"), "warmup") or "{}")
+        record["expires"] = time.time() - 1
+        await redis_client.hset(keys.heartbeats("h1"), "warmup", json.dumps(record))
+        assert [r.name for r in await read_heartbeats(redis_client, keys, "h1")] == ["jobs"]
+        assert await redis_client.hkeys(keys.heartbeats("h1")) == [b"jobs"]
+
+    async def test_reading_never_scans_the_keyspace(self, private_redis: PrivateRedis) -> None:
+        """With 300,000 unrelated keys in Redis, reading heartbeats issues no SCAN or KEYS."""
+        redis = aioredis.Redis(port=private_redis.port)
+        try:
+            await fill_unrelated(redis, 300_000)
+            keys = Keys("trt:")
+            await Heartbeat(redis, keys, identity("webhook", "webhook"), 60.0).beat()
+            before = await scans(redis)
+            for host in ("h1", "*"):
+                assert [r.name for r in await read_heartbeats(redis, keys, host)] == ["webhook"]
+            assert await scans(redis) == before
+        finally:
+            await redis.aclose()
+
+
+async def fill_unrelated(redis: aioredis.Redis, count: int) -> None:
+    """``count`` keys that are not TRT's, by short server-side loops (fast even on a loaded machine)."""
+    script = "for i = ARGV[1], ARGV[2] do redis.call('SET', 'unrelated:' .. i, 'x') end"
+    for start in range(0, count, 10_000):
+        last = min(start + 10_000, count) - 1
+        await redis.eval(script, 0, start, last)  # type: ignore[misc]  # redis-py leaves eval untyped
+
+
+async def scans(redis: aioredis.Redis) -> int:
+    """How many SCAN and KEYS commands this Redis has run (INFO commandstats)."""
+    stats = await redis.info("commandstats")
+    return sum(int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in ("scan", "keys"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import redis.asyncio as aioredis
@@ -122,7 +123,9 @@ class TestCollect:
             "beat": now,
             "state": "running",
         }
-        await redis_client.hset(keys.heartbeat("host-b", "webhook"), mapping=beat)  # type: ignore[arg-type]
+        beat["expires"] = now + 5
+        await redis_client.hset(keys.heartbeats("host-b"), "webhook", json.dumps(beat))
+        await redis_client.zadd(keys.hosts, {"host-b": now})
         report = await collect(redis_client, keys, "host-a", None, None)
         assert [(r.host, r.name, r.state, r.source) for r in report.programs] == [
             ("host-b", "webhook", "RUNNING", "heartbeat")
