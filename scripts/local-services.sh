@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start a private Redis and PostgreSQL under var/ when REDIS_URL / DATABASE_URL are not set and
 # nothing answers on the default ports, so that `make run` works on a bare machine.
+# Redis persists every write before answering (appendonly + appendfsync always): the webhook tells
+# Telegram an update is taken only after Redis acknowledged it, so that must survive a Redis crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +17,7 @@ start_redis() {
   fi
   mkdir -p var/redis
   "$bin" --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$PWD/var/redis" \
-    --save "" --appendonly no --pidfile "$PWD/var/redis/redis.pid" --logfile "$PWD/var/log/redis.log"
+    --save "" --appendonly yes --appendfsync always --pidfile "$PWD/var/redis/redis.pid" --logfile "$PWD/var/log/redis.log"
   echo "local-services: started Redis on 127.0.0.1:6379 (var/redis)"
 }
 
