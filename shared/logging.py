@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
+from shared.redaction import mask_url_passwords
 from shared.settings import LogFormat
 
 __all__ = ["SecretRedactor", "configure_logging"]
@@ -30,17 +31,20 @@ class SecretRedactor:
         self._secrets = tuple(sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True))
 
     def __call__(self, logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
-        if self._secrets:
-            for key, value in event_dict.items():
-                event_dict[key] = self._scrub(value)
+        for key, value in event_dict.items():
+            event_dict[key] = self._scrub(value)
         return event_dict
+
+    def scrub_text(self, value: str) -> str:
+        """``value`` with every known secret and every URL password replaced by ``***``."""
+        for secret in self._secrets:
+            if secret in value:
+                value = value.replace(secret, "***")
+        return mask_url_passwords(value)
 
     def _scrub(self, value: Any) -> Any:
         if isinstance(value, str):
-            for secret in self._secrets:
-                if secret in value:
-                    value = value.replace(secret, "***")
-            return value
+            return self.scrub_text(value)
         if isinstance(value, MutableMapping):
             return {key: self._scrub(item) for key, item in value.items()}
         if isinstance(value, list | tuple):
@@ -49,21 +53,26 @@ class SecretRedactor:
 
 
 def configure_logging(program: str, level: str, fmt: LogFormat, secrets: Iterable[str] = ()) -> None:
-    """Set up structlog and stdlib logging for this process. Call once, first thing in ``main``."""
+    """Set up structlog and stdlib logging for this process. Call once, first thing in ``main``.
+
+    Secrets are scrubbed from every field before rendering and, because the console renderer formats
+    tracebacks itself (an exception's text may quote a token), from the rendered line as well.
+    """
+    redactor = SecretRedactor(secrets)
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _static_fields(program),
         structlog.processors.format_exc_info,
-        SecretRedactor(secrets),
+        redactor,
     ]
     renderer: Processor
     if fmt is LogFormat.CONSOLE:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+        renderer = _scrubbed(structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty()), redactor)
         shared.remove(structlog.processors.format_exc_info)
     else:
-        renderer = structlog.processors.JSONRenderer()
+        renderer = _scrubbed(structlog.processors.JSONRenderer(), redactor)
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
@@ -71,6 +80,16 @@ def configure_logging(program: str, level: str, fmt: LogFormat, secrets: Iterabl
         cache_logger_on_first_use=True,
     )
     _route_stdlib_logging(level, shared, renderer)
+
+
+def _scrubbed(renderer: Processor, redactor: SecretRedactor) -> Processor:
+    """``renderer`` whose rendered line is scrubbed of secrets too."""
+
+    def render(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> Any:
+        line = renderer(logger, method_name, event_dict)
+        return redactor.scrub_text(line) if isinstance(line, str) else line
+
+    return render
 
 
 def _static_fields(program: str) -> Processor:

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.errors import ConfigError
 from shared.money.packs import CreditPack, PackError, parse_packs
+from shared.redaction import mask_url_passwords
 
 __all__ = ["BotMode", "EventLoop", "LockBackend", "LogFormat", "Settings", "load_settings"]
 
@@ -251,5 +252,13 @@ def _describe(exc: ValidationError) -> str:
     variable = ".".join(str(part) for part in error["loc"]) or "settings"
     message = str(error["msg"]).removeprefix("Value error, ")
     given = error.get("input")
-    shown = "" if "TOKEN" in variable or "KEY" in variable else f" (got {given!r})"
-    return f"{variable}: {message}{shown}"
+    shown = "" if _is_secret(variable) else f" (got {given!r})"
+    return mask_url_passwords(f"{variable}: {message}{shown}")
+
+
+def _is_secret(variable: str) -> bool:
+    """A variable whose value is never shown: a SecretStr setting, or one named like a secret."""
+    field = Settings.model_fields.get(variable)
+    if field is not None and "SecretStr" in str(field.annotation):
+        return True
+    return any(word in variable for word in ("TOKEN", "KEY", "SECRET", "PASSWORD"))

@@ -27,9 +27,7 @@ def main() -> int:
     except ConfigError as exc:
         sys.stderr.write(f"crashguard: configuration error: {exc}\n")
         return EXIT_CONFIG
-    token = settings.TELEGRAM_BOT_TOKEN
-    secrets = [token.get_secret_value()] if token is not None else []
-    configure_logging("crashguard", settings.LOG_LEVEL, settings.LOG_FORMAT, secrets)
+    configure_logging("crashguard", settings.LOG_LEVEL, settings.LOG_FORMAT, settings.secret_values())
     identity = ProcessIdentity.of("crashguard", settings)
     return asyncio.run(serve(settings, identity, ListenerProtocol(sys.stdin, protocol_out)))
 

@@ -16,6 +16,7 @@ import structlog
 
 from shared.ops.alerts import Alert, AlertKind
 from shared.ops.supervisor import SupervisorClient, SupervisorUnavailable
+from shared.redaction import mask_url_passwords
 
 __all__ = ["Explainer", "find_config_reason"]
 
@@ -27,7 +28,16 @@ _TAIL_BYTES = 8192
 
 
 def find_config_reason(text: str) -> str | None:
-    """The last configuration error in a log tail, as ``configuration error: <reason>``, or None."""
+    """The last configuration error in a log tail, as ``configuration error: <reason>``, or None.
+
+    The reason goes to the alerts stream and to the admins' chat, so any URL password in it is masked
+    (a program that failed on its settings had no known secrets to redact its own line with).
+    """
+    reason = _find_reason(text)
+    return None if reason is None else mask_url_passwords(reason)
+
+
+def _find_reason(text: str) -> str | None:
     for line in reversed(text.splitlines()):
         if _MARKER in line:
             return _MARKER + " " + line.split(_MARKER, 1)[1].strip()
