@@ -17,6 +17,6 @@ export KIE_API_KEY="sandbox-kie-key"
 export BOT_MODE=webhook
 export PUBLIC_BASE_URL="$sandbox_webhook_base"
 export WEBHOOK_URL="$sandbox_webhook_base/telegram/webhook"
-export WEBHOOK_SECRET_TOKEN="sandbox-webhook-secret"
+export WEBHOOK_SECRET_TOKEN="sandbox-webhook-secret-0123456789abcdef"
 export ADMIN_IDS=100001   # Ada, the first test user of the web chat (services/sandbox/users.py)
 SUPERVISOR_CONF=supervisor.sandbox.conf

@@ -28,6 +28,10 @@ DEFAULT_CREDIT_PACKS = "100:50,500:225,1500:600"
 _SECRET_TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
+# The secret is all that tells Telegram's POSTs from anyone's: long enough that it cannot be guessed.
+MIN_WEBHOOK_SECRET = 32
+
+
 class BotMode(StrEnum):
     WEBHOOK = "webhook"
     POLLING = "polling"
@@ -211,9 +215,13 @@ class Settings(BaseSettings):
         return key
 
     def require_webhook_secret(self) -> SecretStr:
-        """Return the webhook secret, required whenever Telegram delivers by webhook."""
+        """Return the webhook secret, required (and long enough not to be guessed) in webhook mode."""
+        expected = f"expected {MIN_WEBHOOK_SECRET}-256 characters of A-Z a-z 0-9 _ -"
         if self.WEBHOOK_SECRET_TOKEN is None:
-            raise ConfigError("WEBHOOK_SECRET_TOKEN: required, expected 1-256 characters of A-Z a-z 0-9 _ -")
+            raise ConfigError(f"WEBHOOK_SECRET_TOKEN: required, {expected}")
+        length = len(self.WEBHOOK_SECRET_TOKEN.get_secret_value())
+        if length < MIN_WEBHOOK_SECRET:
+            raise ConfigError(f"WEBHOOK_SECRET_TOKEN: too short ({length} characters), {expected}")
         return self.WEBHOOK_SECRET_TOKEN
 
     def secret_values(self) -> list[str]:

@@ -53,7 +53,8 @@ async def receive_update(request: web.Request) -> web.Response:
 
 
 def _secret_matches(request: web.Request) -> bool:
-    given = request.headers.get(SECRET_HEADER, "").encode()
+    # Bytes that are not UTF-8 arrive as surrogates: they must compare unequal, not raise (a 500).
+    given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
     return hmac.compare_digest(given, request.app[SECRET])
 
 

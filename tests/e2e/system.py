@@ -27,7 +27,7 @@ from xprocess import ProcessStarter
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-WEBHOOK_SECRET = "e2e-webhook-secret"
+WEBHOOK_SECRET = "e2e-webhook-secret-0123456789abcdef"
 HEALTH_TOKEN = "e2e-health-token-0123456789abcdef"
 
 

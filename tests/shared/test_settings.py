@@ -54,6 +54,15 @@ class TestLoadSettings:
             load_settings({"WEBHOOK_SECRET_TOKEN": "leaky secret value"})
         assert "leaky" not in str(caught.value)
 
+    def test_webhook_mode_needs_a_long_secret(self) -> None:
+        """A short (even a 31-character) secret is refused in webhook mode, naming its length only."""
+        for secret in ("Jj7", "Jj7" * 10 + "J"):
+            with pytest.raises(ConfigError) as caught:
+                load_settings({"WEBHOOK_SECRET_TOKEN": secret}).require_webhook_secret()
+            assert str(caught.value).startswith("WEBHOOK_SECRET_TOKEN: too short")
+            assert secret not in str(caught.value)
+        assert load_settings({"WEBHOOK_SECRET_TOKEN": "z" * 32}).require_webhook_secret()
+
     def test_admin_ids_parse_as_a_set(self) -> None:
         """ADMIN_IDS is a comma-separated list of Telegram ids."""
         assert frozenset({1, 22, 333}) == load_settings({"ADMIN_IDS": "1, 22,333"}).ADMIN_IDS

@@ -18,7 +18,7 @@ SANDBOX_ENV = {
     "KIE_UPLOAD_BASE_URL": "http://127.0.0.1:18082",
     "KIE_API_KEY": "sandbox-kie-key",
     "WEBHOOK_URL": "http://127.0.0.1:10000/telegram/webhook",
-    "WEBHOOK_SECRET_TOKEN": "sandbox-secret",
+    "WEBHOOK_SECRET_TOKEN": "sandbox-secret-0123456789abcdef-0123",
     "ADMIN_IDS": "100001",
 }
 
@@ -28,7 +28,8 @@ class TestSandboxConfig:
         """The emulators listen where the other programs are told to look."""
         config = load_sandbox_config(load_settings(SANDBOX_ENV))
         assert (config.telegram_port, config.kie_port, config.kie_upload_port) == (18081, 18082, 18082)
-        assert config.webhook_url == SANDBOX_ENV["WEBHOOK_URL"] and config.webhook_secret == "sandbox-secret"
+        assert config.webhook_url == SANDBOX_ENV["WEBHOOK_URL"]
+        assert config.webhook_secret == SANDBOX_ENV["WEBHOOK_SECRET_TOKEN"]
         assert config.health_url == "http://127.0.0.1:10000/health"
 
     def test_a_remote_base_url_is_refused_naming_the_variable(self) -> None:

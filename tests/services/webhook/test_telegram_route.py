@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from collections.abc import AsyncIterator
@@ -175,3 +176,28 @@ class TestRedisDown:
             [(_, fields)] = await client_redis.xrange(keys.inbox)  # the restarted server kept nothing
             assert fields[b"update_id"] == b"2"
         await client_redis.aclose()
+
+    async def test_secret_header_that_is_not_utf8_is_401(
+        self,
+        client: TestClient,  # type: ignore[type-arg]
+        redis_client: aioredis.Redis,
+        keys: Keys,
+    ) -> None:
+        """Raw bytes that are not UTF-8 in the secret header get a 401, not a 500, and store nothing."""
+        body = json.dumps(update(77)).encode()
+        request = (
+            b"POST /telegram/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + SECRET_HEADER.encode()
+            + b": \xff\xfe\x80\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\nConnection: close\r\n\r\n"
+            + body
+        )
+        reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+        writer.write(request)
+        await writer.drain()
+        status_line = await reader.readline()
+        writer.close()
+        await writer.wait_closed()
+        assert status_line.split()[1] == b"401"
+        assert await redis_client.xlen(keys.inbox) == 0
