@@ -38,13 +38,20 @@ return 0
 
 
 class WebhookRegistrar:
-    """Sets the webhook when this host starts leading, then checks it every ``interval`` seconds."""
+    """Sets the webhook when this host starts leading, then checks it every ``interval`` seconds.
+
+    getWebhookInfo does not show the secret, so a webhook whose URL is right may still carry an old
+    secret (after ``WEBHOOK_SECRET_TOKEN`` was rotated, every update would get 401). The settings are
+    read once per process, so each registrar sets the webhook with its own secret on its first check,
+    whatever Telegram reports: a restart with a rotated secret re-registers it.
+    """
 
     def __init__(self, api: BotApi, url: str, secret: str, interval: float = 60.0) -> None:
         self._api = api
         self._url = url
         self._secret = secret
         self._interval = interval
+        self._registered = False
 
     async def __call__(self, epoch: int) -> None:
         backoff, failures = Backoff(base=_FIRST_RETRY_SECONDS, cap=self._interval), 0
@@ -62,7 +69,7 @@ class WebhookRegistrar:
 
     async def _ensure(self) -> None:
         info = await self._api.call("getWebhookInfo")
-        if info.get("url") == self._url:
+        if self._registered and info.get("url") == self._url:
             return
         params = {
             "url": self._url,
@@ -71,6 +78,7 @@ class WebhookRegistrar:
             "max_connections": 40,
         }
         await self._api.call("setWebhook", params)
+        self._registered = True
         log.info("webhook_registered", url=self._url)
 
 
