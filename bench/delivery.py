@@ -76,7 +76,7 @@ def _env(database_url: str, prefix: str, port: int, telegram_port: int, kie_port
         "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{telegram_port}",
         "TELEGRAM_RATE_PER_SECOND": str(RATE),
         "TELEGRAM_RATE_PER_CHAT_SECOND": "1",
-        "WEBHOOK_SECRET_TOKEN": "bench-secret",
+        "WEBHOOK_SECRET_TOKEN": "bench-secret-of-at-least-32-characters",
         "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "KIE_API_KEY": KIE_KEY,

@@ -34,7 +34,7 @@ from bench._support import free_port, machine, private_redis, redis_persistence,
 
 RESULTS = Path(__file__).parent / "results" / "ingress.json"
 TOKEN = "123456:bench-token"
-SECRET = "bench-secret"
+SECRET = "bench-secret-of-at-least-32-characters"
 PREFIX = "bench:"
 CONCURRENCY = 32
 DURATION_S = int(os.environ.get("BENCH_INGRESS_SECONDS", "10"))

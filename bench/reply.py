@@ -49,7 +49,7 @@ from bench.startup import ROOT, _all_up
 RESULTS = Path(__file__).parent / "results" / "reply.json"
 TRT_TOKEN = "123456:bench-trt"
 PTB_TOKEN = "654321:bench-ptb"
-SECRET = "bench-secret"
+SECRET = "bench-secret-of-at-least-32-characters"
 RATE = int(os.environ.get("BENCH_REPLY_RATE", "100"))
 CHATS = 200
 SECONDS = int(os.environ.get("BENCH_REPLY_SECONDS", "10"))

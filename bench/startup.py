@@ -139,7 +139,7 @@ def _one_run() -> dict[str, Any]:
                 "PORT": str(port),
                 "TELEGRAM_BOT_TOKEN": TOKEN,
                 "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{telegram_port}",
-                "WEBHOOK_SECRET_TOKEN": "bench-secret",
+                "WEBHOOK_SECRET_TOKEN": "bench-secret-of-at-least-32-characters",
                 "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
                 "BOT_WORKERS": "2",
                 "KIE_API_KEY": "bench-kie-key",
