@@ -56,7 +56,7 @@ STAND_INS = {
     "REDIS_URL": "redis://red-x:6379",
     "TELEGRAM_BOT_TOKEN": "123:abc",
     "WEBHOOK_URL": "https://trt.onrender.com/telegram/webhook",
-    "WEBHOOK_SECRET_TOKEN": "s3cret_token-1",
+    "WEBHOOK_SECRET_TOKEN": "s3cret_token-1-of-at-least-32-characters",
     "ADMIN_IDS": "42",
 }
 
@@ -146,8 +146,8 @@ class TestRenderService:
     def test_health_check_is_a_route_the_webhook_serves(self) -> None:
         """healthCheckPath is one of the webhook program's GET routes."""
         path = web_service(load_blueprint())["healthCheckPath"]
-        app = (ROOT / "services/webhook/app.py").read_text()
-        assert re.search(rf'add_get\("{re.escape(path)}"', app), path
+        sources = "".join((ROOT / "services/webhook" / name).read_text() for name in ("app.py", "health.py"))
+        assert re.search(rf'add_get\("{re.escape(path)}"', sources), path
 
     def test_shutdown_delay_covers_the_longest_drain(self) -> None:
         """Render waits at least as long as supervisord's longest stopwaitsecs before killing."""
