@@ -9,8 +9,6 @@ from contextlib import asynccontextmanager
 import aiohttp
 import structlog
 from psycopg_pool import AsyncConnectionPool
-from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application
 
 from services.bot.consumer import ConsumerConfig, InboxConsumer
 from services.bot.dispatch import UpdateDispatcher
@@ -21,7 +19,6 @@ from services.bot.money.setup import build_broadcaster, build_money, job_limits,
 from services.bot.prefs import Preferences
 from services.bot.profile import ProfilePublisher, bot_profile
 from services.bot.wizard.store import WizardStore
-from shared.aio import wait_stopped
 from shared.catalog import DEFAULT_REGISTRY_PATH
 from shared.catalog.cache import CatalogCache
 from shared.chat.file_ids import FileIdCache
@@ -35,14 +32,11 @@ from shared.ledger import Ledger
 from shared.process import Program, Runtime
 from shared.settings import Settings
 from shared.telegram.botapi import BotApi
-from shared.telegram.client import build_application
+from shared.telegram.client import build_application, initialize_when_reachable
 
 __all__ = ["PROGRAM", "build_deps"]
 
 log = structlog.get_logger()
-
-# getMe at start is retried this often while the Bot API is unreachable, instead of crash-looping.
-_GET_ME_RETRY_SECONDS = 2.0
 
 
 def check(settings: Settings) -> None:
@@ -105,7 +99,7 @@ async def serve(runtime: Runtime) -> None:
         money = build_money(runtime, runtime.db)
         register_money(application, deps, money)
         dispatcher = UpdateDispatcher(application)
-        if not await _initialize(application, runtime.stop):
+        if not await initialize_when_reachable(application, runtime.stop):
             return
         try:
             consumer = InboxConsumer(
@@ -125,23 +119,6 @@ async def serve(runtime: Runtime) -> None:
                 await consumer.run(runtime.stop)
         finally:
             await application.shutdown()
-
-
-async def _initialize(application: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]
-    """getMe until it answers: a refused token is a configuration error, anything else is waited out.
-
-    False when stopped first.
-    """
-    while True:
-        try:
-            await application.initialize()
-            return True
-        except InvalidToken as exc:
-            raise ConfigError("TELEGRAM_BOT_TOKEN: rejected by the Bot API as unauthorized") from exc
-        except TelegramError as exc:
-            log.warning("bot_api_unavailable_at_start", reason=str(exc), retry_in_s=_GET_ME_RETRY_SECONDS)
-        if await wait_stopped(stop, _GET_ME_RETRY_SECONDS):
-            return False
 
 
 async def _publish_profile(runtime: Runtime, texts: Texts) -> None:

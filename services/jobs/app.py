@@ -35,7 +35,7 @@ from shared.lease.leadership import LeaderWatch, run_while_leader
 from shared.process import Program, Runtime
 from shared.settings import Settings
 from shared.streams.consumer import ConsumerConfig
-from shared.telegram.client import build_bot
+from shared.telegram.client import build_bot, initialize_when_reachable
 
 __all__ = ["PROGRAM"]
 
@@ -66,7 +66,7 @@ def callback_config(settings: Settings) -> ConsumerConfig:
 @asynccontextmanager
 async def _telegram_bot(runtime: Runtime) -> AsyncIterator[ExtBot[None]]:
     bot = build_bot(runtime.settings, runtime.redis, connections=runtime.settings.JOBS_CONCURRENCY * 2)
-    await bot.initialize()
+    await initialize_when_reachable(bot, runtime.stop)  # stopped first: the loops see the stop and end
     try:
         yield bot
     finally:

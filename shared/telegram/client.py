@@ -7,10 +7,14 @@ get an ``ExtBot`` (``build_bot``); the light programs that make a few raw calls 
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
+import structlog
 
+from shared.aio import wait_stopped
+from shared.errors import ConfigError
 from shared.keys import Keys
 from shared.settings import Settings
 from shared.telegram.botapi import BotApi
@@ -23,7 +27,12 @@ if TYPE_CHECKING:  # PTB is heavy: only the programs that build its objects impo
 
     from shared.telegram.limits import TelegramLimits
 
-__all__ = ["build_application", "build_bot", "build_botapi", "telegram_limits"]
+__all__ = ["build_application", "build_bot", "build_botapi", "initialize_when_reachable", "telegram_limits"]
+
+log = structlog.get_logger()
+
+GET_ME_RETRY_SECONDS = 2.0
+"""getMe at start is retried this often while the Bot API is unreachable, instead of crash-looping."""
 
 
 def build_application(settings: Settings, redis: aioredis.Redis) -> Application:  # type: ignore[type-arg]
@@ -70,6 +79,25 @@ def build_botapi(
 ) -> BotApi:
     """The raw client for the few calls made where PTB is not loaded."""
     return BotApi(session, settings.TELEGRAM_API_BASE_URL, _token(settings))
+
+
+async def initialize_when_reachable(client: Application | ExtBot[None], stop: asyncio.Event) -> bool:  # type: ignore[type-arg]
+    """getMe until it answers: a refused token is a configuration error, anything else is waited out.
+
+    Telegram is not something a program cannot start without. False when stopped first.
+    """
+    from telegram.error import InvalidToken, TelegramError
+
+    while True:
+        try:
+            await client.initialize()
+            return True
+        except InvalidToken as exc:
+            raise ConfigError("TELEGRAM_BOT_TOKEN: rejected by the Bot API as unauthorized") from exc
+        except TelegramError as exc:
+            log.warning("bot_api_unavailable_at_start", reason=str(exc), retry_in_s=GET_ME_RETRY_SECONDS)
+        if await wait_stopped(stop, GET_ME_RETRY_SECONDS):
+            return False
 
 
 def telegram_limits(settings: Settings) -> TelegramLimits:
