@@ -3,29 +3,39 @@
 python -m bench.ptb_reply PORT SECRET TELEGRAM_API_BASE_URL TOKEN
 
 PTB's own ``run_webhook`` with its in-memory queue, concurrent updates, no rate limiter; its handler
-replies to a text outside a wizard exactly as TRT's does (the same English "free_text" message,
-quoting the user's message), without TRT's durability: no inbox, no journal, no user lookups.
+answers a text typed at the menu as TRT's does (the same English offer quoting the user's message,
+with the same buttons), without TRT's durability: no inbox, no journal, no user lookups, no draft kept.
 """
 
 from __future__ import annotations
 
 import sys
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from shared.chat.texts.en import MESSAGES
+from shared.chat.texts.quick_en import MESSAGES
 
-PREVIEW_CHARS = 60  # services.bot.handlers.inputs._PREVIEW_CHARS
+PREVIEW_CHARS = 200  # services.bot.views.quick._PREVIEW_CHARS
+TYPES = ("text-to-image", "text-to-video", "music", "text-to-speech")
+KEYBOARD = InlineKeyboardMarkup(
+    [
+        [InlineKeyboardButton(MESSAGES[f"btn_make_{kind}"], callback_data=f"d:{kind}") for kind in pair]
+        for pair in (TYPES[:2], TYPES[2:])
+    ]
+    + [[InlineKeyboardButton("🏠 Menu", callback_data="m")]]
+)
 
 
 async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer a text like TRT's bot answers one outside a wizard."""
+    """Answer a text like TRT's bot answers one typed at the menu."""
     message = update.message
     if message is None or message.text is None:
         return
     preview = message.text[:PREVIEW_CHARS]
-    await message.reply_text(MESSAGES["free_text"].format(preview=preview), do_quote=True)
+    await message.reply_text(
+        MESSAGES["draft_offer"].format(preview=preview), reply_markup=KEYBOARD, do_quote=True
+    )
 
 
 def main() -> None:

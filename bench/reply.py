@@ -112,6 +112,9 @@ def _latencies(emulator: Emulator, token: str, sent: list[Any], since: int) -> d
             if key in wanted and call["status"] == 200:
                 found.setdefault(key, float(call["at"]))
     latencies = sorted((found[key] - wanted[key]) * 1000 for key in found)
+    if len(latencies) < 2:
+        bot = token.split(":")[0]
+        raise RuntimeError(f"bot {bot}: {len(found)} of {len(sent)} texts got a reply quoting them")
     quantiles = statistics.quantiles(latencies, n=100)
     return {
         "sent": len(sent),

@@ -82,9 +82,9 @@ async def start_type(turn: Turn, gen_type: GenType) -> None:
 
 
 async def offer_draft(turn: Turn, text: str) -> None:
-    """Text typed at the menu: keep it and offer what to make of it."""
+    """Text typed at the menu: keep it and offer what to make of it, quoting it."""
     await turn.deps.prefs.set_draft(turn.user_id, text)
-    await turn.send(draft_offer(turn.deps.texts, turn.registry, turn.language, text))
+    await turn.reply(draft_offer(turn.deps.texts, turn.registry, turn.language, text))
 
 
 def with_prompt(model: Model, state: WizardState, text: str) -> WizardState:

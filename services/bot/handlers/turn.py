@@ -51,6 +51,12 @@ class Turn:
         """Post ``screen`` as a new message in this chat."""
         return await self.bot.send_message(self.chat_id, screen.text, reply_markup=screen.markup())
 
+    async def reply(self, screen: Screen) -> Message:
+        """Post ``screen`` quoting the user's message, when the update carries one."""
+        if self.message is None:
+            return await self.send(screen)
+        return await self.message.reply_text(screen.text, reply_markup=screen.markup(), do_quote=True)
+
     async def show(self, screen: Screen) -> None:
         """Replace the pressed button's message with ``screen`` (or post it when there is none)."""
         target = self.query.message if self.query is not None else None
