@@ -57,7 +57,6 @@ def callback_config(settings: Settings) -> ConsumerConfig:
     return ConsumerConfig(
         concurrency=settings.JOBS_CONCURRENCY,
         claim_idle_ms=int(settings.JOBS_CLAIM_IDLE_SECONDS * 1000),
-        touch_interval=settings.JOBS_CLAIM_IDLE_SECONDS / 5,
         max_attempts=CALLBACK_MAX_ATTEMPTS,
         retry_backoff=Backoff(base=1.0, cap=30.0),
     )

@@ -5,9 +5,10 @@ under the same name), then new ones (``>``), with at most ``concurrency`` runs i
 decoded into the stream's typed message before anything else sees it.
 
 No loss: an entry is acknowledged only after its handler returned (or it was dead-lettered). Live
-consumers keep the entries they run fresh (XCLAIM JUSTID resets the idle time every
-``touch_interval``), so an entry idle past ``claim_idle`` belongs to a consumer that is gone, or to no
-run of this one, and is claimed.
+consumers keep the entries they run fresh (XCLAIM JUSTID resets the idle time five times per
+``claim_idle``), so an entry idle past ``claim_idle`` belongs to a consumer that is gone, or to no
+run of this one, and is claimed. The margin is what keeps one entry from running twice at once: a
+live consumer's entry is claimed only if its event loop stalls for four fifths of ``claim_idle``.
 
 Attempt limit: a failing handler is retried in place with the configured backoff; failures are
 counted in a hash that outlives the process. After ``max_attempts`` failures, or ``max_attempts``
@@ -74,10 +75,14 @@ class ConsumerConfig:
     concurrency: int = 64
     block_ms: int = 1000
     claim_idle_ms: int = 15_000
-    touch_interval: float = 2.0
     max_attempts: int = 5
     retry_backoff: Backoff = field(default_factory=lambda: Backoff(base=0.2, cap=5.0))
     drain_timeout: float = 20.0
+
+    @property
+    def touch_interval(self) -> float:
+        """Seconds between resets of the idle time of entries in flight: a fifth of ``claim_idle``."""
+        return self.claim_idle_ms / 5000
 
 
 @dataclass(frozen=True, slots=True)

@@ -168,10 +168,7 @@ class TestDeliveryUnderKills:
         ours = [query_id for query_id in ids if query_id in presses]
         assert len(ours) == len(set(ours)) == len(presses) == sum(a.kind == "press" for a in actions)
         print(f"kills={killer.kills} repeated_replies={duplicates}")
-        if unexplained:
-            # Known product bug, open in issue 16: about 1 run in 20, a reply is sent twice ~1 s after
-            # a worker kill (two runs of one entry). Loss and order above still fail the test outright.
-            pytest.xfail("issue 16, a repeat no kill explains: " + "; ".join(unexplained))
+        assert not unexplained, "; ".join(unexplained)
 
 
 def replies_by_chat(telegram: TelegramControl, users: list[int]) -> dict[int, list[tuple[str, float]]]:

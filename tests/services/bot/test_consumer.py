@@ -14,9 +14,7 @@ from shared.inbox import InboxEntry, InboxWriter
 from shared.keys import Keys
 from shared.ops.alerts import AlertKind, AlertLog
 
-FAST = ConsumerConfig(
-    block_ms=100, claim_idle_ms=500, touch_interval=0.1, retry_backoff=Backoff(base=0.01, cap=0.1)
-)
+FAST = ConsumerConfig(block_ms=100, claim_idle_ms=500, retry_backoff=Backoff(base=0.01, cap=0.1))
 
 
 def update(update_id: int, chat: int) -> dict[str, object]:
@@ -128,6 +126,6 @@ class TestInboxConsumer:
             if len(handled) == 3:
                 done.set()
 
-        slow_claims = ConsumerConfig(block_ms=100, claim_idle_ms=60_000, touch_interval=0.1)
+        slow_claims = ConsumerConfig(block_ms=100, claim_idle_ms=60_000)
         await run_until([InboxConsumer(redis_client, keys, "w", handle, slow_claims)], done, limit_s=5)
         assert sorted(handled) == [1, 2, 3]

@@ -46,7 +46,6 @@ CALLBACK_CONFIG = ConsumerConfig(
     concurrency=4,
     block_ms=100,
     claim_idle_ms=1000,
-    touch_interval=0.2,
     max_attempts=3,
     retry_backoff=Backoff(base=0.01, cap=0.05),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -16,9 +17,7 @@ from shared.streams.consumer import ConsumerConfig, StreamConsumer, StreamSource
 from shared.streams.dead_letter import DeadLetters, Origin
 from shared.streams.ordering import KeyOrder, Place
 
-FAST = ConsumerConfig(
-    block_ms=50, claim_idle_ms=300, touch_interval=0.05, max_attempts=3, retry_backoff=Backoff(0.01, 0.02)
-)
+FAST = ConsumerConfig(block_ms=50, claim_idle_ms=300, max_attempts=3, retry_backoff=Backoff(0.01, 0.02))
 GROUP = "g"
 
 
@@ -150,3 +149,27 @@ class TestStreamConsumer:
         await run_until(bench.consumer(handle, ordered=False), started)
         assert finished.is_set()
         assert (await redis_client.xpending(bench.stream, GROUP))["pending"] == 0
+
+    async def test_live_run_is_never_claimed_by_another_consumer(
+        self, redis_client: aioredis.Redis, key_prefix: str
+    ) -> None:
+        """A run longer than ``claim_idle`` stays its consumer's: the entry is handled once, not twice."""
+        bench = Bench(redis_client, key_prefix)
+        await bench.add("k", 1, "1")
+        runs: list[str] = []
+        first_run, second_run = asyncio.Event(), asyncio.Event()
+
+        async def handle(note: Note) -> None:
+            runs.append(note.entry_id)
+            (second_run if first_run.is_set() else first_run).set()
+            await asyncio.sleep(FAST.claim_idle_ms / 1000 * 4)
+
+        stop = asyncio.Event()
+        first = asyncio.create_task(bench.consumer(handle, name="h/first", ordered=False).run(stop))
+        await first_run.wait()
+        second = asyncio.create_task(bench.consumer(handle, name="h/second", ordered=False).run(stop))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(second_run.wait(), FAST.claim_idle_ms / 1000 * 5)
+        stop.set()
+        await asyncio.gather(first, second)
+        assert len(runs) == 1, f"one entry ran {len(runs)} times at once"
