@@ -10,6 +10,7 @@ set forgets a host a day after its last beat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from shared.aio import wait_stopped
+from shared.aio import first_of
 from shared.identity import ProcessIdentity
 from shared.keys import Keys
 
@@ -75,13 +76,21 @@ class Heartbeat:
         self._interval = interval
         self._ttl_ms = int(max(interval * 3, 5.0) * 1000)
         self._started = time.time()
+        self._changed = asyncio.Event()
         self.state = ProcessState.STARTING
 
+    def set_state(self, state: ProcessState) -> None:
+        """Change the state; it is published at once, not at the next interval."""
+        self.state = state
+        self._changed.set()
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Beat until ``stop`` is set; a failed beat is logged and retried on the next interval."""
+        """Beat every interval and at every state change until ``stop``; a failed beat is retried."""
         while not stop.is_set():
+            self._changed.clear()
             await self.beat()
-            await wait_stopped(stop, self._interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(first_of(stop.wait(), self._changed.wait()), self._interval)
 
     async def beat(self) -> None:
         now = time.time()

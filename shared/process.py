@@ -59,7 +59,7 @@ class Runtime:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     def set_state(self, state: ProcessState) -> None:
-        self.heartbeat.state = state
+        self.heartbeat.set_state(state)
 
 
 Serve = Callable[[Runtime], Awaitable[None]]

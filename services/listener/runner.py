@@ -95,7 +95,7 @@ async def _clients(
         await stack.enter_async_context(serve_metrics(settings, identity))
         keys = Keys(settings.REDIS_KEY_PREFIX)
         heartbeat = Heartbeat(redis, keys, identity, settings.HEARTBEAT_INTERVAL_SECONDS)
-        heartbeat.state = ProcessState.RUNNING
+        heartbeat.set_state(ProcessState.RUNNING)
         beating = asyncio.create_task(heartbeat.run(stop), name="crashguard:heartbeat")
         stack.push_async_callback(_stop_heartbeat, heartbeat, beating, stop)
         yield _crashguard(settings, identity, keys, redis, session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -29,6 +30,24 @@ class TestHeartbeat:
         [record] = await read_heartbeats(redis_client, keys, "h1")
         assert (record.name, record.pid, record.state) == ("bot:bot_00", 4242, "running")
         assert record.age(time.time()) < 1.0
+
+    async def test_a_state_change_is_published_at_once(
+        self, redis_client: aioredis.Redis, key_prefix: str
+    ) -> None:
+        """/health sees a program running as soon as it says so, not an interval later."""
+        keys = Keys(key_prefix)
+        beat = Heartbeat(redis_client, keys, identity("webhook", "webhook"), interval=30.0)
+        stop = asyncio.Event()
+        beating = asyncio.create_task(beat.run(stop))
+        try:
+            await asyncio.sleep(0.1)
+            beat.set_state(ProcessState.RUNNING)
+            await asyncio.sleep(0.2)
+            [record] = await read_heartbeats(redis_client, keys, "h1")
+            assert record.state == "running"
+        finally:
+            stop.set()
+            await beating
 
     async def test_hosts_are_kept_apart(self, redis_client: aioredis.Redis, key_prefix: str) -> None:
         """Reading one host's heartbeats never returns another host's."""
