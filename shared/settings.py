@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     TELEGRAM_RATE_PER_GROUP_MINUTE: int = Field(default=20, ge=1, le=10_000)
     BOT_CONCURRENCY: int = Field(default=64, ge=1, le=1_000)
     INBOX_CLAIM_IDLE_SECONDS: float = Field(default=15.0, ge=1, le=3600)
+    INBOX_TURN_TIMEOUT_SECONDS: float = Field(default=120.0, ge=1, le=3600)
     ADMIN_IDS: Annotated[frozenset[int], NoDecode] = frozenset()
     # Operations: per-process metrics ports (0 = off) and the crash guard's restart intensity.
     METRICS_PORT_BASE: int = Field(default=0, ge=0, le=65000)

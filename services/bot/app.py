@@ -47,6 +47,7 @@ def consumer_config(settings: Settings) -> ConsumerConfig:
     return ConsumerConfig(
         concurrency=settings.BOT_CONCURRENCY,
         claim_idle_ms=int(settings.INBOX_CLAIM_IDLE_SECONDS * 1000),
+        handle_timeout=settings.INBOX_TURN_TIMEOUT_SECONDS,
     )
 
 

@@ -10,6 +10,9 @@ consumers keep the entries they run fresh (XCLAIM JUSTID resets the idle time fi
 run of this one, and is claimed. The margin is what keeps one entry from running twice at once: a
 live consumer's entry is claimed only if its event loop stalls for four fifths of ``claim_idle``.
 
+Time limit (optional, ``handle_timeout``): a run that outlasts it is cancelled and its entry
+dead-lettered at once, with a log line and one alert, so a hung handler cannot hold its key's order.
+
 Attempt limit: a failing handler is retried in place with the configured backoff; failures are
 counted in a hash that outlives the process. After ``max_attempts`` failures, or ``max_attempts``
 deliveries without an acknowledgement (an entry that crashes its consumer), or at once when it cannot
@@ -78,6 +81,7 @@ class ConsumerConfig:
     max_attempts: int = 5
     retry_backoff: Backoff = field(default_factory=lambda: Backoff(base=0.2, cap=5.0))
     drain_timeout: float = 20.0
+    handle_timeout: float | None = None
 
     @property
     def touch_interval(self) -> float:
@@ -221,10 +225,15 @@ class StreamConsumer(Generic[M]):
             log.info("stream_entry_already_handled")
             return
         while True:
+            limit = asyncio.timeout(self._config.handle_timeout)
             try:
-                await self._handle(message)
+                async with limit:
+                    await self._handle(message)
                 return
-            except Exception:  # the top of this entry's run: count it, retry or give up
+            except Exception as exc:  # the top of this entry's run: count it, retry or give up
+                if isinstance(exc, TimeoutError) and limit.expired():
+                    await self._time_out(entry)
+                    return
                 failures = self._source.failures
                 attempts = int(await self._redis.hincrby(failures, entry.entry_id, 1))
                 log.exception("stream_entry_failed", attempt=attempts)
@@ -232,6 +241,11 @@ class StreamConsumer(Generic[M]):
                     await self._dead.add(self._source.stream, entry, f"handler failed {attempts} times")
                     return
                 await asyncio.sleep(self._config.retry_backoff.delay(attempts - 1))
+
+    async def _time_out(self, entry: Entry) -> None:
+        seconds = self._config.handle_timeout
+        log.error("stream_entry_timed_out", seconds=seconds)
+        await self._dead.add(self._source.stream, entry, f"handler ran longer than {seconds} s")
 
     async def _handled_before(self, place: Place | None) -> bool:
         """Whether the key already moved past this place (a run that lost its entry to a claim handled it)."""

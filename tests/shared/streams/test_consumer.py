@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -53,7 +54,11 @@ class Bench:
         self.done = f"{prefix}notes-done"
 
     def consumer(
-        self, handle: Callable[[Note], Awaitable[None]], name: str = "h/w", ordered: bool = True
+        self,
+        handle: Callable[[Note], Awaitable[None]],
+        name: str = "h/w",
+        ordered: bool = True,
+        config: ConsumerConfig = FAST,
     ) -> StreamConsumer[Note]:
         dead = DeadLetters(
             self.redis, AlertLog(self.redis, self.keys), stream=self.dead, origin=Origin.of_consumer(name)
@@ -65,7 +70,7 @@ class Bench:
             decode=Note.decode,
             handle=handle,
             dead_letters=dead,
-            config=FAST,
+            config=config,
             order=KeyOrder(self.done, place) if ordered else None,
         )
 
@@ -173,3 +178,26 @@ class TestStreamConsumer:
         stop.set()
         await asyncio.gather(first, second)
         assert len(runs) == 1, f"one entry ran {len(runs)} times at once"
+
+    async def test_hung_run_times_out_and_its_key_moves_on(
+        self, redis_client: aioredis.Redis, key_prefix: str
+    ) -> None:
+        """A handler that never returns is cut at handle_timeout, dead-lettered once, and the next runs."""
+        bench = Bench(redis_client, key_prefix)
+        await bench.add("k", 1, "1")
+        await bench.add("k", 2, "2")
+        handled: list[int] = []
+        done = asyncio.Event()
+
+        async def handle(note: Note) -> None:
+            if note.n == 1:
+                await asyncio.Event().wait()  # hangs for good
+            handled.append(note.n)
+            done.set()
+
+        consumer = bench.consumer(handle, config=dataclasses.replace(FAST, handle_timeout=0.2))
+        await run_until(consumer, done, limit_s=5)
+        assert handled == [2]
+        [dead] = await bench.dead_letters()
+        assert b"longer than 0.2 s" in dead[b"reason"]
+        assert await bench.alerts() == 1
