@@ -205,6 +205,7 @@ class StreamConsumer(Generic[M]):
             await self._give_up(entry, place, f"undecodable ({type(exc).__name__})")
             return
         with structlog.contextvars.bound_contextvars(**message.log_context()):
+            log.debug("stream_entry_running", deliveries=deliveries, consumer=self._name)
             if deliveries >= self._config.max_attempts:
                 await self._give_up(entry, place, f"delivered {deliveries} times without being handled")
             else:

@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
+import structlog
 from telegram.ext import BaseRateLimiter
 
 from shared.keys import Keys
 
 __all__ = ["JournaledLimiter", "journal_scope"]
+
+log = structlog.get_logger()
 
 JOURNAL_TTL_SECONDS = 26 * 3600
 
@@ -79,8 +82,10 @@ class JournaledLimiter(BaseRateLimiter[None]):
         if recorded is not None:
             entry = json.loads(recorded)
             if entry["endpoint"] == endpoint:
+                log.debug("telegram_call_replayed", call=scope.calls, endpoint=endpoint)
                 return entry["result"]  # type: ignore[no-any-return]
         result = await self._inner.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        log.debug("telegram_call_made", call=scope.calls, endpoint=endpoint)
         entry_json = json.dumps({"endpoint": endpoint, "result": result})
         await self._redis.set(key, entry_json, ex=JOURNAL_TTL_SECONDS)
         return result
