@@ -2,9 +2,10 @@
 
 For each supervisord event (already acknowledged by the protocol thread) it decides, stops a process
 that restarts too often through XML-RPC, learns why a process went down, records the alert in Redis
-and queues it for the admins' next collapsed Telegram message. Every step is bounded by a timeout and
-none of them can raise out of :meth:`Crashguard.handle`: a broken Redis, Telegram or supervisord socket
-costs a log line, never the listener.
+and queues it for the admins' next collapsed Telegram message. It also queues the dead letters the
+programs of its host record (:mod:`.relay`), which have no other way to reach the admins. Every step
+is bounded by a timeout and none of them can raise out of :meth:`Crashguard.handle`: a broken Redis,
+Telegram or supervisord socket costs a log line, never the listener.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from services.listener.guard import CrashGuard
 from services.listener.notify import AlertBatcher, TelegramNotifier
 from services.listener.protocol import SupervisorEvent
 from services.listener.recorder import AlertRecorder
+from services.listener.relay import AlertRelay
 from shared.aio import wait_stopped
 from shared.metrics import ALERTS, CRASHGUARD_STOPS, PROGRAM_EXITS
 from shared.ops.alerts import Alert, AlertKind
@@ -43,6 +45,7 @@ class Crashguard:
         recorder: AlertRecorder,
         notifier: TelegramNotifier,
         batcher: AlertBatcher,
+        relay: AlertRelay | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._guard = guard
@@ -51,6 +54,7 @@ class Crashguard:
         self._recorder = recorder
         self._notifier = notifier
         self._batcher = batcher
+        self._relay = relay
         self._clock = clock
 
     async def run(self, events: asyncio.Queue[SupervisorEvent], stop: asyncio.Event) -> None:
@@ -58,6 +62,8 @@ class Crashguard:
         async with asyncio.TaskGroup() as group:
             group.create_task(self._consume(events, stop), name="crashguard:events")
             group.create_task(self._flush_loop(stop), name="crashguard:flush")
+            if self._relay is not None:
+                group.create_task(self._relay.run(stop, self._queue_relayed), name="crashguard:relay")
         await self._notifier.send(self._batcher.take_all())
         await self._recorder.flush()
 
@@ -94,6 +100,11 @@ class Crashguard:
         log.warning("process_alert", kind=alert.kind.value, process=alert.program, summary=alert.summary())
         await self._recorder.record(alert)
         if alert.notify and self._notifier.enabled:
+            self._batcher.add(alert, self._clock())
+
+    def _queue_relayed(self, alert: Alert) -> None:
+        log.warning("alert_relayed", kind=alert.kind.value, process=alert.program, summary=alert.summary())
+        if self._notifier.enabled:
             self._batcher.add(alert, self._clock())
 
     async def _stop(self, process: str) -> None:

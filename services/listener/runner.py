@@ -24,6 +24,7 @@ from services.listener.guard import CrashGuard
 from services.listener.notify import AlertBatcher, TelegramNotifier
 from services.listener.protocol import ListenerProtocol, SupervisorEvent
 from services.listener.recorder import AlertRecorder
+from services.listener.relay import AlertRelay
 from shared.heartbeat import Heartbeat, ProcessState
 from shared.identity import ProcessIdentity
 from shared.keys import Keys
@@ -125,6 +126,7 @@ def _crashguard(
         AlertRecorder(AlertLog(redis, keys)),
         notifier,
         AlertBatcher(settings.ALERT_COLLAPSE_SECONDS),
+        AlertRelay(redis, keys, identity.host),
     )
 
 
