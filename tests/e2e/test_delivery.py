@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
@@ -185,22 +186,31 @@ def match_replies(
 ) -> int:
     """Check ``sent`` is ``expected`` in order, each once, except repeats a worker kill explains.
 
-    Returns the number of repeats. A repeat is the same text as the reply just before it, sent again
-    because the worker died before journaling that reply's result; one no kill explains is added to
-    ``unexplained``.
+    Returns the number of repeats. A repeat is the same text sent again right after itself, because
+    the worker died before journaling that reply's result. Replies are compared as runs of one text
+    (two Help presses in a row rightly get the same help message twice): a run of the chat must hold
+    at least as many replies as the run expected there, and each extra one must follow a send that a
+    kill could have cut short; one that does not is added to ``unexplained``.
     """
-    position, repeats = 0, 0
-    for index, (text, _) in enumerate(sent):
-        if position < len(expected) and text == expected[position]:
-            position += 1
-            continue
-        previous = sent[index - 1] if index else None
-        assert previous is not None and previous[0] == text, f"{chat}: reply {text!r} out of order"
-        if not killer.cut_short(previous[1]):
+    got, wanted = _runs([text for text, _ in sent]), _runs(expected)
+    shown = [(text[:40], count) for text, count in got]
+    assert [text for text, _ in got] == [text for text, _ in wanted], f"{chat}: replies out of order {shown}"
+    repeats, start = 0, 0
+    for (_, count), (_, want) in zip(got, wanted, strict=True):
+        assert count >= want, f"{chat}: {want - count} updates never answered"
+        run = sent[start : start + count]
+        start += count
+        extra = count - want
+        repeats += extra
+        cut = sum(killer.cut_short(at) for _, at in run[:-1])
+        if extra > cut:
             unexplained.append(
-                f"{chat}: {text!r} repeated without a kill to explain it: first at {previous[1]:.3f}, "
-                f"again at {sent[index][1]:.3f}, worker kills at {killer.worker_kill_times}"
+                f"{chat}: {run[0][0][:40]!r} sent {count} times for {want} updates, {cut} of them near a "
+                f"kill: at {[round(at, 3) for _, at in run]}, worker kills at {killer.worker_kill_times}"
             )
-        repeats += 1
-    assert position == len(expected), f"{chat}: {len(expected) - position} updates never answered"
     return repeats
+
+
+def _runs(texts: list[str]) -> list[tuple[str, int]]:
+    """Consecutive equal texts as (text, how many)."""
+    return [(text, len(list(group))) for text, group in itertools.groupby(texts)]
