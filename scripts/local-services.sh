@@ -39,4 +39,6 @@ start_postgres() {
 }
 
 if [ -z "${REDIS_URL:-}" ] && ! answers 6379; then start_redis; fi
-if [ -z "${DATABASE_URL:-}" ] && ! answers 5432; then start_postgres; fi
+# The sandbox's default database (scripts/sandbox-env.sh) is on this local server too.
+local_database() { [ -z "${DATABASE_URL:-}" ] || { [ "${SANDBOX:-0}" = 1 ] && [ -z "${SANDBOX_DATABASE_URL:-}" ]; }; }
+if local_database && ! answers 5432; then start_postgres; fi

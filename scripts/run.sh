@@ -14,6 +14,7 @@ SUPERVISOR_CONF=supervisor.conf
 if [ -z "${TELEGRAM_BOT_TOKEN:-}" ] || [ "${SANDBOX:-0}" = 1 ]; then . scripts/sandbox-env.sh; fi
 mkdir -p var/log
 scripts/local-services.sh
+if [ "$SUPERVISOR_CONF" != supervisor.conf ]; then python -m services.sandbox.database; fi
 python -m shared.migrations
 echo "TRT: supervisord starting; control it with: make ctl ARGS=status"
 echo "TRT: health at http://127.0.0.1:${PORT:-10000}/health"

@@ -2,12 +2,16 @@
 # program at the sandbox program's Bot API and KIE emulators and pick supervisor.sandbox.conf. The
 # programs themselves are unchanged; they only get other base URLs. Ports: the web chat on
 # SANDBOX_PORT (default 8080), the Bot API emulator on SANDBOX_PORT+1, KIE on SANDBOX_PORT+2.
-# The token and keys below are the sandbox's own, valid nowhere else.
+# The token and keys below are the sandbox's own, valid nowhere else. Its data goes to a database and
+# a Redis key prefix of its own (SANDBOX_DATABASE_URL, SANDBOX_REDIS_KEY_PREFIX), never to the
+# DATABASE_URL / REDIS_KEY_PREFIX a .env may hold for a real bot.
 
 SANDBOX_PORT="${SANDBOX_PORT:-8080}"
 sandbox_webhook_base="http://127.0.0.1:${PORT:-10000}"
 
 export SANDBOX=1
+export DATABASE_URL="${SANDBOX_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/trt_sandbox}"
+export REDIS_KEY_PREFIX="${SANDBOX_REDIS_KEY_PREFIX:-trt-sandbox:}"
 export SANDBOX_PORT
 export TELEGRAM_BOT_TOKEN="700000001:SANDBOX-local-token-not-valid-on-telegram"
 export TELEGRAM_API_BASE_URL="http://127.0.0.1:$((SANDBOX_PORT + 1))"

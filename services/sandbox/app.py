@@ -18,6 +18,7 @@ from emulators import kie, telegram
 from emulators.telegram.model import WebhookConfig
 from services.sandbox.chat import ChatApi, create_chat_app
 from services.sandbox.config import SandboxConfig, load_sandbox_config
+from services.sandbox.database import require_sandbox_database
 from services.sandbox.status import StatusReader
 from services.sandbox.users import build_roster, register_users
 from shared.errors import ConfigError
@@ -66,7 +67,9 @@ def _kie_state(config: SandboxConfig) -> kie.KieState:
 @asynccontextmanager
 async def run_chat(api: ChatApi, host: str, port: int) -> AsyncIterator[None]:
     """Serve the web chat on host:port for the duration of the block."""
-    runner = web.AppRunner(create_chat_app(api), access_log=None, handle_signals=False, shutdown_timeout=2.0)
+    runner = web.AppRunner(
+        create_chat_app(api, port), access_log=None, handle_signals=False, shutdown_timeout=2.0
+    )
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
@@ -79,6 +82,7 @@ async def serve(runtime: Runtime) -> None:
     """Start the emulators and the chat, then wait for the stop event."""
     if runtime.db is None:
         raise ConfigError("DATABASE_URL: the sandbox reads balances from PostgreSQL")
+    await require_sandbox_database(runtime.db)
     config = load_sandbox_config(runtime.settings)
     state = telegram.BotApiState([config.bot_token], first_update_id=first_update_id(time.time()))
     roster = build_roster(config.admin_ids)

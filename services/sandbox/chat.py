@@ -2,6 +2,11 @@
 
 It runs in the same process as the emulator and uses its state directly; routes are listed in the
 package docstring. Refused actions (unknown user, no such button) answer 400 with a description.
+
+Only the page itself may drive it: a request whose ``Host`` is not this chat's address (a rebound DNS
+name) or a POST whose ``Origin`` is another site's answers 403, so no web page the developer happens
+to open can act as the test users. Files users uploaded are served as downloads unless they are
+pictures, clips or sounds, never as a page that could run script on the chat's origin.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ from .views import chat_view
 __all__ = ["STATIC_DIR", "ChatApi", "create_chat_app"]
 
 STATIC_DIR = Path(__file__).parent / "static"
+LOCAL_NAMES = ("127.0.0.1", "localhost")
+INLINE_MEDIA = ("image/", "video/", "audio/")
+SCRIPTABLE = frozenset({"image/svg+xml"})
+FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
 LONG_POLL_SECONDS = 25.0
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -163,7 +172,11 @@ class ChatApi:
         stored = self._state.files.find(request.match_info["file_id"])
         if stored is None:
             raise web.HTTPNotFound(text="no such file")
-        return web.Response(body=stored.data, content_type=stored.mime_type)
+        mime = stored.mime_type or "application/octet-stream"
+        if mime.startswith(INLINE_MEDIA) and mime not in SCRIPTABLE:
+            return web.Response(body=stored.data, content_type=mime, headers=FILE_HEADERS)
+        headers = {**FILE_HEADERS, "Content-Disposition": "attachment"}
+        return web.Response(body=stored.data, content_type="application/octet-stream", headers=headers)
 
 
 async def _read_photo(request: web.Request) -> tuple[dict[str, str], bytes, str]:
@@ -172,8 +185,25 @@ async def _read_photo(request: web.Request) -> tuple[dict[str, str], bytes, str]
     return await read_multipart_file(request)
 
 
-def create_chat_app(api: ChatApi) -> web.Application:
-    """The web chat as an aiohttp application."""
-    app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
+def create_chat_app(api: ChatApi, port: int) -> web.Application:
+    """The web chat as an aiohttp application, answering only its own page on ``port``."""
+    app = web.Application(client_max_size=MAX_UPLOAD_BYTES, middlewares=[_only_from_the_page(port)])
     api.register(app)
     return app
+
+
+def _only_from_the_page(port: int) -> Callable[..., Awaitable[web.StreamResponse]]:
+    hosts = {f"{name}:{port}" for name in LOCAL_NAMES}
+    origins = {f"http://{host}" for host in hosts}
+
+    @web.middleware
+    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.host not in hosts:
+            return web.json_response({"error": f"Host {request.host!r} is not this chat"}, status=403)
+        origin = request.headers.get("Origin")
+        if request.method != "GET" and origin is not None and origin not in origins:
+            return web.json_response({"error": f"requests from {origin!r} are refused"}, status=403)
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    return guard

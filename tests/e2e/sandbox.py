@@ -38,10 +38,18 @@ def free_port_run(count: int, attempts: int = 50) -> int:
     raise RuntimeError(f"no run of {count} free ports found")
 
 
-def sandbox_variables(chat_port: int, webhook_port: int) -> dict[str, str]:
-    """What scripts/sandbox-env.sh exports for these ports."""
+def sandbox_variables(
+    chat_port: int, webhook_port: int, database_url: str, key_prefix: str
+) -> dict[str, str]:
+    """What scripts/sandbox-env.sh exports for these ports, this database and this key prefix."""
     script = f'set -a; . "{SANDBOX_ENV_SCRIPT}"; set +a; env -0'
-    env = {"PATH": "/usr/bin:/bin", "SANDBOX_PORT": str(chat_port), "PORT": str(webhook_port)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SANDBOX_PORT": str(chat_port),
+        "PORT": str(webhook_port),
+        "SANDBOX_DATABASE_URL": database_url,
+        "SANDBOX_REDIS_KEY_PREFIX": key_prefix,
+    }
     out = subprocess.run(["bash", "-c", script], env=env, capture_output=True, check=True).stdout
     pairs = (item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
     return {key: value for key, value in pairs if key not in ("PATH", "PWD", "SHLVL", "_")}

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from services.sandbox.database import claim_database
+from tests.conftest import fresh_database
 from tests.e2e.browser import Browser, Page
 from tests.e2e.sandbox import free_port_run, prepare_sandbox_home, sandbox_variables
 from tests.e2e.system import FORBIDDEN_LOG_TEXT, ROOT, System, migrate, start, system_env
@@ -41,16 +43,16 @@ RESULT_IMAGE_JS = "document.querySelectorAll('.msg.bot img[src^=\"/api/files/\"]
 
 
 @pytest.fixture(name="sandbox")
-def _sandbox(xprocess: Any, tmp_path: Path, database_url: str, key_prefix: str) -> Iterator[System]:
-    """TRT in sandbox mode with every program RUNNING, on free ports."""
+def _sandbox(xprocess: Any, tmp_path: Path, key_prefix: str) -> Iterator[System]:
+    """TRT in sandbox mode with every program RUNNING, on free ports, in a database of its own."""
     chat_port, webhook_port = free_port_run(3), free_port_run(1)
-    env = system_env(
-        DATABASE_URL=database_url, REDIS_KEY_PREFIX=key_prefix, HOST_ID=f"host-{uuid.uuid4().hex[:6]}"
-    )
-    env.update(sandbox_variables(chat_port, webhook_port))
-    env["PORT"] = str(webhook_port)
-    migrate(env)
-    yield from start(xprocess, prepare_sandbox_home(tmp_path), webhook_port, env)
+    with fresh_database() as database_url:
+        claim_database(database_url)
+        env = system_env(HOST_ID=f"host-{uuid.uuid4().hex[:6]}")
+        env.update(sandbox_variables(chat_port, webhook_port, database_url, key_prefix))
+        env["PORT"] = str(webhook_port)
+        migrate(env)
+        yield from start(xprocess, prepare_sandbox_home(tmp_path), webhook_port, env)
 
 
 def _chat_url(system: System) -> str:

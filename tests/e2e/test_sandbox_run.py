@@ -16,15 +16,17 @@ import signal
 import subprocess
 import sys
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
+import psycopg
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import PG_ADMIN_DSN, free_port
 from tests.e2e.sandbox import free_port_run
 from tests.e2e.system import ROOT, wait_until
 
@@ -99,14 +101,17 @@ def _stop(sandbox: RunningSandbox) -> list[str]:
 
 
 @pytest.fixture(name="sandbox_run")
-def _sandbox_run(tmp_path: Path, database_url: str, key_prefix: str) -> Iterator[RunningSandbox]:
+def _sandbox_run(tmp_path: Path, key_prefix: str) -> Iterator[RunningSandbox]:
     home = clean_copy(tmp_path / "clone")
     chat_port, webhook_port = free_port_run(3), free_port()
+    # A database that does not exist yet: run.sh creates and claims it for the sandbox.
+    name = f"trt_test_sandbox_{uuid.uuid4().hex[:8]}"
+    database_url = PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
     env = {
         "PATH": f"{VENV_BIN}{os.pathsep}/usr/local/bin:/usr/bin:/bin",
         "HOME": str(tmp_path),
-        "DATABASE_URL": database_url,
-        "REDIS_KEY_PREFIX": key_prefix,
+        "SANDBOX_DATABASE_URL": database_url,
+        "SANDBOX_REDIS_KEY_PREFIX": key_prefix,
         "SANDBOX_PORT": str(chat_port),
         "PORT": str(webhook_port),
     }
@@ -125,6 +130,8 @@ def _sandbox_run(tmp_path: Path, database_url: str, key_prefix: str) -> Iterator
         yield sandbox
     finally:
         leftovers = _stop(sandbox)
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         assert leftovers == [], f"processes left running: {leftovers}"
 
 

@@ -85,6 +85,36 @@ class TestChatApi:
         async with chat.http.get(f"{chat.url}{media[0]['url']}") as response:
             assert (await response.read()).startswith(b"\x89PNG")
 
+    async def test_only_pictures_clips_and_sounds_are_shown_inline(self, chat: Chat) -> None:
+        """An uploaded page or SVG comes back as a download that cannot run script on the chat's origin."""
+        page = chat.state.files.put(b"<script>alert(1)</script>", "document", mime_type="text/html")
+        svg = chat.state.files.put(b"<svg onload='alert(1)'/>", "document", mime_type="image/svg+xml")
+        picture = chat.state.files.put(png(4, 4), "photo", mime_type="image/png")
+        for stored, inline in ((page, False), (svg, False), (picture, True)):
+            async with chat.http.get(f"{chat.url}/api/files/{stored.file_id}") as response:
+                assert response.headers["X-Content-Type-Options"] == "nosniff"
+                assert "sandbox" in response.headers["Content-Security-Policy"]
+                if inline:
+                    assert response.content_type == "image/png"
+                else:
+                    assert response.content_type == "application/octet-stream"
+                    assert response.headers["Content-Disposition"] == "attachment"
+
+    async def test_other_sites_and_rebound_names_are_refused(self, chat: Chat) -> None:
+        """A POST from another origin, or any request under another Host name, is 403 and changes nothing."""
+        body = {"user_id": ADA, "text": "/start"}
+        foreign = {"Origin": "http://evil.example"}
+        async with chat.http.post(f"{chat.url}/api/send", json=body, headers=foreign) as response:
+            assert response.status == 403 and "evil.example" in (await response.json())["error"]
+        async with chat.http.get(
+            f"{chat.url}/api/config", headers={"Host": "rebound.example:80"}
+        ) as response:
+            assert response.status == 403
+        assert (await chat.get(f"/api/chats/{ADA}"))["messages"] == []
+        own = {"Origin": chat.url}
+        async with chat.http.post(f"{chat.url}/api/send", json=body, headers=own) as response:
+            assert response.status == 200
+
     async def test_refusals_are_400_with_the_reason(self, chat: Chat) -> None:
         """Pressing a button on a message that does not exist answers 400 and says why."""
         status, body = await chat.post("/api/press", {"user_id": ADA, "message_id": 99, "callback_data": "x"})
