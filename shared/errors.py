@@ -35,6 +35,8 @@
     ├── Unreachable               shared/chat/delivery.py: the chat cannot be written to
     ├── Refused                   shared/chat/delivery.py: Telegram would not take it in this form
     ├── Undeliverable             shared/chat/delivery.py: refused in every form tried
+    ├── LinkInvalid               shared/chat/result_links.py: a result link this bot did not sign
+    ├── LinkExpired               shared/chat/result_links.py: a result link whose time is up
     ├── SupervisorUnavailable     shared/ops/supervisor.py
     ├── HandlerFailed             services/bot/dispatch.py: a handler raised; the cause is chained
     ├── MediaRejected             services/bot/media.py: an upload the bot cannot take

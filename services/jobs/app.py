@@ -26,6 +26,7 @@ from shared.catalog import DEFAULT_REGISTRY_PATH, load_registry
 from shared.chat.delivery import Downloader, TelegramSender
 from shared.chat.file_ids import FileIdCache
 from shared.chat.presentation import ResultPresenter
+from shared.chat.result_links import ResultLinks
 from shared.db import open_pool
 from shared.heartbeat import ProcessState
 from shared.jobs import JobStore, JobTracking
@@ -94,14 +95,15 @@ async def serve(runtime: Runtime) -> None:
         store = JobStore(pool)
         tracking = JobTracking(pool, callback_grace_seconds=settings.JOBS_CALLBACK_GRACE_SECONDS)
         downloader = Downloader(session)
+        base_url = public_base_url(settings)
         notifier = Notifier(
             tracking,
             downloader,
             TelegramSender(bot, FileIdCache(runtime.redis, runtime.keys)),
             ResultPresenter(registry),
+            ResultLinks(require_callback_secret(settings), base_url),
         )
         finisher = Finisher(store, kie, downloader, notifier, routes=registry.route_of)
-        base_url = public_base_url(settings)
         if settings.PUBLIC_BASE_URL is None:
             log.warning("jobs_public_base_url_defaulted", url=base_url)
         submitter = Submitter(

@@ -1,5 +1,9 @@
 """Telling the user how a settled job ended: the result as media, or one plain sentence.
 
+A result Telegram will not take in any form (too large, refused as media and as a document) goes as a
+link the bot serves for a stated time (:mod:`shared.chat.result_links`); only when that message is
+refused too is it Undeliverable, and the job refunded.
+
 A job is notified at most once per lock holder: `JobTracking.recipient` locks the settled job's row,
 the message is sent while the lock is held, and `notified_at` commits with it. A holder that dies
 mid-send releases the lock with its connection and the job is notified again later (the one case a
@@ -9,19 +13,24 @@ user can see a message twice: Telegram may have delivered the first before the c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from uuid import UUID
 
 import structlog
+from telegram import InlineKeyboardMarkup
 
 from shared.chat.delivery import (
     Downloader,
     DownloadError,
     Media,
+    Refused,
     SendRetryLater,
     TelegramSender,
+    Undeliverable,
     Unreachable,
 )
 from shared.chat.presentation import ResultPresenter
+from shared.chat.result_links import ResultLinks
 from shared.jobs import Job, JobState, JobTracking
 
 __all__ = ["Notifier"]
@@ -38,8 +47,10 @@ class Notifier:
         downloader: Downloader,
         sender: TelegramSender,
         presenter: ResultPresenter,
+        links: ResultLinks,
     ) -> None:
         self._presenter = presenter
+        self._links = links
         self._tracking = tracking
         self._downloader = downloader
         self._sender = sender
@@ -83,12 +94,28 @@ class Notifier:
             return await self._sender.send_text(job.chat_id, "\n".join([caption, *job.result_urls]), markup)
         first: int | None = None
         for item in files:
-            message_id = await self._sender.send_result(job.chat_id, item, caption, markup)
-            if self._presenter.with_original(job, item.content_type):
-                await self._sender.send_original(job.chat_id, item)  # photos are recompressed
+            try:
+                message_id = await self._sender.send_result(job.chat_id, item, caption, markup)
+            except Undeliverable as exc:
+                message_id = await self._send_link(job, language, item, markup, exc)
+            else:
+                if self._presenter.with_original(job, item.content_type):
+                    await self._sender.send_original(job.chat_id, item)  # photos are recompressed
             first = first if first is not None else message_id
         assert first is not None
         return first
+
+    async def _send_link(
+        self, job: Job, language: str, item: Media, markup: InlineKeyboardMarkup, refused: Undeliverable
+    ) -> int:
+        """The result Telegram would not take, as a link the bot serves; Undeliverable if that is refused."""
+        link = self._links.make(item.url, datetime.now(UTC))
+        log.info("job_result_sent_as_link", job_id=str(job.id), reason=str(refused), until=link.expires_at)
+        text = self._presenter.link_caption(job, language, link)
+        try:
+            return await self._sender.send_text(job.chat_id, text, markup)
+        except Refused as exc:
+            raise Undeliverable(f"{refused}; the link was refused too: {exc}") from exc
 
     async def _fetch(self, job: Job) -> list[Media]:
         """Download the results again (a notify after a restart); [] when they are gone."""

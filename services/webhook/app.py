@@ -8,7 +8,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from services.webhook import health, kie_callback
+from services.webhook import health, kie_callback, result_route
 from services.webhook.registration import Poller, WebhookRegistrar
 from services.webhook.telegram_route import INBOX, SECRET, receive_update
 from shared.errors import ConfigError
@@ -44,6 +44,7 @@ def build_app(runtime: Runtime) -> web.Application:
         app[SECRET] = secret.get_secret_value().encode()
         app.router.add_post("/telegram/webhook", receive_update)
     kie_callback.mount(app, runtime)
+    result_route.mount(app, runtime)
     return app
 
 

@@ -1,11 +1,11 @@
 """Fetching results from KIE's file host and sending them (or a plain message) to the user's chat.
 
 A result goes out as its own media type, chosen from the file's Content-Type: photo (images up to
-Telegram's 10 MB photo limit), video, audio, else document; a file over the 50 MB upload limit is sent
-as a link. When Telegram refuses the media type (400, or 413 too large) the file goes as a document;
-when it refuses that too the send raises Undeliverable (the job is refunded, never captured), and a
-chat that cannot be reached at all (403 blocked, chat not found) raises Unreachable. Telegram sends
-pass through the shared Redis rate limiter, like the bot's.
+Telegram's 10 MB photo limit), video, audio, else document. When Telegram refuses the media type (400,
+or 413 too large) the file goes as a document; when it refuses that too, or the file is over the 50 MB
+upload limit, the send raises Undeliverable (the caller then offers a link the bot serves, see
+:mod:`shared.chat.result_links`), and a chat that cannot be reached at all (403 blocked, chat not found)
+raises Unreachable. Telegram sends pass through the shared Redis rate limiter, like the bot's.
 """
 
 from __future__ import annotations
@@ -122,13 +122,10 @@ class TelegramSender:
         """Send `media` as its own type with `caption` (and buttons); return the message id.
 
         A result sent before (its file_id remembered) is sent by file_id instead of uploaded again.
-        Raises Undeliverable when Telegram refuses it as media and as a document.
+        Raises Undeliverable when it is over the upload limit or refused as media and as a document.
         """
         if len(media.data) > UPLOAD_LIMIT:
-            try:
-                return await self.send_text(chat_id, f"{caption}\n{media.url}", reply_markup)
-            except Refused as exc:
-                raise Undeliverable(f"the link to a large result was refused: {exc}") from exc
+            raise Undeliverable(f"{len(media.data)} bytes: over Telegram's {UPLOAD_LIMIT} byte upload limit")
         known = await self._file_ids.lookup(media.url) if self._file_ids is not None else None
         if known is not None:
             try:

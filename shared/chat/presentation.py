@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from shared.catalog import CatalogError, FieldKind, GenType, Model, Registry
 from shared.chat.callbacks import CHAIN_TYPES, JOB_NEW, JOB_REGENERATE, JOB_SETTINGS, Op, encode, job_ref
 from shared.chat.labels import field_label, value_label
+from shared.chat.result_links import ResultLink
 from shared.chat.texts import Language, Texts
 from shared.jobs import FailureReason, Job
 
@@ -112,6 +113,14 @@ class ResultPresenter:
     def with_original(self, job: Job, content_type: str) -> bool:
         """Whether a picture from the bot's wizard (it has a progress message) also goes as a file."""
         return job.progress_message_id is not None and content_type.startswith("image/")
+
+    def link_caption(self, job: Job, language: str, link: ResultLink) -> str:
+        """The caption, then why the result comes as a link and until when the link works."""
+        lang = Language.parse(language) or Language.RU
+        until = link.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        return self._texts.get(
+            "result_link", lang, caption=self.caption(job, language), until=until, url=link.url
+        )
 
     def _model(self, model_id: str) -> Model | None:
         try:

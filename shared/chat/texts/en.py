@@ -120,6 +120,10 @@ MESSAGES: dict[str, str] = {
     "job_final_done": "✅ {model}: done in {elapsed}.",
     "job_final_refunded": "✖️ {model}: no result. Returned to your balance: {credits}.",
     "result_caption": "{model} · {price}\n{params}",
+    "result_link": (
+        "{caption}\n\n⬇️ Telegram would not take this file, so here is a download link, "
+        "valid until {until}:\n{url}"
+    ),
     "result_param": "{label}: {value}",
     "result_param_separator": " · ",
     "btn_regenerate": "🔁 Again",

@@ -119,6 +119,10 @@ MESSAGES: dict[str, str] = {
     "job_final_done": "✅ {model}: готово за {elapsed}.",
     "job_final_refunded": "✖️ {model}: результата нет. Возвращено на баланс: {credits}.",
     "result_caption": "{model} · {price}\n{params}",
+    "result_link": (
+        "{caption}\n\n⬇️ Telegram не принял этот файл, поэтому вот ссылка для скачивания, "
+        "действует до {until}:\n{url}"
+    ),
     "result_param": "{label}: {value}",
     "result_param_separator": " · ",
     "btn_regenerate": "🔁 Ещё раз",

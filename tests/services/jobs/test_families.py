@@ -27,6 +27,7 @@ from services.jobs.submitter import Submitter
 from shared.catalog import load_registry
 from shared.chat.delivery import Downloader, TelegramSender
 from shared.chat.presentation import ResultPresenter
+from shared.chat.result_links import ResultLinks
 from shared.jobs import FailureReason, Job, JobState, JobStore, JobTracking, NewJob
 from shared.keys import Keys
 from shared.kie import KieClient, RetryPolicy
@@ -35,6 +36,7 @@ from shared.telegram.limits import RedisRateLimiter, TelegramLimits
 from tests.conftest import free_port
 from tests.emulators.images import png
 from tests.kie.fixtures import documented
+from tests.services.jobs.test_tracker import LINK_BASE, LINK_KEY
 from tests.shared.kie.stub import KieStub, Reply
 from tests.shared.kie.test_families import CASES, FAILED, FLAG_FAILED, Case
 
@@ -105,7 +107,13 @@ async def _rig(
             JobTracking(pool, callback_grace_seconds=0),
             Downloader(session),
         )
-        notifier = Notifier(tracking, downloader, TelegramSender(bot), ResultPresenter(registry))
+        notifier = Notifier(
+            tracking,
+            downloader,
+            TelegramSender(bot),
+            ResultPresenter(registry),
+            ResultLinks(LINK_KEY, LINK_BASE),
+        )
         finisher = Finisher(store, kie, downloader, notifier, routes=registry.route_of)
         submitter = Submitter(
             tracking,

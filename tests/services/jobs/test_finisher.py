@@ -8,12 +8,14 @@ captured only once the result is in the chat, and refunded, never captured, when
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from emulators.telegram import FaultKind, FaultRule
+from shared.chat.result_links import ResultLinks
 from shared.jobs import FailureReason, JobState
-from tests.services.jobs.test_tracker import Rig, _rig, _task_of, _tracker_pool
+from tests.services.jobs.test_tracker import LINK_BASE, LINK_KEY, Rig, _rig, _task_of, _tracker_pool
 
 __all__ = ["_rig", "_tracker_pool"]
 
@@ -61,10 +63,28 @@ class TestDeliveryBeforeCapture:
         assert await _kie_cost(rig, job_id) > 0  # creditsConsumed of the record, for the money report
 
     @pytest.mark.parametrize("kind", [FaultKind.BAD_REQUEST, FaultKind.TOO_LARGE])
-    async def test_refused_in_every_form_is_refunded_with_a_message(self, rig: Rig, kind: FaultKind) -> None:
-        """Photo and document both refused (400 or 413): refunded, never captured, and the user told why."""
+    async def test_refused_as_media_and_document_goes_as_a_link_and_is_captured(
+        self, rig: Rig, kind: FaultKind
+    ) -> None:
+        """Photo and document refused (400 or 413): a link the bot serves for a stated time, then capture."""
         job_id = await _finished(rig)
         _refuse(rig, kind, "sendPhoto", "sendDocument")
+        assert await rig.finisher.confirm(await rig.job(job_id))
+        done = await rig.job(job_id)
+        assert done.state is JobState.SUCCEEDED and done.delivered_at is not None
+        assert await _ledger_kinds(rig, job_id) == ["hold", "capture"]
+        [sent] = rig.replies()
+        text = sent.text or ""
+        assert "download link, valid until" in text
+        link = next(word for word in text.split() if "/results/" in word)
+        assert link.startswith(LINK_BASE)
+        token = link.rsplit("/", 1)[1]
+        assert ResultLinks(LINK_KEY, LINK_BASE).resolve(token, datetime.now(UTC)) == done.result_urls[0]
+
+    async def test_refused_in_every_form_is_refunded_with_a_message(self, rig: Rig) -> None:
+        """Photo, document and the link message all refused: refunded, never captured, the user told why."""
+        job_id = await _finished(rig)
+        _refuse(rig, FaultKind.BAD_REQUEST, "sendPhoto", "sendDocument", "sendMessage")
         assert await rig.finisher.confirm(await rig.job(job_id))
         done = await rig.job(job_id)
         assert done.state is JobState.FAILED and done.error_code is FailureReason.UNDELIVERABLE

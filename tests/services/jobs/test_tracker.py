@@ -30,6 +30,7 @@ from shared.backoff import Backoff
 from shared.catalog import load_registry
 from shared.chat.delivery import Downloader, TelegramSender
 from shared.chat.presentation import ResultPresenter
+from shared.chat.result_links import ResultLinks
 from shared.jobs import CallbackEntry, FailureReason, Job, JobState, JobStore, JobTracking, NewJob
 from shared.keys import Keys
 from shared.kie import KieClient, RetryPolicy
@@ -49,6 +50,10 @@ CALLBACK_CONFIG = ConsumerConfig(
     max_attempts=3,
     retry_backoff=Backoff(base=0.01, cap=0.05),
 )
+
+
+LINK_KEY = b"result-link-test-key"
+LINK_BASE = "http://127.0.0.1:1"
 
 
 @dataclass
@@ -123,7 +128,13 @@ async def _rig(
         store, tracking = JobStore(pool), JobTracking(pool, callback_grace_seconds=0)
         downloader = Downloader(session)
         registry = load_registry()
-        notifier = Notifier(tracking, downloader, TelegramSender(bot), ResultPresenter(registry))
+        notifier = Notifier(
+            tracking,
+            downloader,
+            TelegramSender(bot),
+            ResultPresenter(registry),
+            ResultLinks(LINK_KEY, LINK_BASE),
+        )
         finisher = Finisher(store, kie, downloader, notifier, routes=registry.route_of)
         submitter = Submitter(
             tracking,
