@@ -46,6 +46,7 @@ class GenType(StrEnum):
     AVATAR = "avatar"
     TEXT_TO_SPEECH = "text-to-speech"
     MUSIC = "music"
+    SOUND_EFFECT = "sound-effect"
 
 
 class Route(StrEnum):
