@@ -32,9 +32,6 @@ __all__ = ["PROGRAM"]
 
 log = structlog.get_logger()
 
-COST_CHECK_SECONDS = 60.0
-"""How often the leader compares what KIE consumed with what jobs were priced at."""
-
 
 async def serve(runtime: Runtime) -> None:
     """Publish the registry, then follow the file and run the leader duties until stopped."""
@@ -83,7 +80,11 @@ async def _leader_duties(runtime: Runtime) -> None:
             host=runtime.identity.host,
         )
         costs = CostWatch(
-            runtime.redis, runtime.keys, pool, host=runtime.identity.host, interval=COST_CHECK_SECONDS
+            runtime.redis,
+            runtime.keys,
+            pool,
+            host=runtime.identity.host,
+            interval=settings.CATALOG_COST_WATCH_SECONDS,
         )
         watch = LeaderWatch(runtime.redis, runtime.keys, runtime.identity.host)
         stop = runtime.stop
@@ -91,7 +92,8 @@ async def _leader_duties(runtime: Runtime) -> None:
             group.create_task(watch.run(stop), name="leader-watch")
             group.create_task(run_while_leader(watch, refresher.run, stop, name="catalog-refresh"))
             group.create_task(run_while_leader(watch, balance.run, stop, name="kie-balance"))
-            group.create_task(run_while_leader(watch, costs.run, stop, name="kie-costs"))
+            if settings.CATALOG_COST_WATCH_SECONDS > 0:
+                group.create_task(run_while_leader(watch, costs.run, stop, name="kie-costs"))
 
 
 PROGRAM = Program(name="warmup", serve=serve, needs_db=False)
