@@ -35,6 +35,7 @@ from redis.exceptions import RedisError
 from services.jobs.finisher import Finisher
 from shared.aio import wait_stopped
 from shared.backoff import Backoff
+from shared.catalog import FollowUp
 from shared.catalog.errors import CatalogError
 from shared.jobs import FailureReason, FollowUpRequest, Job, JobTracking, callback_url
 from shared.kie import (
@@ -46,6 +47,7 @@ from shared.kie import (
     KieServiceUnavailableError,
     KieSubmitOutcomeUnknownError,
     KieValidationError,
+    TaskState,
 )
 
 __all__ = ["Submitter"]
@@ -162,8 +164,20 @@ class Submitter:
         """Create the job's task: a generation, or a follow-up on a finished task (same rules)."""
         if follow_up is None:
             return await self._kie.submit(route, job.model_id, job.params, callback_url=url)
-        fields = follow_up.kie_fields()
+        if follow_up.action is FollowUp.EXTEND:
+            fields = FollowUpRequest.extend_fields(await self._track_id(route, follow_up), job.model_id)
+        else:
+            fields = follow_up.kie_fields()
         return await self._kie.follow_up(route, follow_up.action.value, fields, callback_url=url)
+
+    async def _track_id(self, route: str, follow_up: FollowUpRequest) -> str:
+        """The id of the track Suno's extend continues, from the finished task's record (free to ask)."""
+        record = await self._kie.record(route, follow_up.task_id)
+        items = record.items if record.state is TaskState.SUCCESS else ()
+        track = items[follow_up.index].id if follow_up.index < len(items) else None
+        if not track:
+            raise KieValidationError(f"the finished task has no track {follow_up.index + 1}", code=422)
+        return track
 
     async def _start_polled(self, job: Job, follow_up: FollowUpRequest) -> None:
         """Ask for the 1080p upgrade once (KIE starts it on the first call; the answer says "not ready"

@@ -4,8 +4,9 @@
     f:<job ref>:<code>:y    runs it: a new job with its own hold (see `shared.jobs.follow_ups`)
 
 Codes: `hd` (Veo 1080p), `4k` (Veo 4K), `u0`-`u3` (Midjourney upscale of picture 1-4), `v0`-`v3`
-(vary). An offer is shown only when the catalogue prices it: a follow-up whose price no KIE page
-confirms is left out of the published catalogue unless ALLOW_UNVERIFIED_PRICES is set.
+(vary), `x0`-`x1` (Suno extend of track 1-2). An offer is shown only when the catalogue prices it: a
+follow-up whose price no KIE page confirms is left out of the published catalogue unless
+ALLOW_UNVERIFIED_PRICES is set.
 """
 
 from __future__ import annotations
@@ -19,14 +20,24 @@ from shared.catalog import CatalogError, FollowUp, Registry
 from shared.chat.callbacks import Callback, Op, encode, job_ref
 from shared.chat.texts import Language, Texts
 from shared.jobs import FOLLOW_UP_KEY, FollowUpRequest, Job
-from shared.jobs.follow_ups import GRID_SIZE
+from shared.jobs.follow_ups import RESULTS
 
 __all__ = ["Offer", "Press", "follow_data", "offers", "parse_press", "settings_of"]
 
 RUN = "y"
-_CODES = {FollowUp.HD_1080P: "hd", FollowUp.UHD_4K: "4k", FollowUp.UPSCALE: "u", FollowUp.VARY: "v"}
-_GRID = (FollowUp.UPSCALE, FollowUp.VARY)
-_ORDER = (FollowUp.UPSCALE, FollowUp.VARY, FollowUp.HD_1080P, FollowUp.UHD_4K)
+_CODES = {
+    FollowUp.HD_1080P: "hd",
+    FollowUp.UHD_4K: "4k",
+    FollowUp.UPSCALE: "u",
+    FollowUp.VARY: "v",
+    FollowUp.EXTEND: "x",
+}
+_ORDER = (FollowUp.UPSCALE, FollowUp.VARY, FollowUp.EXTEND, FollowUp.HD_1080P, FollowUp.UHD_4K)
+
+
+def _picks(action: FollowUp) -> int:
+    """How many results an action picks from: its code carries the index when more than one."""
+    return RESULTS.get(action, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,25 +51,26 @@ class Offer:
     def code(self) -> str:
         """The offer's part of callback_data."""
         code = _CODES[self.action]
-        return f"{code}{self.index}" if self.action in _GRID else code
+        return f"{code}{self.index}" if _picks(self.action) > 1 else code
 
     @property
     def row(self) -> str:
-        """Which keyboard row the button sits in: one per grid action, one for the rest."""
-        return self.action.value if self.action in _GRID else "other"
+        """Which keyboard row the button sits in: one per action that picks a result, one for the rest."""
+        return self.action.value if _picks(self.action) > 1 else "other"
 
     @classmethod
     def from_code(cls, code: str) -> Offer | None:
         """The offer a code names, None for anything else."""
         for action, prefix in _CODES.items():
-            if action in _GRID and code[:1] == prefix and code[1:].isdigit() and int(code[1:]) < GRID_SIZE:
+            picks = _picks(action)
+            if picks > 1 and code[:1] == prefix and code[1:].isdigit() and int(code[1:]) < picks:
                 return cls(action, int(code[1:]))
-            if action not in _GRID and code == prefix:
+            if picks == 1 and code == prefix:
                 return cls(action)
         return None
 
     def button(self, texts: Texts, language: Language) -> str:
-        """The button text (U1, V3, ⬆️ 1080p)."""
+        """The button text (U1, V3, ⬆️ 1080p, ⏩ Extend 2)."""
         return texts.get(f"btn_follow_{self.action.value}", language, n=self.index + 1)
 
     def describe(self, texts: Texts, language: Language) -> str:
@@ -102,8 +114,7 @@ def offers(registry: Registry, job: Job) -> list[Offer]:
     for action in _ORDER:
         if action not in priced or registry.follow_up_price(model.id, action, settings) is None:
             continue
-        indexes = range(GRID_SIZE) if action in _GRID else range(1)
-        found.extend(Offer(action, index) for index in indexes)
+        found.extend(Offer(action, index) for index in range(_picks(action)))
     return found
 
 

@@ -9,9 +9,12 @@ its `model_id` is the original's, so the route, time limit and name are the orig
     Veo 4K      POST /api/v1/veo/get-4k-video     {taskId, index, callBackUrl} → a task (record-info)
     MJ upscale  POST /api/v1/mj/generateUpscale   {taskId, imageIndex 0-3, callBackUrl} → a task
     MJ vary     POST /api/v1/mj/generateVary      {taskId, imageIndex 0-3, callBackUrl} → a task
+    Suno extend POST /api/v1/generate/extend      {defaultParamFlag: false, audioId, model, callBackUrl}
+                     → a task; `audioId` is the id of track `index` in the finished task's record
 
 Docs: docs.kie.ai/veo3-api/get-veo-3-1080-p-video, /veo3-api/get-veo-3-4k-video, /mj-api/upscale,
-/mj-api/vary (golden fixtures tests/kie/fixtures/veo/get-*.json, mj/upscale.json, mj/vary.json).
+/mj-api/vary, /suno-api/extend-music (golden fixtures tests/kie/fixtures/veo/get-*.json,
+mj/upscale.json, mj/vary.json, suno/extend.json).
 """
 
 from __future__ import annotations
@@ -22,13 +25,23 @@ from typing import Any
 
 from shared.catalog import FollowUp
 
-__all__ = ["FOLLOW_UP_KEY", "GRID_SIZE", "FollowUpRequest"]
+__all__ = ["FOLLOW_UP_KEY", "GRID_SIZE", "RESULTS", "SUNO_TRACKS", "FollowUpRequest"]
 
 FOLLOW_UP_KEY = "followUp"
 """The one key of a follow-up job's `params`; no registry model has an input field of that name."""
 
 GRID_SIZE = 4
 """Pictures in a Midjourney grid: imageIndex 0-3 (docs.kie.ai/mj-api/upscale, /vary)."""
+
+SUNO_TRACKS = 2
+"""Tracks a Suno request makes (kie-api.md §4.2: "typically 2"); extend names one of them."""
+
+RESULTS: dict[FollowUp, int] = {
+    FollowUp.UPSCALE: GRID_SIZE,
+    FollowUp.VARY: GRID_SIZE,
+    FollowUp.EXTEND: SUNO_TRACKS,
+}
+"""How many results of the finished task a follow-up can pick from (1 when it is not listed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +59,7 @@ class FollowUpRequest:
     def __post_init__(self) -> None:
         if not self.task_id:
             raise ValueError("a follow-up needs the finished task's id")
-        highest = GRID_SIZE - 1 if self.action in (FollowUp.UPSCALE, FollowUp.VARY) else 0
+        highest = RESULTS.get(self.action, 1) - 1
         if not 0 <= self.index <= highest:
             raise ValueError(f"{self.action.value}: index must be 0..{highest}, got {self.index}")
 
@@ -82,7 +95,12 @@ class FollowUpRequest:
             return {"taskId": self.task_id, "imageIndex": self.index}
         if self.action is FollowUp.UHD_4K:
             return {"taskId": self.task_id, "index": self.index}
-        raise ValueError(f"{self.action.value} creates no task with a body")
+        raise ValueError(f"{self.action.value} creates no task with a body of its own")
+
+    @staticmethod
+    def extend_fields(audio_id: str, model: str) -> dict[str, Any]:
+        """Suno's extend body (without callBackUrl): the track continued with its own parameters."""
+        return {"defaultParamFlag": False, "audioId": audio_id, "model": model}
 
     def polled_task_id(self, job_hex: str) -> str:
         """The job's `kie_task_id` for a polled follow-up: unique per job (the column is UNIQUE)."""

@@ -3,12 +3,12 @@
 One system serves the whole module. A user walks each family's model as Telegram users do: Music
 (Suno V5, custom mode with lyrics, style and title) comes back as audio with its title and cover, Veo 3.1
 Fast as a video, 4o Image and Flux Kontext (an edit of an uploaded photo) as pictures, Midjourney as
-its grid of four. Under the delivered results the bot's follow-up buttons run priced jobs: the Veo
-video is upgraded to 1080p and the grid's second picture upscaled (each shows its price first and is
-captured on delivery), and a variation KIE fails is refunded. Then KIE fails one task of each family
-(the emulator's fault injection) and every one is refunded with the generation-failed sentence in the
-user's language. The system sells unverified prices (ALLOW_UNVERIFIED_PRICES): no KIE page prices
-Midjourney's upscale and vary.
+its grid of four. Under the delivered results the bot's follow-up buttons run priced jobs: the song's
+first track is extended, the Veo video upgraded to 1080p and the grid's second picture upscaled (each
+shows its price first and is captured on delivery), and a variation KIE fails is refunded. Then KIE
+fails one task of each family (the emulator's fault injection) and every one is refunded with the
+generation-failed sentence in the user's language. The system sells unverified prices
+(ALLOW_UNVERIFIED_PRICES): no KIE page prices Midjourney's upscale and vary.
 """
 
 from __future__ import annotations
@@ -297,6 +297,7 @@ class TestEveryFamily:
             (task["family"], task["operation"], task["state"]) for task in tasks if task["parentId"]
         )
         assert follow == {
+            ("suno", "extend", "success"): 1,
             ("veo", "1080p", "success"): 1,
             ("mj", "mj_upscale", "success"): 1,
             ("mj", "mj_vary", "fail"): 1,
@@ -306,8 +307,17 @@ class TestEveryFamily:
 def follow_ups(
     walker: FamilyWalker, family: Family, result: dict[str, Any], database_url: str, kie_url: str, left: int
 ) -> int:
-    """Veo: 1080p delivered and captured. Midjourney: picture 2 upscaled and captured, then a variation
-    KIE fails refunded. The credits they took."""
+    """Suno: track 1 extended, delivered and captured. Veo: 1080p delivered and captured. Midjourney:
+    picture 2 upscaled and captured, then a variation KIE fails refunded. The credits they took."""
+    if family.route == "suno":
+        price = REGISTRY.follow_up_price(family.model_id, FollowUp.EXTEND)
+        assert price == 12  # KIE's "Extend Music"
+        tracks = walker.media_count("audio")
+        walker.follow_up(result, "x0", price)
+        extended = walker.wait_for_media("audio", tracks + 1)
+        assert walker.t("follow_extend", n=1) in extended["caption"]
+        walker.wait_for_balance(database_url, left - price)
+        return price
     if family.route == "veo":
         price = REGISTRY.follow_up_price(family.model_id, FollowUp.HD_1080P)
         assert price == 5  # KIE's "Get 1080P Video"

@@ -6,6 +6,8 @@ MESSAGES: dict[str, str] = {
     "btn_follow_4k": "⬆️ 4K",
     "btn_follow_upscale": "U{n}",
     "btn_follow_vary": "V{n}",
+    "btn_follow_extend": "⏩ Extend {n}",
+    "follow_extend": "track {n} extended",
     "follow_1080p": "the 1080p version",
     "follow_4k": "the 4K version",
     "follow_upscale": "picture {n} upscaled",

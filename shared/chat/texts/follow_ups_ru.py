@@ -6,6 +6,8 @@ MESSAGES: dict[str, str] = {
     "btn_follow_4k": "⬆️ 4K",
     "btn_follow_upscale": "U{n}",
     "btn_follow_vary": "V{n}",
+    "btn_follow_extend": "⏩ Продолжить {n}",
+    "follow_extend": "продолжение трека {n}",
     "follow_1080p": "версия 1080p",
     "follow_4k": "версия 4K",
     "follow_upscale": "картинка {n} в большем размере",

@@ -95,6 +95,40 @@ class TestTaskFollowUps:
         assert (await rig.reload(job)).kie_task_id == "veo-4k-1"
 
 
+class TestSunoExtend:
+    """Extend continues one track: its id comes from the finished task's record, as `audioId`."""
+
+    async def test_track_two_is_extended_with_its_own_parameters(self, rig: Rig) -> None:
+        """The record's second track id goes to generate/extend with the model, defaultParamFlag false."""
+        record = load("suno", "record-info")["response"]
+        tracks = record["data"]["response"]["sunoData"]
+        tracks.append({**tracks[0], "id": "second-track-id"})
+        rig.kie.script("/api/v1/generate/record-info", Reply(record))
+        rig.kie.script("/api/v1/generate/extend", Reply(load("suno", "extend")["response"]))
+        job = await rig.job("V5", FollowUpRequest(FollowUp.EXTEND, PARENT, 1).to_params())
+        await rig.submitter.submit_ready()
+        [asked] = rig.kie.hits("/api/v1/generate/record-info")
+        assert asked.query == {"taskId": PARENT}
+        [sent] = rig.kie.hits("/api/v1/generate/extend")
+        body = sent.json()
+        assert (
+            body["audioId"] == "second-track-id"
+            and body["model"] == "V5"
+            and body["defaultParamFlag"] is False
+        )
+        assert set(body) <= set(load("suno", "extend")["request"])
+        assert (await rig.reload(job)).kie_task_id == load("suno", "extend")["response"]["data"]["taskId"]
+
+    async def test_a_missing_track_is_refunded_without_creating_anything(self, rig: Rig) -> None:
+        """A task with one track has no track 2: nothing is sent to extend and the hold goes back."""
+        rig.kie.script("/api/v1/generate/record-info", Reply(load("suno", "record-info")["response"]))
+        job = await rig.job("V5", FollowUpRequest(FollowUp.EXTEND, PARENT, 1).to_params())
+        await rig.submitter.submit_ready()
+        assert rig.kie.hits("/api/v1/generate/extend") == []
+        assert (await rig.reload(job)).state is JobState.FAILED
+        assert await rig.ledger.balance(rig.user_id) == 100
+
+
 class TestVeo1080p:
     """The 1080p upgrade is no task: its GET answers non-200 until the URL is ready."""
 

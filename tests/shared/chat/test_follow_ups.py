@@ -66,6 +66,12 @@ class TestOffers:
         """A Veo video offers its 1080p and 4K versions."""
         assert offers(registry, job("veo3_fast")) == [Offer(FollowUp.HD_1080P), Offer(FollowUp.UHD_4K)]
 
+    def test_a_song_offers_extend_of_each_track(self, registry: Registry) -> None:
+        """A Suno result (two tracks) offers to continue either, at KIE's Extend Music price."""
+        song = job("V5", {"customMode": False, "instrumental": False, "prompt": "la"})
+        assert offers(registry, song) == [Offer(FollowUp.EXTEND, 0), Offer(FollowUp.EXTEND, 1)]
+        assert registry.follow_up_price("V5", FollowUp.EXTEND) == 12
+
     def test_follow_up_results_offer_only_a_new_grids(self, registry: Registry) -> None:
         """An upscaled picture or a 1080p video offers nothing more; a variation (a new grid) does."""
         upscaled = FollowUpRequest(FollowUp.UPSCALE, "task-1", 2).to_params()
