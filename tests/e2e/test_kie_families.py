@@ -4,10 +4,10 @@ One system serves the whole module. A user walks each family's model as Telegram
 (Suno V5, custom mode with lyrics, style and title) comes back as audio with its title and cover, Veo 3.1
 Fast as a video, 4o Image and Flux Kontext (an edit of an uploaded photo) as pictures, Midjourney as
 its grid of four. Under the delivered results the bot's follow-up buttons run priced jobs: the song's
-first track is extended, the Veo video upgraded to 1080p and the grid's second picture upscaled (each
-shows its price first and is captured on delivery), and a variation KIE fails is refunded. Then KIE
-fails one task of each family (the emulator's fault injection) and every one is refunded with the
-generation-failed sentence in the user's language. The system sells unverified prices
+first track is extended, the Veo video upgraded to 1080p and to 4K, the grid's second picture
+upscaled (each shows its price first and is captured on delivery), and a variation KIE fails is
+refunded. Then KIE fails one task of each family (the emulator's fault injection) and every one is
+refunded with the generation-failed sentence in the user's language. The system sells unverified prices
 (ALLOW_UNVERIFIED_PRICES): no KIE page prices Midjourney's upscale and vary.
 """
 
@@ -299,6 +299,7 @@ class TestEveryFamily:
         assert follow == {
             ("suno", "extend", "success"): 1,
             ("veo", "1080p", "success"): 1,
+            ("veo", "4k", "success"): 1,
             ("mj", "mj_upscale", "success"): 1,
             ("mj", "mj_vary", "fail"): 1,
         }, follow
@@ -307,7 +308,7 @@ class TestEveryFamily:
 def follow_ups(
     walker: FamilyWalker, family: Family, result: dict[str, Any], database_url: str, kie_url: str, left: int
 ) -> int:
-    """Suno: track 1 extended, delivered and captured. Veo: 1080p delivered and captured. Midjourney:
+    """Suno: track 1 extended, delivered and captured. Veo: 1080p and 4K, each captured. Midjourney:
     picture 2 upscaled and captured, then a variation KIE fails refunded. The credits they took."""
     if family.route == "suno":
         price = REGISTRY.follow_up_price(family.model_id, FollowUp.EXTEND)
@@ -325,7 +326,12 @@ def follow_ups(
         upgraded = walker.wait_for_media("video", 2)
         assert "1080p" in upgraded["caption"]
         walker.wait_for_balance(database_url, left - price)
-        return price
+        uhd = REGISTRY.follow_up_price(family.model_id, FollowUp.UHD_4K)
+        assert uhd == 120  # KIE's "Get 4K Video"
+        walker.follow_up(result, "4k", uhd)
+        assert "4K" in walker.wait_for_media("video", 3)["caption"]
+        walker.wait_for_balance(database_url, left - price - uhd)
+        return price + uhd
     if family.route == "midjourney":
         price = REGISTRY.follow_up_price(family.model_id, FollowUp.UPSCALE)
         vary = REGISTRY.follow_up_price(family.model_id, FollowUp.VARY)
