@@ -22,6 +22,11 @@ createTask and recording the taskId):
    the `job_settled_late_callback` log line names the job and task for the operator.
 
 Nothing here ever resubmits a `submitting` job, so a job cannot be paid to KIE twice silently.
+
+A follow-up job (`shared.jobs.FollowUpRequest` in its params: Veo 4K, Midjourney upscale/vary, Suno
+extend) goes to its family's follow-up endpoint under the same rules; Suno's extend first reads the
+finished task's record for the track's id. Veo's 1080p upgrade is no task: one GET starts it (any
+failure requeues the job: asking again is harmless), and the poller asks until the URL comes.
 """
 
 from __future__ import annotations

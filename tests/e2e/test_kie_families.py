@@ -224,9 +224,14 @@ class FamilyWalker(Walker):
         assert named, f"no field of {model.id} named in {text!r}"
         return max(named, key=lambda f: len(field_label(TEXTS, f, self.language)))
 
-    def follow_up(self, result: dict[str, Any], code: str, price: int) -> dict[str, Any]:
-        """Press the follow-up ``code`` (hd, u1, v0...) under ``result``; its offer names the price and the
-        balance; press Run. The offer screen."""
+    def follow_up(self, code: str, price: int) -> dict[str, Any]:
+        """Press the follow-up ``code`` (hd, u1, x0...) under the latest result that offers it; its offer
+        names the price and the balance; press Run. The offer screen."""
+
+        def offering() -> list[dict[str, Any]]:
+            return [m for m in self.messages() if any(self._offers(b, code) for b in buttons(m))]
+
+        result = wait_until(offering, 60, f"a result offering {code}")[-1]
         count = len(self.messages())
         self.press(result["message_id"], self.data(result, prefix="f:", suffix=f":{code}"))
 
@@ -240,13 +245,24 @@ class FamilyWalker(Walker):
         return screen
 
     @staticmethod
+    def _offers(button: dict[str, Any], code: str) -> bool:
+        data = str(button.get("callback_data", ""))
+        return data.startswith("f:") and data.endswith(f":{code}")
+
+    @staticmethod
     def _runs(button: dict[str, Any], code: str) -> bool:
         data = str(button.get("callback_data", ""))
         return data.startswith("f:") and data.endswith(f":{code}:y")
 
-    def media_count(self, key: str) -> int:
-        """How many messages of the bot carry ``key`` (photo, video, audio)."""
-        return len([m for m in self.messages() if key in m])
+    def wait_for_follow_up(self, key: str, action: str) -> dict[str, Any]:
+        """The follow-up's result: a ``key`` (photo, video, audio) message whose caption names ``action``
+        (results of the original may still be arriving, so counting them would not do)."""
+        found = wait_until(
+            lambda: [m for m in self.messages() if key in m and action in str(m.get("caption", ""))],
+            60,
+            f"the {action} result",
+        )
+        return dict(found[0])
 
     def wait_for_text(self, expected: str) -> None:
         """Until a message of the bot holds ``expected``."""
@@ -279,7 +295,7 @@ class TestEveryFamily:
             ann.wait_for_balance(database_url, STARTER + GRANT - spent)
             if family.route == "suno":
                 assert result["audio"]["title"] == SONG and result["audio"]["thumbnail"]["file_size"] > 0
-            spent += follow_ups(ann, family, result, database_url, kie_url, STARTER + GRANT - spent)
+            spent += follow_ups(ann, family, database_url, kie_url, STARTER + GRANT - spent)
         vera = FamilyWalker(telegram, Language.RU)
         vera.text("/start")
         grant(database_url, vera.user, GRANT)
@@ -305,43 +321,37 @@ class TestEveryFamily:
         }, follow
 
 
-def follow_ups(
-    walker: FamilyWalker, family: Family, result: dict[str, Any], database_url: str, kie_url: str, left: int
-) -> int:
+def follow_ups(walker: FamilyWalker, family: Family, database_url: str, kie_url: str, left: int) -> int:
     """Suno: track 1 extended, delivered and captured. Veo: 1080p and 4K, each captured. Midjourney:
     picture 2 upscaled and captured, then a variation KIE fails refunded. The credits they took."""
     if family.route == "suno":
         price = REGISTRY.follow_up_price(family.model_id, FollowUp.EXTEND)
         assert price == 12  # KIE's "Extend Music"
-        tracks = walker.media_count("audio")
-        walker.follow_up(result, "x0", price)
-        extended = walker.wait_for_media("audio", tracks + 1)
-        assert walker.t("follow_extend", n=1) in extended["caption"]
+        walker.follow_up("x0", price)
+        walker.wait_for_follow_up("audio", walker.t("follow_extend", n=1))
         walker.wait_for_balance(database_url, left - price)
         return price
     if family.route == "veo":
         price = REGISTRY.follow_up_price(family.model_id, FollowUp.HD_1080P)
         assert price == 5  # KIE's "Get 1080P Video"
-        walker.follow_up(result, "hd", price)
-        upgraded = walker.wait_for_media("video", 2)
-        assert "1080p" in upgraded["caption"]
+        walker.follow_up("hd", price)
+        walker.wait_for_follow_up("video", walker.t("follow_1080p"))
         walker.wait_for_balance(database_url, left - price)
         uhd = REGISTRY.follow_up_price(family.model_id, FollowUp.UHD_4K)
         assert uhd == 120  # KIE's "Get 4K Video"
-        walker.follow_up(result, "4k", uhd)
-        assert "4K" in walker.wait_for_media("video", 3)["caption"]
+        walker.follow_up("4k", uhd)
+        walker.wait_for_follow_up("video", walker.t("follow_4k"))
         walker.wait_for_balance(database_url, left - price - uhd)
         return price + uhd
     if family.route == "midjourney":
         price = REGISTRY.follow_up_price(family.model_id, FollowUp.UPSCALE)
         vary = REGISTRY.follow_up_price(family.model_id, FollowUp.VARY)
         assert price is not None and vary is not None
-        photos = walker.media_count("photo")
-        walker.follow_up(result, "u1", price)
-        walker.wait_for_media("photo", photos + 1)
+        walker.follow_up("u1", price)
+        walker.wait_for_follow_up("photo", walker.t("follow_upscale", n=2))
         walker.wait_for_balance(database_url, left - price)
         kie_control(kie_url, "faults/tasks", {"fail_next": 1})
-        walker.follow_up(result, "v0", vary)
+        walker.follow_up("v0", vary)
         walker.wait_for_text(
             walker.t("failure_generation_failed", credits=TEXTS.credits(vary, walker.language))
         )
