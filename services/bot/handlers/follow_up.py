@@ -23,6 +23,11 @@ __all__ = ["on_follow"]
 
 log = structlog.get_logger()
 
+_DELIVERING = (JobState.SUCCEEDED, JobState.SUBMITTED)
+"""A result's buttons come with its first file, before the job is captured (after its last file), so
+a press may find the job still `submitted`. KIE checks the task is finished: a follow-up of one that
+is not is refused and refunded like any rejected job."""
+
 
 async def on_follow(turn: Turn, callback: Callback) -> str | None:
     """Show a follow-up's offer, or (Run) start it."""
@@ -32,7 +37,7 @@ async def on_follow(turn: Turn, callback: Callback) -> str | None:
     job = await find_job(turn, press.ref)
     if job is None:
         raise Stale("job_gone")
-    if job.state is not JobState.SUCCEEDED or press.offer not in offers(turn.registry, job):
+    if job.state not in _DELIVERING or press.offer not in offers(turn.registry, job):
         return turn.t("follow_unavailable")
     model = turn.registry.get(job.model_id)
     price = turn.registry.follow_up_price(model.id, press.offer.action, settings_of(job.params))

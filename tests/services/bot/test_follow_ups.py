@@ -17,15 +17,23 @@ MJ = "midjourney/text-to-image"
 
 
 async def delivered(
-    bot: BotHarness, pool: AsyncConnectionPool, user: int, *, finish: bool = True, price: int = 16
+    bot: BotHarness,
+    pool: AsyncConnectionPool,
+    user: int,
+    *,
+    finish: bool = True,
+    capture: bool = True,
+    price: int = 16,
 ) -> Job:
-    """A Midjourney grid of the user's, finished by KIE (unless not `finish`), with its result message."""
+    """A Midjourney grid of the user's, finished by KIE (unless not `finish`) and captured (unless not
+    `capture`: its files are still being sent), with its result message."""
     new = NewJob(user, user, MJ, {"prompt": "a castle", "speed": "turbo"}, price, 600, 60)
     job = (await bot.deps.jobs.create_job(new)).job
     if finish:
         async with pool.connection() as conn:  # as the submitter's claim does
             await conn.execute("UPDATE jobs SET state = 'submitting' WHERE id = %s", (job.id,))
-        await JobTracking(pool).record_task(job.id, f"mj-{job.id.hex}")
+        job = await JobTracking(pool).record_task(job.id, f"mj-{job.id.hex}") or job
+    if finish and capture:
         job = (await bot.deps.jobs.capture(job.id, ["https://files.example.com/0.jpeg"])).job
     markup = ResultPresenter(bot.registry).keyboard(job, "en")
     await bot.application.bot.send_message(user, "the grid", reply_markup=markup)
@@ -71,6 +79,18 @@ class TestFollowUpButtons:
         assert upscale.model_id == MJ and upscale.price_credits == 16 and upscale.state is JobState.QUEUED
         assert upscale.params["speed"] == "turbo"
         assert await bot.deps.ledger.balance(user) == balance - 16
+
+    async def test_offered_while_the_rest_of_the_result_is_delivered(
+        self, bot: BotHarness, pool: AsyncConnectionPool
+    ) -> None:
+        """The first picture of a grid carries the buttons before the job is captured: a press then
+        gets the offer, not "unavailable"."""
+        user = await start(bot, 100)
+        grid = await delivered(bot, pool, user, capture=False)
+        await bot.press(
+            user, bot.last(user).message_id, button_data(bot.last(user), f"f:{grid.id.hex[:12]}:u0")
+        )
+        assert any(str(b["callback_data"]).endswith(":u0:y") for b in buttons(bot.last(user)))
 
     async def test_too_few_credits_is_the_buy_offer(self, bot: BotHarness, pool: AsyncConnectionPool) -> None:
         """Run with less than the price creates no job and offers to buy the missing credits."""
