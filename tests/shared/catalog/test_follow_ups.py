@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from shared.catalog import FollowUp, Registry, RegistryError
+from shared.catalog.docs_table import check_documented, load_docs_tables
 from shared.catalog.loader import for_sale
 
 MJ = "midjourney/text-to-image"
@@ -89,3 +90,17 @@ class TestBrokenFollowUps:
             Registry.from_document(document)
         assert caught.value.model_id == model_id and caught.value.field == field
         assert reason in str(caught.value)
+
+
+class TestDocumentedFollowUps:
+    def test_every_priced_follow_up_is_in_kies_docs_table(self, registry: Registry) -> None:
+        """Each follow-up the registry prices is an endpoint KIE's docs list for the family's tasks."""
+        check_documented(registry, load_docs_tables())
+
+    def test_a_follow_up_the_docs_table_lacks_is_refused(self, registry: Registry) -> None:
+        """Without get-1080p-video in the docs table, Veo's priced 1080p is refused by model and field."""
+        tables = load_docs_tables()
+        del tables.follow_ups["/api/v1/veo/get-1080p-video"]
+        with pytest.raises(RegistryError) as caught:
+            check_documented(registry, tables)
+        assert caught.value.model_id == "veo3" and caught.value.field == "follow_ups.1080p"
