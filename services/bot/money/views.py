@@ -90,7 +90,7 @@ def money_report_screen(texts: Texts, language: Language, report: MoneyReport, d
         texts.get(
             "admin_money_line",
             language,
-            model="Σ" if line.model_id == "*" else line.model_id,
+            model=texts.get("admin_money_total", language) if line.model_id == "*" else line.model_id,
             jobs=line.jobs,
             captured=line.captured,
             kie=_credits(line.kie_consumed),

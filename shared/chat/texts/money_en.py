@@ -97,6 +97,7 @@ MESSAGES: dict[str, str] = {
     ),
     "admin_money_line": "{model}: {jobs} jobs · paid {captured} · KIE {kie} · margin {margin}",
     "admin_money_flag": "⚠️ {job} {model}: {why}",
+    "admin_money_total": "Total",
     "admin_money_clean": "none: every KIE credit consumed was covered by what its user paid",
     "admin_usage_money": "Usage: /money [days, 1-366]",
     "admin_usage_admin": "Usage: /admin",

@@ -98,6 +98,7 @@ MESSAGES: dict[str, str] = {
     ),
     "admin_money_line": "{model}: {jobs} задач · оплачено {captured} · KIE {kie} · маржа {margin}",
     "admin_money_flag": "⚠️ {job} {model}: {why}",
+    "admin_money_total": "Итого",
     "admin_money_clean": "нет: каждый кредит KIE покрыт тем, что заплатил пользователь",
     "admin_usage_money": "Использование: /money [дней, 1-366]",
     "admin_usage_admin": "Использование: /admin",
