@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -198,7 +199,10 @@ class World:
         self.kie(f"tasks/{job.task}/complete", {})
 
     def settled(self, walker: Walker, job: Job) -> Job:
-        return wait_until(lambda: _settled(self.db, walker.user, job.id), 60, f"job {job.id} settled")
+        settled: Job = wait_until(
+            partial(_settled, self.db, walker.user, job.id), 60, f"job {job.id} settled"
+        )
+        return settled
 
     def post_update(self, update: dict[str, Any]) -> None:
         request = urllib.request.Request(
@@ -407,6 +411,10 @@ def _invoice(world: World, walker: Walker, credits: int) -> dict[str, Any]:
     return {"message": invoice, "payload": str(params["payload"])}
 
 
+def _said(walker: Walker, text: str) -> bool:
+    return any(m.get("text") == text for m in walker.messages())
+
+
 def _paid_updates(world: World, user: int) -> list[dict[str, Any]]:
     return [
         {"update_id": u["update_id"], "message": u["message"]}
@@ -463,9 +471,7 @@ class TestPayments:
             message["successful_payment"].update(change, telegram_payment_charge_id=charge)
             world.post_update({"update_id": next(_update_ids), "message": message})
             refusal = _t("money_payment_mismatch", charge=charge)
-            wait_until(
-                lambda r=refusal: any(m.get("text") == r for m in eve.messages()), 30, f"refusal: {what}"
-            )
+            wait_until(partial(_said, eve, refusal), 30, f"the refusal of the {what} payment")
         wait_until(lambda: len(world.alerts()) >= alerts + len(bad), 30, "an alert per bad payment")
         assert balance(world.db, eve.user) == start + 2 * PACK_CREDITS, "a bad payment was credited"
         assert _payments(world.db, eve.user) == 2 and _payments(world.db, fay.user) == 0
@@ -570,11 +576,7 @@ REFUSALS = {
         "undeliverable",
     ),
     "403 blocked": Refusal(({"method": "sendPhoto", "kind": "403"},), IMAGE, "unreachable"),
-    "photo answered too late": Refusal(
-        ({"method": "sendPhoto", "kind": "slow", "delay": SLOW_SEND},), IMAGE, "photo"
-    ),
     "photo 429 flood": Refusal(({"method": "sendPhoto", "kind": "429", "retry_after": 1},), IMAGE, "photo"),
-    "photo 500": Refusal(({"method": "sendPhoto", "kind": "500"},), IMAGE, "photo"),
     "video 400 → document": Refusal(({"method": "sendVideo", "kind": "400"},), VIDEO, "document"),
     "audio 400 → document": Refusal(({"method": "sendAudio", "kind": "400"},), MUSIC, "document"),
 }
@@ -611,6 +613,28 @@ class TestDeliveryFailures:
         assert (settled.state, settled.ledger) == ("succeeded", ("hold", "capture"))
         assert _media(ivy.message(settled.result_message_id or 0)) == refusal.outcome
 
+    def test_an_answer_lost_or_failed_is_sent_again_and_captured_once(self, world: World) -> None:
+        """sendPhoto answered 500, and another answered after the bot's timeout (Telegram delivered it):
+        nothing settles, the poller sends again, each job is captured once with a photo in the chat."""
+        walkers = [world.user(), world.user()]
+        jobs = [world.run_job(w, IMAGE, "sent again") for w in walkers]
+        faults: list[dict[str, Any]] = [{"kind": "500"}, {"kind": "slow", "delay": SLOW_SEND}]
+        for job, fault in zip(jobs, faults, strict=True):
+            world.tg.add_fault(method="sendPhoto", count=1, **fault)
+            world.complete(job)
+            wait_until(partial(_deferred, world, job), 30, f"the first send's {fault['kind']}")
+        for walker, job in zip(walkers, jobs, strict=True):
+            settled = world.settled(walker, job)
+            assert (settled.state, settled.ledger) == ("succeeded", ("hold", "capture"))
+            assert _media(walker.message(settled.result_message_id or 0)) == "photo"
+
+
+def _deferred(world: World, job: Job) -> bool:
+    """The finisher gave up on the job's delivery for now (`job_delivery_deferred` in the jobs log)."""
+    lines = world.system.logs().get("jobs.log", "").splitlines()
+    events = (json.loads(line) for line in lines if line.startswith("{") and job.id in line)
+    return any(event.get("event") == "job_delivery_deferred" for event in events)
+
 
 # -- the books -----------------------------------------------------------------------------------
 
@@ -619,8 +643,8 @@ _USERS = (
     "SELECT id, balance, (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.user_id = u.id) FROM users u"
 )
 _ALL_JOBS = """
-SELECT user_id, chat_id, model_id, kie_task_id, state, settlement, error_code, price_credits, result_message_id,
-       kie_credits_consumed,
+SELECT user_id, chat_id, model_id, kie_task_id, state, settlement, error_code, price_credits,
+       result_message_id, kie_credits_consumed,
        (SELECT count(*) FROM ledger l WHERE l.job_id = j.id AND l.kind = 'capture'),
        (SELECT count(*) FROM ledger l WHERE l.job_id = j.id AND l.kind = 'refund')
 FROM jobs j
