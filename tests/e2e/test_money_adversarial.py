@@ -16,6 +16,8 @@ import copy
 import itertools
 import json
 import random
+import subprocess
+import sys
 import threading
 import urllib.request
 import uuid
@@ -628,6 +630,16 @@ class TestDeliveryFailures:
             assert (settled.state, settled.ledger) == ("succeeded", ("hold", "capture"))
             assert _media(walker.message(settled.result_message_id or 0)) == "photo"
 
+    def test_a_user_banned_while_the_job_runs_gets_nothing_and_pays_nothing(self, world: World) -> None:
+        """/ban while KIE generates: the result is neither delivered nor captured, the hold comes back."""
+        ned = world.user()
+        job = world.run_job(ned, IMAGE, "banned meanwhile")
+        assert world.admin(f"/ban {ned.user}") == _t("admin_banned_done", id=ned.user)
+        world.complete(job)
+        settled = world.settled(ned, job)
+        assert (settled.state, settled.reason, settled.ledger) == ("failed", "banned", ("hold", "refund"))
+        assert not [m for m in ned.messages() if _media(m)]
+
 
 def _deferred(world: World, job: Job) -> bool:
     """The finisher gave up on the job's delivery for now (`job_delivery_deferred` in the jobs log)."""
@@ -649,8 +661,8 @@ SELECT user_id, chat_id, model_id, kie_task_id, state, settlement, error_code, p
        (SELECT count(*) FROM ledger l WHERE l.job_id = j.id AND l.kind = 'refund')
 FROM jobs j
 """
-TELEGRAM_REFUSED = {"undeliverable", "unreachable"}
-"""Refunds after KIE charged, because Telegram would not take the result (docs/money.md, §2)."""
+TELEGRAM_REFUSED = {"undeliverable", "unreachable", "banned"}
+"""Refunds after KIE charged: Telegram refused the result, or the user was banned (docs/money.md §2)."""
 
 
 class TestTheBooks:
@@ -698,8 +710,22 @@ class TestTheBooks:
                 uncovered += cost
         for user, cost in consumed.items():
             assert cost * MARKUP <= captured[user], f"user {user}: KIE {cost} × {MARKUP} > {captured[user]}"
-        expected = sum(1 for r in REFUSALS.values() if r.outcome in TELEGRAM_REFUSED) * 8
-        print(
-            f"kie_spend_uncovered={uncovered} (Telegram-refused results), captured={sum(captured.values())}"
-        )
-        assert uncovered == expected
+        refused = [row for row in jobs if row[6] in TELEGRAM_REFUSED]
+        print(f"kie_spend_uncovered={uncovered} on {len(refused)} jobs, captured={sum(captured.values())}")
+        assert uncovered == sum(tasks[row[3]] for row in refused)
+        _money_report_agrees(world, len(refused))
+
+
+def _money_report_agrees(world: World, refused: int) -> None:
+    """`make money-report`'s own reading of the books: each Telegram-refused job flagged, nothing else,
+    and the Suno job (whose record states no cost) counted as such."""
+    env = {**world.system.env, "DATABASE_URL": world.db}
+    report = subprocess.run(
+        [sys.executable, "-m", "shared.ops.money_report"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert report.returncode == 1, report.stdout + report.stderr
+    lines = report.stdout.splitlines()
+    assert sum(line.startswith("FLAG charged nothing:") for line in lines) == refused, report.stdout
+    assert not [line for line in lines if line.startswith("FLAG") and "charged nothing:" not in line]
+    music = [line.split() for line in lines if line.startswith(f"{MUSIC} ")]
+    assert all(line[-1] == line[1] for line in music), report.stdout  # every Suno job: cost unknown
