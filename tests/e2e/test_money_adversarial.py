@@ -478,6 +478,27 @@ class TestPayments:
         assert balance(world.db, eve.user) == start + 2 * PACK_CREDITS, "a bad payment was credited"
         assert _payments(world.db, eve.user) == 2 and _payments(world.db, fay.user) == 0
 
+    def test_an_invoice_forwarded_to_another_user_is_refused_at_checkout(self, world: World) -> None:
+        """Eve forwards her invoice (sent without start_parameter, so the copy keeps its Pay button) and
+        Fay pays it: the checkout carries Eve's signed payload from Fay and is refused before Telegram
+        takes Fay's Stars; nobody is credited and the admins are alerted."""
+        eve, fay = world.user(), world.user()
+        start = balance(world.db, eve.user), balance(world.db, fay.user)
+        invoice = _invoice(world, eve, PACK_CREDITS)["message"]
+        alerts = len(world.alerts())
+        query = world.tg.pay_forwarded_invoice(fay.user, eve.user, invoice["message_id"])[
+            "pre_checkout_query"
+        ]
+        answer = wait_until(
+            lambda: next(c for c in world.tg.checkouts() if c["id"] == query["id"] and c["ok"] is not None),
+            30,
+            "the checkout's answer",
+        )
+        assert answer["ok"] is False and answer["error_message"] == _t("money_checkout_forged")
+        wait_until(lambda: len(world.alerts()) > alerts, 30, "the admins' alert")
+        assert (balance(world.db, eve.user), balance(world.db, fay.user)) == start
+        assert _payments(world.db, fay.user) == 0 and not _paid_updates(world, fay.user)
+
 
 # -- refunds -----------------------------------------------------------------------------------
 
