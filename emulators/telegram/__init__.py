@@ -33,7 +33,8 @@ with ``X-Telegram-Bot-Api-Secret-Token`` and re-sent (backoff 0.1 s doubling to 
 Without one they wait for getUpdates (409 for a second concurrent poller or while a webhook is set).
 
 Python simulation API (on ``BotApiState``): ``create_user``, ``create_group``, ``send_text``,
-``send_photo``, ``press_button`` (by callback_data or button_text), ``pay_invoice`` (then an ok
+``send_photo``, ``press_button`` (by callback_data or button_text), ``pay_invoice`` and
+``pay_forwarded_invoice`` (then an ok
 answerPreCheckoutQuery makes the successful_payment message follow); inspection: ``calls_of``,
 ``chat_messages``, ``bot_replies``, ``bot(token).updates``, ``bot(token).webhook_stats``,
 ``faults.add(FaultRule(...))``; ``changes`` is a signal that fires on every visible change.
@@ -50,6 +51,8 @@ Control API (JSON; answers ``{"ok": true, "result": ...}`` or 400 ``{"ok": false
     POST   /_emulator/send_photo      multipart (user_id, caption?, chat_id?, token?, one file part)
                                       or JSON {user_id, data_base64, caption?, file_name?}
     POST   /_emulator/pay_invoice     {user_id, message_id, chat_id?, token?}
+    POST   /_emulator/pay_forwarded_invoice  {user_id, from_chat_id, message_id, token?}  pay an
+                                      invoice forwarded from another chat (no start_parameter)
     GET    /_emulator/calls           ?method=&token=&since=  recorded Bot API calls
                                       (seq, method, params, status, response)
     GET    /_emulator/chats/{chat_id}/messages   ?token=&include_deleted=1

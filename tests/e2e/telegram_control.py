@@ -79,6 +79,15 @@ class TelegramControl:
         """The user pays the invoice message: a pre_checkout_query reaches the bot."""
         return dict(self._request("POST", "pay_invoice", {"user_id": user_id, "message_id": message_id}))
 
+    def pay_forwarded_invoice(self, user_id: int, from_chat_id: int, message_id: int) -> dict[str, Any]:
+        """The user pays an invoice forwarded to them from another chat: a pre_checkout_query follows."""
+        body = {"user_id": user_id, "from_chat_id": from_chat_id, "message_id": message_id}
+        return dict(self._request("POST", "pay_forwarded_invoice", body))
+
+    def checkouts(self) -> list[dict[str, Any]]:
+        """Every pre_checkout_query with the bot's answer (ok, error_message)."""
+        return list(self._request("GET", "payments")["checkouts"])
+
     def updates(self) -> list[dict[str, Any]]:
         """Every update the emulator made, as the Bot API renders them (plus delivered and attempts)."""
         return list(self._request("GET", "updates"))
