@@ -288,7 +288,16 @@ def _delivering(db: str) -> bool:
 
 
 def _media(message: dict[str, Any]) -> str | None:
-    return next((k for k in ("photo", "video", "audio", "document") if k in message), None)
+    """How a result reached the chat: its media kind, or "link" for the bot-served download link."""
+    kind = next((k for k in ("photo", "video", "audio", "document") if k in message), None)
+    return kind or ("link" if "/results/" in (message.get("text") or "") else None)
+
+
+def _follow_link(message: dict[str, Any]) -> bytes:
+    """The file behind a result link, fetched through the webhook's redirect."""
+    url = next(word for word in str(message["text"]).split() if "/results/" in word)
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return bytes(response.read())
 
 
 # -- cancel ------------------------------------------------------------------------------------
@@ -601,13 +610,22 @@ class Refusal:
 
 REFUSALS = {
     "photo 400 → document": Refusal(({"method": "sendPhoto", "kind": "400"},), IMAGE, "document"),
-    "photo and document 400": Refusal(
+    "photo and document 400 → link": Refusal(
         ({"method": "sendPhoto", "kind": "400"}, {"method": "sendDocument", "kind": "400"}),
         IMAGE,
-        "undeliverable",
+        "link",
     ),
-    "photo and document 413": Refusal(
+    "photo and document 413 → link": Refusal(
         ({"method": "sendPhoto", "kind": "413"}, {"method": "sendDocument", "kind": "413"}),
+        IMAGE,
+        "link",
+    ),
+    "photo, document and link 400": Refusal(
+        (
+            {"method": "sendPhoto", "kind": "400"},
+            {"method": "sendDocument", "kind": "400"},
+            {"method": "sendMessage", "kind": "400"},
+        ),
         IMAGE,
         "undeliverable",
     ),
@@ -647,7 +665,10 @@ class TestDeliveryFailures:
                 )
             return
         assert (settled.state, settled.ledger) == ("succeeded", ("hold", "capture"))
-        assert _media(ivy.message(settled.result_message_id or 0)) == refusal.outcome
+        result = ivy.message(settled.result_message_id or 0)
+        assert _media(result) == refusal.outcome
+        if refusal.outcome == "link":
+            assert _follow_link(result).startswith(b"\x89PNG")  # the webhook redirects to KIE's file
 
     def test_an_answer_lost_or_failed_is_sent_again_and_captured_once(self, world: World) -> None:
         """sendPhoto answered 500, and another answered after the bot's timeout (Telegram delivered it):
