@@ -16,6 +16,7 @@ from shared.heartbeat import ProcessState
 from shared.lease.backend import LeaderBoard
 from shared.lease.leadership import LeaderWatch, run_while_leader
 from shared.lease.postgres import PostgresLease
+from shared.lease.predecessor import PredecessorProbe
 from shared.lease.redis import RedisLease
 from shared.ops.gauges import SystemGauges
 from shared.process import Program, Runtime
@@ -24,26 +25,31 @@ from shared.terms import TermLedger
 
 __all__ = ["PROGRAM", "build_keeper", "serve"]
 
+PROGRAM_NAME = "lockkeeper"
+
 
 def build_keeper(runtime: Runtime) -> LeaseKeeper:
     """A keeper for the configured backend, with the other store as the source of its epoch floor."""
     settings, holder = runtime.settings, runtime.identity.holder_id
     ttl = settings.LEASE_TTL_SECONDS
     board = LeaderBoard(runtime.redis, runtime.keys, keep_seconds=ttl * 2)
+    gone = PredecessorProbe(holder, program_marker=f"services.{PROGRAM_NAME}").is_gone
     redis_lease = RedisLease(runtime.redis, runtime.keys, holder, ttl)
     if settings.LOCK_BACKEND is LockBackend.POSTGRES:
         pg_lease = PostgresLease(
             settings.DATABASE_URL, holder, ttl, connect_timeout=settings.DATABASE_CONNECT_TIMEOUT_SECONDS
         )
         # PostgreSQL records its own terms in the acquiring statement.
-        return LeaseKeeper(pg_lease, board, ttl, floor=redis_lease.highest_epoch)
+        return LeaseKeeper(pg_lease, board, ttl, floor=redis_lease.highest_epoch, predecessor_gone=gone)
     assert runtime.db is not None
     ledger = TermLedger(runtime.db)
 
     async def record(epoch: int, term_holder: str) -> None:
         await ledger.record(epoch, term_holder, LockBackend.REDIS.value)
 
-    return LeaseKeeper(redis_lease, board, ttl, floor=ledger.highest_epoch, record=record)
+    return LeaseKeeper(
+        redis_lease, board, ttl, floor=ledger.highest_epoch, record=record, predecessor_gone=gone
+    )
 
 
 async def serve(runtime: Runtime) -> None:
@@ -63,4 +69,4 @@ async def serve(runtime: Runtime) -> None:
         group.create_task(gauges.run(runtime.stop), name="lockkeeper:gauges")
 
 
-PROGRAM = Program(name="lockkeeper", serve=serve)
+PROGRAM = Program(name=PROGRAM_NAME, serve=serve)

@@ -109,8 +109,11 @@ class LeaseBackend(Protocol):
     def holder(self) -> str:
         """This holder's id, unique per process."""
 
-    async def try_acquire(self, floor: int = 0) -> int | None:
-        """Start a new term if the lease is free: return its epoch (> ``floor``), or None if held."""
+    async def try_acquire(self, floor: int = 0, *, dead_holder: str | None = None) -> int | None:
+        """Start a new term if the lease is free: return its epoch (> ``floor``), or None if held.
+
+        A term held by ``dead_holder`` (a holder the caller proved gone) counts as free.
+        """
 
     async def renew(self) -> bool:
         """Extend this holder's term to a full TTL (compare-and-set); False means the term is lost."""

@@ -58,6 +58,10 @@ async def published(redis: Redis, prefix: str) -> LeaderInfo | None:
     return await LeaderBoard(redis, Keys(prefix), 1).read()
 
 
+async def _crash() -> None:
+    """Stands in for a keeper's shutdown when it is killed: nothing is released."""
+
+
 def events(logs: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
     return [entry for entry in logs if entry["event"] == name]
 
@@ -180,6 +184,27 @@ class TestRedisKeeper:
                 async with keeping(other_host):
                     await eventually(lambda: other_host.epoch is not None, within=1)
         assert events(logs, "lease_deferring_to_other_hosts")
+
+    async def test_a_restarted_keeper_takes_over_a_dead_predecessors_term_at_once(
+        self, redis_client: Redis, key_prefix: str
+    ) -> None:
+        """Predecessor proved gone: a new term with the next epoch at once, not after its expiry."""
+        dead = redis_keeper(redis_client, key_prefix, "a/lockkeeper/1", ttl=30)
+        async with keeping(dead) as stop_dead:
+            await eventually(lambda: dead.epoch == 1)
+            dead._shutdown = _crash  # type: ignore[method-assign]  # a SIGKILL releases nothing
+            stop_dead.set()
+        keys = Keys(key_prefix)
+        restarted = LeaseKeeper(
+            RedisLease(redis_client, keys, "a/lockkeeper/2", 30),
+            LeaderBoard(redis_client, keys, 60),
+            30,
+            predecessor_gone=lambda holder: holder == "a/lockkeeper/1",
+        )
+        with capture_logs() as logs:
+            async with keeping(restarted):
+                await eventually(lambda: restarted.epoch == 2, within=1)
+        assert events(logs, "lease_predecessor_gone")
 
     async def test_a_restarted_keeper_alone_leads_after_the_grace(
         self, redis_client: Redis, key_prefix: str
