@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     JOBS_CALLBACK_GRACE_SECONDS: float = Field(default=10.0, ge=0, le=3600)
     JOBS_SWEEP_INTERVAL_SECONDS: float = Field(default=1.0, gt=0, le=60)
     JOBS_CLAIM_IDLE_SECONDS: float = Field(default=30.0, ge=1, le=3600)
+    # Result files are read up to this many bytes; a larger one goes to the user as its link.
+    RESULT_DOWNLOAD_MAX_BYTES: int = Field(default=50 * 1024 * 1024, ge=1024, le=2 * 1024**3)
     DATABASE_URL: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     DATABASE_CONNECT_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, le=120)
     REDIS_URL: str = "redis://127.0.0.1:6379/0"

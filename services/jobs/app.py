@@ -23,7 +23,8 @@ from services.jobs.progress import ProgressReporter
 from services.jobs.submitter import Submitter
 from shared.backoff import Backoff
 from shared.catalog import DEFAULT_REGISTRY_PATH, load_registry
-from shared.chat.delivery import Downloader, TelegramSender
+from shared.chat.delivery import TelegramSender
+from shared.chat.download import Downloader, DownloadPolicy, guarded_session
 from shared.chat.file_ids import FileIdCache
 from shared.chat.presentation import ResultPresenter
 from shared.db import open_pool
@@ -86,15 +87,17 @@ async def serve(runtime: Runtime) -> None:
     settings = runtime.settings
     registry = load_registry(settings.CATALOG_REGISTRY_PATH or DEFAULT_REGISTRY_PATH)
     pool_size = settings.JOBS_CONCURRENCY * 2 + 4
+    download_policy = DownloadPolicy.of(settings)
     async with (
         open_pool(settings, max_size=pool_size) as pool,
         aiohttp.ClientSession() as session,
+        guarded_session(download_policy) as download_session,
         _kie_client(runtime, session) as kie,
         _telegram_bot(runtime) as bot,
     ):
         store = JobStore(pool)
         tracking = JobTracking(pool, callback_grace_seconds=settings.JOBS_CALLBACK_GRACE_SECONDS)
-        downloader = Downloader(session)
+        downloader = Downloader(download_session, download_policy)
         notifier = Notifier(
             tracking,
             downloader,

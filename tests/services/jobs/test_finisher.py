@@ -13,9 +13,9 @@ import pytest
 
 from emulators.telegram import FaultKind, FaultRule
 from shared.jobs import FailureReason, JobState
-from tests.services.jobs.test_tracker import Rig, _rig, _task_of, _tracker_pool
+from tests.services.jobs.test_tracker import Rig, _download_policy, _rig, _task_of, _tracker_pool
 
-__all__ = ["_rig", "_tracker_pool"]
+__all__ = ["_download_policy", "_rig", "_tracker_pool"]
 
 
 async def _finished(rig: Rig) -> uuid.UUID:
