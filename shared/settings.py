@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     TELEGRAM_RATE_PER_GROUP_MINUTE: int = Field(default=20, ge=1, le=10_000)
     BOT_CONCURRENCY: int = Field(default=64, ge=1, le=1_000)
     INBOX_CLAIM_IDLE_SECONDS: float = Field(default=15.0, ge=1, le=3600)
+    # Stream retention (shared/streams/retention.py): handled entries older than this are trimmed.
+    INBOX_RETENTION_SECONDS: float = Field(default=3600.0, ge=60, le=30 * 86400)
+    CALLBACK_RETENTION_SECONDS: float = Field(default=7 * 86400.0, ge=60, le=90 * 86400)
+    DEAD_LETTER_RETENTION_SECONDS: float = Field(default=30 * 86400.0, ge=60, le=365 * 86400)
+    STREAM_TRIM_INTERVAL_SECONDS: float = Field(default=60.0, ge=0.1, le=86400)
     ADMIN_IDS: Annotated[frozenset[int], NoDecode] = frozenset()
     # Operations: per-process metrics ports (0 = off) and the crash guard's restart intensity.
     METRICS_PORT_BASE: int = Field(default=0, ge=0, le=65000)

@@ -2,7 +2,8 @@
 
 ``LOCK_BACKEND`` picks the one authority of the deployment (Redis or PostgreSQL); the lease is
 published to Redis either way. The program also runs its own fenced leader duty
-(:class:`~services.lockkeeper.beat.ActivityBeat`) through the same :class:`LeaderWatch` every other
+(:class:`~services.lockkeeper.beat.ActivityBeat`) and the streams' time-based trimming
+(:class:`~shared.streams.retention.StreamJanitor`) through the same :class:`LeaderWatch` every other
 program uses, and refreshes the leadership, epoch and inbox gauges of its metrics endpoint.
 """
 
@@ -21,6 +22,7 @@ from shared.lease.redis import RedisLease
 from shared.ops.gauges import SystemGauges
 from shared.process import Program, Runtime
 from shared.settings import LockBackend
+from shared.streams.retention import StreamJanitor, retentions
 from shared.terms import TermLedger
 
 __all__ = ["PROGRAM", "build_keeper", "serve"]
@@ -65,6 +67,11 @@ async def serve(runtime: Runtime) -> None:
         group.create_task(watch.run(runtime.stop), name="lockkeeper:watch")
         duty = run_while_leader(watch, beat, runtime.stop, name="leader-activity")
         group.create_task(duty, name="lockkeeper:activity")
+        settings = runtime.settings
+        plan = retentions(settings, runtime.keys)
+        janitor = StreamJanitor(runtime.redis, plan, settings.STREAM_TRIM_INTERVAL_SECONDS)
+        trimming = run_while_leader(watch, janitor, runtime.stop, name="stream-trim")
+        group.create_task(trimming, name="lockkeeper:stream-trim")
         gauges = SystemGauges(runtime.redis, runtime.keys, runtime.identity.host)
         group.create_task(gauges.run(runtime.stop), name="lockkeeper:gauges")
 
