@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     JOBS_CALLBACK_GRACE_SECONDS: float = Field(default=10.0, ge=0, le=3600)
     JOBS_SWEEP_INTERVAL_SECONDS: float = Field(default=1.0, gt=0, le=60)
     JOBS_CLAIM_IDLE_SECONDS: float = Field(default=30.0, ge=1, le=3600)
+    # A callback URL's token expires this long after its job's deadline (the job is settled by then).
+    KIE_CALLBACK_TOKEN_GRACE_SECONDS: float = Field(default=86400.0, ge=0, le=30 * 86400)
     # Result files are read up to this many bytes; a larger one goes to the user as its link.
     RESULT_DOWNLOAD_MAX_BYTES: int = Field(default=50 * 1024 * 1024, ge=1024, le=2 * 1024**3)
     DATABASE_URL: str = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -114,6 +114,7 @@ async def serve(runtime: Runtime) -> None:
             finisher,
             public_base_url=base_url,
             token_key=require_callback_secret(settings),
+            token_grace_seconds=settings.KIE_CALLBACK_TOKEN_GRACE_SECONDS,
             concurrency=settings.JOBS_CONCURRENCY,
             poll_seconds=settings.JOBS_OUTBOX_POLL_SECONDS,
             routes=registry.route_of,
