@@ -17,7 +17,7 @@ from shared.heartbeat import ProcessState
 from shared.lease.backend import LeaderBoard
 from shared.lease.leadership import LeaderWatch, run_while_leader
 from shared.lease.postgres import PostgresLease
-from shared.lease.predecessor import PredecessorProbe
+from shared.lease.predecessor import PredecessorProbe, process_origin
 from shared.lease.redis import RedisLease
 from shared.ops.gauges import SystemGauges
 from shared.process import Program, Runtime
@@ -35,14 +35,18 @@ def build_keeper(runtime: Runtime) -> LeaseKeeper:
     settings, holder = runtime.settings, runtime.identity.holder_id
     ttl = settings.LEASE_TTL_SECONDS
     board = LeaderBoard(runtime.redis, runtime.keys, keep_seconds=ttl * 2)
-    gone = PredecessorProbe(holder, program_marker=f"services.{PROGRAM_NAME}").is_gone
+    gone, origin = (
+        PredecessorProbe(holder, program_marker=f"services.{PROGRAM_NAME}").is_gone,
+        process_origin(),
+    )
     redis_lease = RedisLease(runtime.redis, runtime.keys, holder, ttl)
     if settings.LOCK_BACKEND is LockBackend.POSTGRES:
         pg_lease = PostgresLease(
             settings.DATABASE_URL, holder, ttl, connect_timeout=settings.DATABASE_CONNECT_TIMEOUT_SECONDS
         )
         # PostgreSQL records its own terms in the acquiring statement.
-        return LeaseKeeper(pg_lease, board, ttl, floor=redis_lease.highest_epoch, predecessor_gone=gone)
+        floor = redis_lease.highest_epoch
+        return LeaseKeeper(pg_lease, board, ttl, floor=floor, predecessor_gone=gone, origin=origin)
     assert runtime.db is not None
     ledger = TermLedger(runtime.db)
 
@@ -50,7 +54,13 @@ def build_keeper(runtime: Runtime) -> LeaseKeeper:
         await ledger.record(epoch, term_holder, LockBackend.REDIS.value)
 
     return LeaseKeeper(
-        redis_lease, board, ttl, floor=ledger.highest_epoch, record=record, predecessor_gone=gone
+        redis_lease,
+        board,
+        ttl,
+        floor=ledger.highest_epoch,
+        record=record,
+        predecessor_gone=gone,
+        origin=origin,
     )
 
 

@@ -8,11 +8,11 @@ elsewhere stop no later than the keeper does.
 
 Before acquiring, the keeper reads the published state: a live term granted by the *other* backend
 (a deployment caught mid-switch of ``LOCK_BACKEND``) is waited out, never overlapped. A live term of a
-predecessor on this same host whose process is provably gone (``PredecessorGone``: its pid no longer
-runs a lock keeper) is taken over at once, with the next epoch, so a restart of the lock keeper leaves
-no leaderless gap beyond the restart itself. Without that proof (the old process may only be paused)
-the term is waited out plus half a TTL, so that another host takes over rather than a host that may
-have just failed.
+predecessor on this same host (and the same machine and pid namespace, ``origin``) whose process is
+provably gone (``PredecessorGone``: its pid no longer runs a lock keeper) is taken over at once, with
+the next epoch, so a restart of the lock keeper leaves no leaderless gap beyond the restart itself.
+Without that proof (the old process may only be paused) the term is waited out plus half a TTL, so
+that another host takes over rather than a host that may have just failed.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class LeaseKeeper:
         floor: EpochSource | None = None,
         record: TermRecorder | None = None,
         predecessor_gone: PredecessorGone = lambda holder: False,
+        origin: str | None = None,
     ) -> None:
         self._backend = backend
         self._board = board
@@ -71,6 +72,7 @@ class LeaseKeeper:
         self._floor_source = floor
         self._record = record
         self._predecessor_gone = predecessor_gone
+        self._origin = origin
         self._dead_holder: str | None = None
         self._margin = min(1.0, ttl_seconds * 0.1)
         self._budget = ttl_seconds / 3
@@ -156,7 +158,7 @@ class LeaseKeeper:
         predecessor = self._predecessor(current)
         if predecessor is None or current is None:
             return now < self._defer_until
-        if current.is_live() and self._predecessor_gone(predecessor):
+        if current.is_live() and self._same_origin(current) and self._predecessor_gone(predecessor):
             log.info("lease_predecessor_gone", predecessor=predecessor, epoch=current.epoch)
             self._dead_holder = predecessor
             return False
@@ -166,6 +168,10 @@ class LeaseKeeper:
             log.info("lease_deferring_to_other_hosts", predecessor=predecessor, epoch=current.epoch)
         self._defer_until = max(self._defer_until, until)
         return now < self._defer_until
+
+    def _same_origin(self, current: LeaderInfo) -> bool:
+        """Whether the published holder's pid can be judged here: same machine and pid namespace."""
+        return self._origin is not None and current.origin == self._origin
 
     def _predecessor(self, current: LeaderInfo | None) -> str | None:
         """The published holder when it is another process of this host, else None."""
@@ -225,7 +231,10 @@ class LeaseKeeper:
         await self._announce(self._info(None, epoch, time.time()))
 
     def _info(self, holder: str | None, epoch: int, expires_at: float) -> LeaderInfo:
-        return LeaderInfo(holder=holder, epoch=epoch, expires_at=expires_at, backend=self._backend.name)
+        backend = self._backend.name
+        return LeaderInfo(
+            holder=holder, epoch=epoch, expires_at=expires_at, backend=backend, origin=self._origin
+        )
 
     async def _announce(self, info: LeaderInfo) -> None:
         try:

@@ -62,13 +62,16 @@ def holder_host(holder: str) -> str:
 class LeaderInfo:
     """The published view of the lease: who holds it, in which epoch, until when (wall clock).
 
-    ``holder`` is None when the holder of ``epoch`` stepped down or released: nobody leads.
+    ``holder`` is None when the holder of ``epoch`` stepped down or released: nobody leads. ``origin``
+    names the machine and process namespace the holder's pid belongs to (see
+    ``shared.lease.predecessor.process_origin``), so that only a keeper of the same one judges that pid.
     """
 
     holder: str | None
     epoch: int
     expires_at: float
     backend: str = "redis"
+    origin: str | None = None
 
     @property
     def host(self) -> str | None:
@@ -95,6 +98,7 @@ class LeaderInfo:
             epoch=int(data["epoch"]),
             expires_at=float(data["expires_at"]),
             backend=str(data.get("backend", "redis")),
+            origin=data.get("origin"),
         )
 
 

@@ -4,7 +4,9 @@ A holder id is ``host/program/pid`` (``ProcessIdentity.holder_id``). When it nam
 pid can be looked at here: no such process, or a process that is not the program (the pid was reused
 by something else; a zombie has an empty command line), means the holder is dead and its term can be
 taken over at once. Anything uncertain (another host, a pid that cannot be read, a live process that
-runs the program) is *not* proof: the caller then waits for the term to expire as usual.
+runs the program) is *not* proof: the caller then waits for the term to expire as usual. The caller
+also compares :func:`process_origin` of both holders, so a pid is never judged across machines or pid
+namespaces that happen to share a host name.
 """
 
 from __future__ import annotations
@@ -14,7 +16,21 @@ from pathlib import Path
 
 from shared.lease.backend import holder_host
 
-__all__ = ["PredecessorProbe"]
+__all__ = ["PredecessorProbe", "process_origin"]
+
+
+def process_origin(proc_root: Path = Path("/proc")) -> str | None:
+    """This machine's boot id and this process's pid namespace, or None where they cannot be read.
+
+    Two holders with one host name are judged by pid only when their origins are equal: a pid means
+    something only on the same kernel, in the same pid namespace (containers sharing a host name).
+    """
+    try:
+        boot_id = (proc_root / "sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.stat(proc_root / "self/ns/pid").st_ino
+    except OSError:
+        return None
+    return f"{boot_id}/{namespace}"
 
 
 class PredecessorProbe:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.lease.predecessor import PredecessorProbe
+from shared.lease.predecessor import PredecessorProbe, process_origin
 
 OWN = "host-a/lockkeeper/1"
 MARKER = "services.lockkeeper"
@@ -67,3 +67,15 @@ class TestPredecessorProbe:
         probe = PredecessorProbe(OWN, MARKER)
         assert not probe.is_gone("host-a/lockkeeper/x")
         assert not probe.is_gone("host-a")
+
+
+class TestProcessOrigin:
+    def test_names_the_boot_and_the_pid_namespace(self) -> None:
+        """Stable within this process, and built from the kernel's boot id."""
+        origin = process_origin()
+        assert origin is not None and origin == process_origin()
+        assert origin.startswith(Path("/proc/sys/kernel/random/boot_id").read_text().strip())
+
+    def test_is_unknown_without_proc(self, tmp_path: Path) -> None:
+        """No /proc: no origin, so no pid is ever judged."""
+        assert process_origin(tmp_path) is None
