@@ -37,6 +37,7 @@ from tests.e2e.hosts import (
     assert_terms_never_overlap,
     freeze,
     leading_host,
+    live_leader,
     registered_webhook,
     thaw,
 )
@@ -267,9 +268,12 @@ class TestSameHostRestart:
     ) -> None:
         """kill -9 of the lone host's lockkeeper: its restarted keeper proves the old pid gone and takes a
         new term (next epoch) within the restart time, not after the TTL plus a grace period."""
-        old_epoch = max(row[1] for row in wait_until(lambda: activity(database_url), 10, "a fenced beat"))
+        wait_until(lambda: activity(database_url), 10, "a fenced beat")
         with HealthSampler({"a": host}) as sampler:
             time.sleep(0.5)
+            leader = live_leader(host)
+            assert leader is not None
+            old_epoch = int(leader["epoch"])  # the term the killed keeper holds
             killed_at = time.time()
             os.kill(host.processes()["lockkeeper"]["pid"], signal.SIGKILL)
             back = wait_until(
