@@ -30,7 +30,8 @@
     ├── KieError                  shared/kie/errors.py: the KIE.ai client; its subtree is drawn there
     ├── BotApiError               shared/telegram/botapi.py: the raw Bot API client
     ├── CallbackTooLong           shared/chat/callbacks.py: callback_data over 64 bytes (also a ValueError)
-    ├── DownloadError             shared/chat/delivery.py: a result could not be fetched
+    ├── DownloadError             shared/chat/download.py: a result could not be fetched
+    ├── ForbiddenAddress          shared/chat/download.py: a result host that is not public (also an OSError)
     ├── SendRetryLater            shared/chat/delivery.py: Telegram asked to retry
     ├── Unreachable               shared/chat/delivery.py: the chat cannot be written to
     ├── Refused                   shared/chat/delivery.py: Telegram would not take it in this form

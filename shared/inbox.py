@@ -23,27 +23,26 @@ __all__ = ["CLAIM_TTL_SECONDS", "InboxEntry", "InboxWriter", "chat_key_of"]
 
 # Telegram keeps undelivered updates for 24 h; a claim must outlive every possible retry of one.
 CLAIM_TTL_SECONDS = 26 * 3600
-# Bounded so a stuck group cannot fill Redis; far above any backlog a healthy system builds.
-INBOX_MAXLEN = 1_000_000
 
 # One call accepts a whole batch, in arrival order, so a batch costs Redis one script run and (with
 # appendfsync always) one fsync. Per update: seen before -> 0; otherwise append it with its place in its
 # chat, advance the chat's counter, and only then claim its update_id -> its place (> 0).
-# KEYS: chat counters, stream, then one claim key per update. ARGV: maxlen, claim TTL, then
-# (chat, update_id, body) per update.
+# KEYS: chat counters, stream, then one claim key per update. ARGV: claim TTL, then
+# (chat, update_id, body) per update. No MAXLEN: a length cap would drop updates not handled yet; handled
+# ones are trimmed by time (shared/streams/retention.py).
 _ACCEPT = """
 local placed = {}
 for i = 3, #KEYS do
-  local at = (i - 3) * 3 + 3
+  local at = (i - 3) * 3 + 2
   if redis.call('EXISTS', KEYS[i]) == 1 then
     placed[#placed + 1] = 0
   else
     local chat = ARGV[at]
     local seq = tonumber(redis.call('HGET', KEYS[1], chat) or '0') + 1
-    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*',
+    redis.call('XADD', KEYS[2], '*',
       'update_id', ARGV[at + 1], 'chat', chat, 'seq', seq, 'update', ARGV[at + 2])
     redis.call('HSET', KEYS[1], chat, seq)
-    redis.call('SET', KEYS[i], '1', 'EX', ARGV[2])
+    redis.call('SET', KEYS[i], '1', 'EX', ARGV[1])
     placed[#placed + 1] = seq
   end
 end
@@ -177,7 +176,7 @@ class InboxWriter:
     async def _write(self, batch: list[_Pending]) -> list[int]:
         """One script call for the whole batch: each update's place in its chat, 0 for a duplicate."""
         keys = [self._keys.chat_sequence, self._keys.inbox]
-        args: list[str | int] = [INBOX_MAXLEN, CLAIM_TTL_SECONDS]
+        args: list[str | int] = [CLAIM_TTL_SECONDS]
         for claim, chat, update_id, body, _ in batch:
             keys.append(claim)
             args += (chat, update_id, body)

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     JOBS_CALLBACK_GRACE_SECONDS: float = Field(default=10.0, ge=0, le=3600)
     JOBS_SWEEP_INTERVAL_SECONDS: float = Field(default=1.0, gt=0, le=60)
     JOBS_CLAIM_IDLE_SECONDS: float = Field(default=30.0, ge=1, le=3600)
+    # A callback URL's token expires this long after its job's deadline (the job is settled by then).
+    KIE_CALLBACK_TOKEN_GRACE_SECONDS: float = Field(default=86400.0, ge=0, le=30 * 86400)
+    # Result files are read up to this many bytes; a larger one goes to the user as its link.
+    RESULT_DOWNLOAD_MAX_BYTES: int = Field(default=50 * 1024 * 1024, ge=1024, le=2 * 1024**3)
     DATABASE_URL: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     DATABASE_CONNECT_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, le=120)
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
@@ -101,6 +105,11 @@ class Settings(BaseSettings):
     BOT_CONCURRENCY: int = Field(default=64, ge=1, le=1_000)
     INBOX_CLAIM_IDLE_SECONDS: float = Field(default=15.0, ge=1, le=3600)
     INBOX_TURN_TIMEOUT_SECONDS: float = Field(default=120.0, ge=1, le=3600)
+    # Stream retention (shared/streams/retention.py): handled entries older than this are trimmed.
+    INBOX_RETENTION_SECONDS: float = Field(default=3600.0, ge=60, le=30 * 86400)
+    CALLBACK_RETENTION_SECONDS: float = Field(default=7 * 86400.0, ge=60, le=90 * 86400)
+    DEAD_LETTER_RETENTION_SECONDS: float = Field(default=30 * 86400.0, ge=60, le=365 * 86400)
+    STREAM_TRIM_INTERVAL_SECONDS: float = Field(default=60.0, ge=0.1, le=86400)
     ADMIN_IDS: Annotated[frozenset[int], NoDecode] = frozenset()
     # Operations: per-process metrics ports (0 = off) and the crash guard's restart intensity.
     METRICS_PORT_BASE: int = Field(default=0, ge=0, le=65000)

@@ -25,7 +25,8 @@ from services.jobs.progress import ProgressReporter
 from services.jobs.submitter import Submitter
 from shared.backoff import Backoff
 from shared.catalog import DEFAULT_REGISTRY_PATH, Registry, load_registry
-from shared.chat.delivery import Downloader, TelegramSender
+from shared.chat.delivery import TelegramSender
+from shared.chat.download import Downloader, DownloadPolicy, guarded_session
 from shared.chat.file_ids import FileIdCache
 from shared.chat.presentation import ResultPresenter
 from shared.chat.result_links import ResultLinks
@@ -87,13 +88,16 @@ async def serve(runtime: Runtime) -> None:
     """Run the loops until the stop event, then drain them."""
     settings = runtime.settings
     registry = load_registry(settings.CATALOG_REGISTRY_PATH or DEFAULT_REGISTRY_PATH)
+    download_policy = DownloadPolicy.of(settings)
     async with (
         open_pool(settings, max_size=settings.JOBS_CONCURRENCY * 2 + 4) as pool,
         aiohttp.ClientSession() as session,
+        guarded_session(download_policy) as download_session,
         _kie_client(runtime, session) as kie,
         _telegram_bot(runtime) as bot,
     ):
-        loops = _assemble(runtime, registry, pool, session, kie, bot)
+        downloader = Downloader(download_session, download_policy)
+        loops = _assemble(runtime, registry, pool, downloader, kie, bot)
         runtime.set_state(ProcessState.RUNNING)
         log.info("jobs_ready", models=len(registry))
         await _run(runtime, loops)
@@ -113,14 +117,13 @@ def _assemble(
     runtime: Runtime,
     registry: Registry,
     pool: AsyncConnectionPool,
-    session: aiohttp.ClientSession,
+    downloader: Downloader,
     kie: KieClient,
     bot: ExtBot[None],
 ) -> _Loops:
     settings = runtime.settings
     store = JobStore(pool)
     tracking = JobTracking(pool, callback_grace_seconds=settings.JOBS_CALLBACK_GRACE_SECONDS)
-    downloader = Downloader(session)
     base_url = public_base_url(settings)
     if settings.PUBLIC_BASE_URL is None:
         log.warning("jobs_public_base_url_defaulted", url=base_url)
@@ -138,6 +141,7 @@ def _assemble(
         finisher,
         public_base_url=base_url,
         token_key=require_callback_secret(settings),
+        token_grace_seconds=settings.KIE_CALLBACK_TOKEN_GRACE_SECONDS,
         concurrency=settings.JOBS_CONCURRENCY,
         poll_seconds=settings.JOBS_OUTBOX_POLL_SECONDS,
         routes=registry.route_of,

@@ -84,6 +84,7 @@ class Submitter:
         concurrency: int,
         poll_seconds: float,
         routes: Callable[[str], str],
+        token_grace_seconds: float = 86400.0,
         drain_seconds: float = 20.0,
     ) -> None:
         self._tracking = tracking
@@ -92,6 +93,7 @@ class Submitter:
         self._finisher = finisher
         self._base = public_base_url
         self._token_key = token_key
+        self._token_grace = token_grace_seconds
         self._concurrency = concurrency
         self._poll = poll_seconds
         self._drain = drain_seconds
@@ -137,7 +139,8 @@ class Submitter:
                 log.exception("job_submit_crashed")  # stays `submitting`: recovered as documented above
 
     async def _create(self, job: Job) -> None:
-        url = callback_url(self._base, job.id, self._token_key)
+        expires_at = int(job.deadline.timestamp() + self._token_grace)
+        url = callback_url(self._base, job.id, self._token_key, expires_at)
         try:
             route = self._routes(job.model_id)
         except CatalogError as exc:  # the model left the registry after the job was paid: nothing was sent

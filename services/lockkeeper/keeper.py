@@ -8,8 +8,11 @@ elsewhere stop no later than the keeper does.
 
 Before acquiring, the keeper reads the published state: a live term granted by the *other* backend
 (a deployment caught mid-switch of ``LOCK_BACKEND``) is waited out, never overlapped. A live term of a
-crashed predecessor on this same host is waited out plus half a TTL, so that after a crash another
-host takes over rather than the restarted keeper of the host that just failed.
+predecessor on this same host (and the same machine and pid namespace, ``origin``) whose process is
+provably gone (``PredecessorGone``: its pid no longer runs a lock keeper) is taken over at once, with
+the next epoch, so a restart of the lock keeper leaves no leaderless gap beyond the restart itself.
+Without that proof (the old process may only be paused) the term is waited out plus half a TTL, so
+that another host takes over rather than a host that may have just failed.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ EpochSource = Callable[[], Awaitable[int]]
 TermRecorder = Callable[[int, str], Awaitable[None]]
 """Registers a granted term (epoch, holder) in PostgreSQL's term record, the global fence."""
 
+PredecessorGone = Callable[[str], bool]
+"""Whether a holder of this host is provably dead (see ``shared.lease.predecessor``)."""
+
 # Failures of the side stores (floor, term record, announcements): logged and retried, never fatal.
 _SIDE_ERRORS = (LeaseError, RedisError, psycopg.Error, OSError, TimeoutError)
 
@@ -57,12 +63,17 @@ class LeaseKeeper:
         *,
         floor: EpochSource | None = None,
         record: TermRecorder | None = None,
+        predecessor_gone: PredecessorGone = lambda holder: False,
+        origin: str | None = None,
     ) -> None:
         self._backend = backend
         self._board = board
         self._ttl = ttl_seconds
         self._floor_source = floor
         self._record = record
+        self._predecessor_gone = predecessor_gone
+        self._origin = origin
+        self._dead_holder: str | None = None
         self._margin = min(1.0, ttl_seconds * 0.1)
         self._budget = ttl_seconds / 3
         self._poll = min(1.0, ttl_seconds / 6)
@@ -106,14 +117,21 @@ class LeaseKeeper:
         floor = await self._floor()
         sent_at = time.monotonic()
         try:
-            epoch = await asyncio.wait_for(self._backend.try_acquire(floor), self._budget)
+            acquire = self._backend.try_acquire(floor, dead_holder=self._dead_holder)
+            epoch = await asyncio.wait_for(acquire, self._budget)
         except (LeaseError, TimeoutError) as exc:
             log.warning("lease_acquire_failed", reason=_reason(exc))
             return
         if epoch is None:
             return
         self._epoch, self._deadline, self._recorded = epoch, sent_at + self._ttl - self._margin, False
-        log.info("lease_acquired", epoch=epoch, holder=self._backend.holder, backend=self._backend.name)
+        log.info(
+            "lease_acquired",
+            epoch=epoch,
+            holder=self._backend.holder,
+            backend=self._backend.name,
+            replaced=self._dead_holder,
+        )
         await self._record_term()
         await self._publish()
 
@@ -132,21 +150,34 @@ class LeaseKeeper:
     def _defers_to_other_hosts(self, current: LeaderInfo | None) -> bool:
         """True until half a TTL after the published expiry of a crashed predecessor's term on this host.
 
-        A host whose lock keeper just died is suspect: other hosts get the first chance to take over.
+        A host whose lock keeper just died is suspect: other hosts get the first chance to take over,
+        unless the predecessor's process is provably gone: then this keeper takes its term over now.
         """
         now = time.monotonic()
-        predecessor = (
-            current is not None
-            and current.holder not in (None, self._backend.holder)
-            and current.host == holder_host(self._backend.holder)
-        )
-        if predecessor and current is not None:
-            # From the published expiry, which precedes the store's own expiry by the safety margin.
-            until = now + (current.expires_at - time.time()) + self._grace
-            if until > now and self._defer_until < now:
-                log.info("lease_deferring_to_other_hosts", predecessor=current.holder, epoch=current.epoch)
-            self._defer_until = max(self._defer_until, until)
+        self._dead_holder = None
+        predecessor = self._predecessor(current)
+        if predecessor is None or current is None:
+            return now < self._defer_until
+        if current.is_live() and self._same_origin(current) and self._predecessor_gone(predecessor):
+            log.info("lease_predecessor_gone", predecessor=predecessor, epoch=current.epoch)
+            self._dead_holder = predecessor
+            return False
+        # From the published expiry, which precedes the store's own expiry by the safety margin.
+        until = now + (current.expires_at - time.time()) + self._grace
+        if until > now and self._defer_until < now:
+            log.info("lease_deferring_to_other_hosts", predecessor=predecessor, epoch=current.epoch)
+        self._defer_until = max(self._defer_until, until)
         return now < self._defer_until
+
+    def _same_origin(self, current: LeaderInfo) -> bool:
+        """Whether the published holder's pid can be judged here: same machine and pid namespace."""
+        return self._origin is not None and current.origin == self._origin
+
+    def _predecessor(self, current: LeaderInfo | None) -> str | None:
+        """The published holder when it is another process of this host, else None."""
+        if current is None or current.holder in (None, self._backend.holder):
+            return None
+        return current.holder if current.host == holder_host(self._backend.holder) else None
 
     async def _renew(self) -> bool:
         """Renew the term; True when confirmed in time. A refusal steps down at once."""
@@ -200,7 +231,10 @@ class LeaseKeeper:
         await self._announce(self._info(None, epoch, time.time()))
 
     def _info(self, holder: str | None, epoch: int, expires_at: float) -> LeaderInfo:
-        return LeaderInfo(holder=holder, epoch=epoch, expires_at=expires_at, backend=self._backend.name)
+        backend = self._backend.name
+        return LeaderInfo(
+            holder=holder, epoch=epoch, expires_at=expires_at, backend=backend, origin=self._origin
+        )
 
     async def _announce(self, info: LeaderInfo) -> None:
         try:

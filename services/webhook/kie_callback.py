@@ -9,15 +9,21 @@ Checks, cheapest first, each answered with a 4xx that changes nothing:
 4. the job exists and, if it already has a task id, the callback names the same task  → 404 / 409
 
 Then the callback is appended to the stream and 200 is answered only after Redis took it; a Redis
-failure answers 503 so KIE retries. Duplicates are appended too: the `jobs` program ignores them
-(a settled job changes nothing), and checking here would only race with it.
+failure answers 503 so KIE retries.
+
+Two genuine callbacks are answered 200 (what KIE expects, so it stops retrying) and change nothing:
+one whose token has expired (checked right after the token itself), and one for a job already settled
+(a replay, or KIE repeating itself). Either way nothing is appended, so replaying a leaked URL cannot
+grow the stream. A duplicate for a job still running is appended: the `jobs` program settles a job
+once, and checking here would only race with it.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -26,10 +32,11 @@ from psycopg_pool import AsyncConnectionPool
 from redis.exceptions import RedisError
 
 from shared import streams
+from shared.jobs import JobState
 from shared.jobs.callback_entry import CallbackEntry
 from shared.jobs.callback_url import callback_secret
 from shared.keys import Keys
-from shared.kie import KieCallbackError, parse_callback, verify_callback_token, verify_webhook_signature
+from shared.kie import KieCallbackError, callback_token_expiry, parse_callback, verify_webhook_signature
 from shared.kie.callback import SIGNATURE_HEADER, TIMESTAMP_HEADER, CallbackEvent
 from shared.process import Runtime
 
@@ -48,6 +55,7 @@ class CallbackRoute:
     redis: Any
     db: AsyncConnectionPool[Any]
     max_age_seconds: float = 300.0
+    clock: Callable[[], float] = field(default=time.time)
 
 
 CALLBACKS = web.AppKey("kie_callbacks", CallbackRoute)
@@ -82,8 +90,11 @@ async def receive_callback(request: web.Request) -> web.Response:
     job_id = _job_id(request.match_info["job_id"])
     if job_id is None:
         return _error(404, "unknown job")
-    if not verify_callback_token(str(job_id), request.query.get("t", ""), route.token_key):
+    expires_at = callback_token_expiry(str(job_id), request.query.get("t", ""), route.token_key)
+    if expires_at is None:
         return _reject(401, "bad token", job_id)
+    if expires_at < route.clock():
+        return _ignore("kie_callback_token_expired", job_id)
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
@@ -112,8 +123,11 @@ async def _accept(route: CallbackRoute, job_id: uuid.UUID, event: CallbackEvent,
         return _error(503, "storage unavailable, retry later")
     if known is None:
         return _reject(404, "unknown job", job_id)
-    if known and known != event.task_id:
+    task_id, state = known
+    if task_id and task_id != event.task_id:
         return _reject(409, "task does not belong to this job", job_id)
+    if state.is_terminal:
+        return _ignore("kie_callback_after_settlement", job_id)
     entry = CallbackEntry("", job_id, event.task_id, raw.decode("utf-8", "replace"), time.time())
     try:
         await streams.append(route.redis, route.keys.kie_callbacks, entry.to_fields())
@@ -121,16 +135,28 @@ async def _accept(route: CallbackRoute, job_id: uuid.UUID, event: CallbackEvent,
         log.warning("kie_callback_not_stored", job_id=str(job_id), reason=str(exc))
         return _error(503, "storage unavailable, retry later")
     log.info("kie_callback_accepted", job_id=str(job_id), task_id=event.task_id, state=event.state_hint)
+    return _success()
+
+
+async def _known_task(db: AsyncConnectionPool[Any], job_id: uuid.UUID) -> tuple[str, JobState] | None:
+    """The job's task id ("" while it has none) and state, or None when no such job exists."""
+    query = "SELECT kie_task_id, state FROM jobs WHERE id = %s"
+    async with db.connection() as conn:
+        row = await (await conn.execute(query, (job_id,))).fetchone()
+    if row is None:
+        return None
+    return (str(row[0]) if row[0] else ""), JobState(row[1])
+
+
+def _success() -> web.Response:
+    """KIE's expected answer to a callback it need not send again."""
     return web.json_response({"code": 200, "msg": "success"})
 
 
-async def _known_task(db: AsyncConnectionPool[Any], job_id: uuid.UUID) -> str | None:
-    """The job's task id ("" while it has none), or None when no such job exists."""
-    async with db.connection() as conn:
-        row = await (await conn.execute("SELECT kie_task_id FROM jobs WHERE id = %s", (job_id,))).fetchone()
-    if row is None:
-        return None
-    return str(row[0]) if row[0] else ""
+def _ignore(event: str, job_id: uuid.UUID) -> web.Response:
+    """Answer a genuine callback that must change nothing as KIE expects, and say so in the log."""
+    log.info(event, job_id=str(job_id))
+    return _success()
 
 
 def _job_id(raw: str) -> uuid.UUID | None:

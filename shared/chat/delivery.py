@@ -1,26 +1,23 @@
-"""Fetching results from KIE's file host and sending them (or a plain message) to the user's chat.
+"""Sending results (fetched by ``shared.chat.download``) and plain messages to the user's chat.
 
 A result goes out as its own media type, chosen from the file's Content-Type: photo (images up to
 Telegram's 10 MB photo limit), video, audio, else document. When Telegram refuses the media type (400,
 or 413 too large) the file goes as a document; when it refuses that too, or the file is over the 50 MB
-upload limit, the send raises Undeliverable (the caller then offers a link the bot serves, see
-:mod:`shared.chat.result_links`), and a chat that cannot be reached at all (403 blocked, chat not found)
-raises Unreachable. Telegram sends pass through the shared Redis rate limiter, like the bot's.
+upload limit (or was cut at the download cap), the send raises Undeliverable (the caller then offers a
+link the bot serves, see :mod:`shared.chat.result_links`), and a chat that cannot be reached at all
+(403 blocked, chat not found) raises Unreachable. Telegram sends pass through the shared Redis rate
+limiter, like the bot's.
 """
 
 from __future__ import annotations
 
-import mimetypes
-import posixpath
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-import aiohttp
 import structlog
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from shared.chat.download import Downloader, DownloadError, Media
 from shared.chat.file_ids import FileIdCache, SentFile, sent_file_of
 from shared.errors import TrtError
 
@@ -41,17 +38,7 @@ PHOTO_LIMIT = 10 * 1024 * 1024
 THUMBNAIL_LIMIT = 200 * 1024
 """Telegram takes audio and video thumbnails up to 200 kB (Bot API, sendAudio `thumbnail`)."""
 UPLOAD_LIMIT = 50 * 1024 * 1024
-DOWNLOAD_LIMIT = 200 * 1024 * 1024
-_GONE = frozenset({403, 404, 410})
 Markup = InlineKeyboardMarkup
-
-
-class DownloadError(TrtError):
-    """A result file could not be fetched; `permanent` when retrying cannot help (404, 410, ...)."""
-
-    def __init__(self, message: str, *, permanent: bool) -> None:
-        super().__init__(message)
-        self.permanent = permanent
 
 
 class SendRetryLater(TrtError):
@@ -68,40 +55,6 @@ class Refused(TrtError):
 
 class Undeliverable(TrtError):
     """Telegram refused the result in every form tried (its media type, then as a document)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Media:
-    """A downloaded result: its bytes, MIME type, file name and where it came from."""
-
-    data: bytes
-    content_type: str
-    file_name: str
-    url: str
-    title: str | None = None  # a track's title (Suno), shown by Telegram's audio player
-    cover: bytes | None = None  # a track's cover image (Suno), sent as the audio's thumbnail
-
-
-class Downloader:
-    """GETs result URLs with a bounded size and time."""
-
-    def __init__(self, session: aiohttp.ClientSession, *, timeout_seconds: float = 120.0) -> None:
-        self._session = session
-        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=10.0)
-
-    async def fetch(self, url: str) -> Media:
-        """Download `url`; raise DownloadError (permanent for 403/404/410 or an oversized file)."""
-        try:
-            async with self._session.get(url, timeout=self._timeout) as resp:
-                if resp.status != 200:
-                    raise DownloadError(f"result answered HTTP {resp.status}", permanent=resp.status in _GONE)
-                if (resp.content_length or 0) > DOWNLOAD_LIMIT:
-                    raise DownloadError("result larger than the download limit", permanent=True)
-                data = await resp.read()
-                content_type = resp.content_type or "application/octet-stream"
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DownloadError(f"result download failed: {type(exc).__name__}", permanent=False) from exc
-        return Media(data, _content_type(content_type, url), _file_name(url, content_type), url)
 
 
 class TelegramSender:
@@ -124,8 +77,10 @@ class TelegramSender:
         A result sent before (its file_id remembered) is sent by file_id instead of uploaded again.
         Raises Undeliverable when it is over the upload limit or refused as media and as a document.
         """
-        if len(media.data) > UPLOAD_LIMIT:
-            raise Undeliverable(f"{len(media.data)} bytes: over Telegram's {UPLOAD_LIMIT} byte upload limit")
+        if media.too_large or len(media.data) > UPLOAD_LIMIT:
+            raise Undeliverable(
+                f"{len(media.data)} bytes or more: over Telegram's {UPLOAD_LIMIT} byte upload limit"
+            )
         known = await self._file_ids.lookup(media.url) if self._file_ids is not None else None
         if known is not None:
             try:
@@ -143,6 +98,8 @@ class TelegramSender:
 
         Only an extra after the result itself was delivered: a refusal is logged and gives None.
         """
+        if media.too_large:
+            return None
         key = f"{media.url}#original"
         known = await self._file_ids.lookup(key) if self._file_ids is not None else None
         try:
@@ -226,20 +183,6 @@ class TelegramSender:
             if "too large" in str(exc).lower():  # 413: PTB raises it as a NetworkError
                 raise Refused(str(exc)) from exc
             raise SendRetryLater(f"{type(exc).__name__}: {exc}") from exc
-
-
-def _content_type(declared: str, url: str) -> str:
-    if declared in ("application/octet-stream", "binary/octet-stream", ""):
-        return mimetypes.guess_type(urlsplit(url).path)[0] or declared
-    return declared
-
-
-def _file_name(url: str, content_type: str) -> str:
-    name = posixpath.basename(urlsplit(url).path)
-    if name and "." in name:
-        return name
-    extension = mimetypes.guess_extension(content_type) or ""
-    return f"{name or 'result'}{extension}"
 
 
 def _thumbnail(cover: bytes | None) -> InputFile | None:

@@ -1,7 +1,9 @@
 """The callback URL a job gives KIE: `PUBLIC_BASE_URL/kie/callback/{job_id}?t={token}`.
 
-The token is `shared.kie.callback_token(job_id, secret)`: an HMAC that only TRT can compute, so the
-webhook accepts a callback only for a job id it handed out. The secret is `KIE_CALLBACK_SECRET`, or,
+The token is `shared.kie.callback_token(job_id, secret, expires_at)`: an expiry and an HMAC over the
+job id and that expiry that only TRT can compute, so the webhook accepts a callback only for a job id
+it handed out, and only until the job's deadline plus `KIE_CALLBACK_TOKEN_GRACE_SECONDS` (a leaked URL
+cannot be replayed for ever; by then the job is settled in any case). The secret is `KIE_CALLBACK_SECRET`, or,
 when that is unset, a key derived from `KIE_API_KEY` (both `webhook` and `jobs` have it), so a
 deployment need not configure one more secret.
 """
@@ -54,8 +56,8 @@ def public_base_url(settings: Settings) -> str:
     return f"http://{settings.BIND_HOST}:{settings.PORT}"
 
 
-def callback_url(public_base_url: str, job_id: UUID, secret: bytes) -> str:
-    """The full callback URL for `job_id`."""
+def callback_url(public_base_url: str, job_id: UUID, secret: bytes, expires_at: int) -> str:
+    """The full callback URL for `job_id`, valid until `expires_at` (Unix seconds)."""
     path = CALLBACK_PATH.format(job_id=job_id)
-    query = urlencode({"t": callback_token(str(job_id), secret)})
+    query = urlencode({"t": callback_token(str(job_id), secret, expires_at)})
     return f"{public_base_url.rstrip('/')}{path}?{query}"

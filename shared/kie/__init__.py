@@ -5,8 +5,8 @@ create budget, and callback verification. Import from here; the submodules are t
 from shared.kie.callback import (
     CallbackEvent,
     callback_token,
+    callback_token_expiry,
     parse_callback,
-    verify_callback_token,
     verify_webhook_signature,
     webhook_signature,
 )
@@ -83,8 +83,8 @@ __all__ = [
     "TaskState",
     "UploadedFile",
     "callback_token",
+    "callback_token_expiry",
     "parse_callback",
-    "verify_callback_token",
     "verify_webhook_signature",
     "webhook_signature",
 ]

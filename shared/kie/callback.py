@@ -2,8 +2,9 @@
 
 Two independent checks guard the callback route:
 
-- our own token: the callback URL we give KIE carries `t=callback_token(job_id, key)`, an
-  HMAC-SHA256 hex of the job id, so a forged callback cannot name a job it did not get from us;
+- our own token: the callback URL we give KIE carries `t=callback_token(job_id, key, expires_at)`,
+  its expiry and an HMAC-SHA256 hex of the job id with that expiry, so a forged callback cannot name
+  a job it did not get from us, and a leaked URL stops working once it expires;
 - KIE's signature, when a `webhookHmacKey` is configured: `X-Webhook-Timestamp` (Unix seconds) and
   `X-Webhook-Signature = base64(HMAC-SHA256(key, f"{taskId}.{timestamp}"))`, plus a freshness check
   that rejects replays with a timestamp more than `max_age_seconds` away from now.
@@ -32,8 +33,8 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "CallbackEvent",
     "callback_token",
+    "callback_token_expiry",
     "parse_callback",
-    "verify_callback_token",
     "verify_webhook_signature",
     "webhook_signature",
 ]
@@ -82,15 +83,24 @@ def _key_bytes(key: str | bytes) -> bytes:
     return key.encode() if isinstance(key, str) else key
 
 
-def callback_token(job_id: str, key: str | bytes) -> str:
-    """The token our callback URL carries for `job_id`: HMAC-SHA256(key, job_id) as hex."""
-    return hmac.new(_key_bytes(key), job_id.encode(), hashlib.sha256).hexdigest()
+def callback_token(job_id: str, key: str | bytes, expires_at: int) -> str:
+    """The token our callback URL carries for `job_id` until `expires_at` (Unix seconds):
+    ``"{expires_at}.{HMAC-SHA256(key, f"{job_id}.{expires_at}") as hex}"``."""
+    mac = hmac.new(_key_bytes(key), f"{job_id}.{expires_at}".encode(), hashlib.sha256).hexdigest()
+    return f"{expires_at}.{mac}"
 
 
-def verify_callback_token(job_id: str, token: str, key: str | bytes) -> bool:
-    """Whether `token` is the callback token of `job_id`, compared in constant time."""
-    expected = callback_token(job_id, key)
-    return hmac.compare_digest(expected.encode(), token.encode("utf-8", "replace"))
+def callback_token_expiry(job_id: str, token: str, key: str | bytes) -> int | None:
+    """The expiry a genuine token of `job_id` carries (compared in constant time), or None when `token`
+    is not one (another job's, another key's, a changed expiry, garbage). Whether it has expired is the
+    caller's question."""
+    stamp, dot, _ = token.partition(".")
+    if not dot or not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 12:
+        return None
+    expected = callback_token(job_id, key, int(stamp))
+    if not hmac.compare_digest(expected.encode(), token.encode("utf-8", "replace")):
+        return None
+    return int(stamp)
 
 
 def webhook_signature(task_id: str, timestamp: int | str, key: str | bytes) -> str:

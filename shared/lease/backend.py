@@ -62,13 +62,16 @@ def holder_host(holder: str) -> str:
 class LeaderInfo:
     """The published view of the lease: who holds it, in which epoch, until when (wall clock).
 
-    ``holder`` is None when the holder of ``epoch`` stepped down or released: nobody leads.
+    ``holder`` is None when the holder of ``epoch`` stepped down or released: nobody leads. ``origin``
+    names the machine and process namespace the holder's pid belongs to (see
+    ``shared.lease.predecessor.process_origin``), so that only a keeper of the same one judges that pid.
     """
 
     holder: str | None
     epoch: int
     expires_at: float
     backend: str = "redis"
+    origin: str | None = None
 
     @property
     def host(self) -> str | None:
@@ -95,6 +98,7 @@ class LeaderInfo:
             epoch=int(data["epoch"]),
             expires_at=float(data["expires_at"]),
             backend=str(data.get("backend", "redis")),
+            origin=data.get("origin"),
         )
 
 
@@ -109,8 +113,11 @@ class LeaseBackend(Protocol):
     def holder(self) -> str:
         """This holder's id, unique per process."""
 
-    async def try_acquire(self, floor: int = 0) -> int | None:
-        """Start a new term if the lease is free: return its epoch (> ``floor``), or None if held."""
+    async def try_acquire(self, floor: int = 0, *, dead_holder: str | None = None) -> int | None:
+        """Start a new term if the lease is free: return its epoch (> ``floor``), or None if held.
+
+        A term held by ``dead_holder`` (a holder the caller proved gone) counts as free.
+        """
 
     async def renew(self) -> bool:
         """Extend this holder's term to a full TTL (compare-and-set); False means the term is lost."""

@@ -2,7 +2,8 @@
 
 Not an advisory lock: a half-open or recycled connection can neither keep nor silently drop a term,
 because a term is a row with ``expires_at`` compared with ``now()`` on the server. Acquire is one
-conditional INSERT … ON CONFLICT DO UPDATE that only succeeds when the row has expired, bumps the epoch
+conditional INSERT … ON CONFLICT DO UPDATE that only succeeds when the row has expired (or is held by
+a holder the caller proved dead), bumps the epoch
 above every epoch either backend ever granted (``leader_terms``, ``fence`` and the caller's floor),
 and records the term in ``leader_terms``, all in one statement. Renew and release are compare-and-set
 on holder and epoch, and only while the term is still live on the database clock.
@@ -45,7 +46,7 @@ WITH floor AS (
             epoch = greatest(l.epoch + 1, EXCLUDED.epoch),
             acquired_at = now(),
             expires_at = EXCLUDED.expires_at
-        WHERE l.expires_at <= now() OR l.holder = EXCLUDED.holder
+        WHERE l.expires_at <= now() OR l.holder = EXCLUDED.holder OR l.holder = %(dead_holder)s
     RETURNING l.epoch, l.holder
 ), recorded AS (
     INSERT INTO leader_terms (epoch, holder, backend)
@@ -109,9 +110,11 @@ class PostgresLease:
         """The server process of the current connection, or None when disconnected."""
         return None if self._conn is None or self._conn.closed else self._conn.info.backend_pid
 
-    async def try_acquire(self, floor: int = 0) -> int | None:
-        """Take the lease row if it has expired; return the new epoch (> ``floor``), or None."""
-        row = await self._fetch(_ACQUIRE, {**self._params(), "floor": floor, "ttl": self._ttl})
+    async def try_acquire(self, floor: int = 0, *, dead_holder: str | None = None) -> int | None:
+        """Take the lease row if it has expired (or is held by ``dead_holder``); return the new epoch
+        (> ``floor``), or None."""
+        params = {**self._params(), "floor": floor, "ttl": self._ttl, "dead_holder": dead_holder}
+        row = await self._fetch(_ACQUIRE, params)
         self._epoch = None if row is None else int(row[0])
         return self._epoch
 

@@ -23,16 +23,20 @@ from shared.lease.backend import LeaseBackendFailed, LeaseConnectionLost
 __all__ = ["RedisLease"]
 
 # A retried acquire whose first reply was lost finds its own holder id and gets its term back,
-# with a full TTL again, instead of waiting a whole TTL for its own key to expire.
+# with a full TTL again, instead of waiting a whole TTL for its own key to expire. A term held by
+# ARGV[4] (a holder the caller proved dead) is replaced by a new term, with the next epoch.
 _ACQUIRE = """
 local current = redis.call('GET', KEYS[1])
 if current then
   local sep = string.find(current, '|', 1, true)
-  if sep and string.sub(current, 1, sep - 1) == ARGV[1] then
+  local holder = sep and string.sub(current, 1, sep - 1)
+  if holder == ARGV[1] then
     redis.call('PEXPIRE', KEYS[1], ARGV[2])
     return tonumber(string.sub(current, sep + 1))
   end
-  return 0
+  if ARGV[4] == '' or holder ~= ARGV[4] then
+    return 0
+  end
 end
 local epoch = redis.call('INCR', KEYS[2])
 local floor = tonumber(ARGV[3])
@@ -80,10 +84,12 @@ class RedisLease:
     def holder(self) -> str:
         return self._holder
 
-    async def try_acquire(self, floor: int = 0) -> int | None:
-        """Take the lease if it is free; return the new epoch (> ``floor``), or None when it is held."""
+    async def try_acquire(self, floor: int = 0, *, dead_holder: str | None = None) -> int | None:
+        """Take the lease if it is free (or held by ``dead_holder``); return the new epoch (> ``floor``),
+        or None when it is held."""
         keys = (self._keys.lease, self._keys.lease_epoch)
-        epoch = int(await _call(self._redis.eval(_ACQUIRE, 2, *keys, self._holder, self._ttl_ms, floor)))
+        args = (self._holder, self._ttl_ms, floor, dead_holder or "")
+        epoch = int(await _call(self._redis.eval(_ACQUIRE, 2, *keys, *args)))
         if epoch == 0:
             return None
         self._token = f"{self._holder}|{epoch}"

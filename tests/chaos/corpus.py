@@ -9,6 +9,7 @@ parser rather than stopping at the first check.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -50,7 +51,8 @@ class Targets:
         return Case(name, "POST", "/telegram/webhook", body, headers, **extra)  # type: ignore[arg-type]
 
     def callback_path(self, job_id: uuid.UUID | str, valid_token: bool = True) -> str:
-        token = callback_token(str(job_id), self.callback_key) if valid_token else "0" * 64
+        expires_at = int(time.time()) + 3600
+        token = callback_token(str(job_id), self.callback_key, expires_at) if valid_token else "0" * 64
         return f"/kie/callback/{job_id}?t={token}"
 
 

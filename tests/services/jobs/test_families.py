@@ -25,7 +25,8 @@ from services.jobs.finisher import Finisher
 from services.jobs.notifier import Notifier
 from services.jobs.submitter import Submitter
 from shared.catalog import load_registry
-from shared.chat.delivery import Downloader, TelegramSender
+from shared.chat.delivery import TelegramSender
+from shared.chat.download import Downloader, DownloadPolicy
 from shared.chat.presentation import ResultPresenter
 from shared.chat.result_links import ResultLinks
 from shared.jobs import FailureReason, Job, JobState, JobStore, JobTracking, NewJob
@@ -42,6 +43,8 @@ from tests.shared.kie.test_families import CASES, FAILED, FLAG_FAILED, Case
 
 TOKEN = "123456:family-tests-token"
 SUNO_PARAMS = {"customMode": True, "instrumental": False, "prompt": "la la", "style": "pop", "title": "Song"}
+
+EMULATOR_DOWNLOADS = DownloadPolicy(max_bytes=50 * 1024 * 1024, trusted_hosts=frozenset({"127.0.0.1"}))
 
 
 def fixture(family: str, name: str) -> dict[str, Any]:
@@ -105,7 +108,7 @@ async def _rig(
         store, tracking, downloader = (
             JobStore(pool),
             JobTracking(pool, callback_grace_seconds=0),
-            Downloader(session),
+            Downloader(session, EMULATOR_DOWNLOADS),
         )
         notifier = Notifier(
             tracking,

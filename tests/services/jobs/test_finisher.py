@@ -15,9 +15,17 @@ import pytest
 from emulators.telegram import FaultKind, FaultRule
 from shared.chat.result_links import ResultLinks
 from shared.jobs import FailureReason, JobState
-from tests.services.jobs.test_tracker import LINK_BASE, LINK_KEY, Rig, _rig, _task_of, _tracker_pool
+from tests.services.jobs.test_tracker import (
+    LINK_BASE,
+    LINK_KEY,
+    Rig,
+    _download_policy,
+    _rig,
+    _task_of,
+    _tracker_pool,
+)
 
-__all__ = ["_rig", "_tracker_pool"]
+__all__ = ["_download_policy", "_rig", "_tracker_pool"]
 
 
 async def _finished(rig: Rig) -> uuid.UUID:

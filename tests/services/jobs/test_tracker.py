@@ -8,6 +8,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -28,7 +29,8 @@ from services.jobs.submitter import Submitter
 from shared import streams
 from shared.backoff import Backoff
 from shared.catalog import load_registry
-from shared.chat.delivery import Downloader, TelegramSender
+from shared.chat.delivery import TelegramSender
+from shared.chat.download import Downloader, DownloadPolicy
 from shared.chat.presentation import ResultPresenter
 from shared.chat.result_links import ResultLinks
 from shared.jobs import CallbackEntry, FailureReason, Job, JobState, JobStore, JobTracking, NewJob
@@ -50,6 +52,8 @@ CALLBACK_CONFIG = ConsumerConfig(
     max_attempts=3,
     retry_backoff=Backoff(base=0.01, cap=0.05),
 )
+
+EMULATOR_DOWNLOADS = DownloadPolicy(max_bytes=50 * 1024 * 1024, trusted_hosts=frozenset({"127.0.0.1"}))
 
 
 LINK_KEY = b"result-link-test-key"
@@ -96,9 +100,18 @@ async def _tracker_pool(private_database_url: str) -> AsyncIterator[AsyncConnect
     await pool.close()
 
 
+@pytest.fixture(name="download_policy")
+def _download_policy() -> DownloadPolicy:
+    """What the rig's downloader may fetch; a test class overrides it to meet hostile results."""
+    return EMULATOR_DOWNLOADS
+
+
 @pytest.fixture(name="rig")
 async def _rig(
-    tracker_pool: AsyncConnectionPool, redis_client: aioredis.Redis, key_prefix: str
+    tracker_pool: AsyncConnectionPool,
+    redis_client: aioredis.Redis,
+    key_prefix: str,
+    download_policy: DownloadPolicy,
 ) -> AsyncIterator[Rig]:
     pool = tracker_pool
     config = EmulatorConfig(api_keys={KIE_KEY: 1e6}, callbacks=CallbackPolicy(retry_delays=()))
@@ -126,7 +139,7 @@ async def _rig(
         )
         await bot.initialize()
         store, tracking = JobStore(pool), JobTracking(pool, callback_grace_seconds=0)
-        downloader = Downloader(session)
+        downloader = Downloader(session, download_policy)
         registry = load_registry()
         notifier = Notifier(
             tracking,
@@ -180,6 +193,46 @@ async def _task_of(rig: Rig, job_id: uuid.UUID) -> str:
 async def _make_overdue(rig: Rig, job_id: uuid.UUID) -> None:
     async with rig.pool.connection() as conn:
         await conn.execute("UPDATE jobs SET next_poll_at = now() WHERE id = %s", (job_id,))
+
+
+class TestResultAtAForbiddenAddress:
+    @pytest.fixture(name="download_policy")
+    def _no_trusted_hosts(self) -> DownloadPolicy:
+        """The emulator's 127.0.0.1 is not a configured host here: its results are not public."""
+        return DownloadPolicy(max_bytes=EMULATOR_DOWNLOADS.max_bytes, trusted_hosts=frozenset())
+
+    async def test_is_refunded_once_and_never_retried(self, rig: Rig) -> None:
+        """A result on a loopback address: refunded as unavailable, the user told, settled for good."""
+        job = await rig.new_job()
+        await rig.submitter.submit_ready()
+        rig.kie_state.complete_task(await _task_of(rig, job.id))
+        assert await rig.finisher.confirm(await rig.job(job.id))
+        done = await rig.job(job.id)
+        assert done.state is JobState.FAILED and done.error_code is FailureReason.RESULT_UNAVAILABLE
+        assert await rig.ledger.balance(rig.user_id) == 100
+        assert await rig.finisher.confirm(done)
+        assert await rig.ledger.balance(rig.user_id) == 100
+        assert len(rig.replies()) == 1
+
+
+class TestResultPastTheByteCap:
+    @pytest.fixture(name="download_policy")
+    def _tiny_cap(self) -> DownloadPolicy:
+        return DownloadPolicy(max_bytes=16, trusted_hosts=EMULATOR_DOWNLOADS.trusted_hosts)
+
+    async def test_goes_to_the_user_as_its_link(self, rig: Rig) -> None:
+        """A result larger than the cap is not read past it; the user gets its link and pays."""
+        job = await rig.new_job()
+        await rig.submitter.submit_ready()
+        rig.kie_state.complete_task(await _task_of(rig, job.id))
+        assert await rig.finisher.confirm(await rig.job(job.id))
+        done = await rig.job(job.id)
+        assert done.state is JobState.SUCCEEDED
+        [reply] = rig.replies()
+        link = next(word for word in (reply.text or "").split() if "/results/" in word)
+        token = link.rsplit("/", 1)[1]
+        assert ResultLinks(LINK_KEY, LINK_BASE).resolve(token, datetime.now(UTC)) == done.result_urls[0]
+        assert await rig.ledger.balance(rig.user_id) == 95
 
 
 class TestSubmit:

@@ -58,6 +58,32 @@ async def published(redis: Redis, prefix: str) -> LeaderInfo | None:
     return await LeaderBoard(redis, Keys(prefix), 1).read()
 
 
+async def _crash() -> None:
+    """Stands in for a keeper's shutdown when it is killed: nothing is released."""
+
+
+async def crashed_keeper(redis: Redis, prefix: str, holder: str, origin: str) -> None:
+    """A keeper that took a 30 s term, published it with ``origin``, and was killed (released nothing)."""
+    keys = Keys(prefix)
+    keeper = LeaseKeeper(RedisLease(redis, keys, holder, 30), LeaderBoard(redis, keys, 60), 30, origin=origin)
+    async with keeping(keeper) as stop:
+        await eventually(lambda: keeper.epoch == 1)
+        keeper._shutdown = _crash  # type: ignore[method-assign]  # a SIGKILL releases nothing
+        stop.set()
+
+
+def takeover_keeper(redis: Redis, prefix: str, holder: str, origin: str) -> LeaseKeeper:
+    """A keeper that judges holder ``a/lockkeeper/1`` dead, as the probe would after a SIGKILL."""
+    keys = Keys(prefix)
+    return LeaseKeeper(
+        RedisLease(redis, keys, holder, 30),
+        LeaderBoard(redis, keys, 60),
+        30,
+        predecessor_gone=lambda dead: dead == "a/lockkeeper/1",
+        origin=origin,
+    )
+
+
 def events(logs: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
     return [entry for entry in logs if entry["event"] == name]
 
@@ -180,6 +206,29 @@ class TestRedisKeeper:
                 async with keeping(other_host):
                     await eventually(lambda: other_host.epoch is not None, within=1)
         assert events(logs, "lease_deferring_to_other_hosts")
+
+    async def test_a_restarted_keeper_takes_over_a_dead_predecessors_term_at_once(
+        self, redis_client: Redis, key_prefix: str
+    ) -> None:
+        """Predecessor proved gone (same origin): a new term with the next epoch at once, not after expiry."""
+        await crashed_keeper(redis_client, key_prefix, "a/lockkeeper/1", origin="boot/ns")
+        restarted = takeover_keeper(redis_client, key_prefix, "a/lockkeeper/2", origin="boot/ns")
+        with capture_logs() as logs:
+            async with keeping(restarted):
+                await eventually(lambda: restarted.epoch == 2, within=1)
+        assert events(logs, "lease_predecessor_gone")
+
+    async def test_a_pid_of_another_origin_is_never_judged(
+        self, redis_client: Redis, key_prefix: str
+    ) -> None:
+        """Same host name, another machine or pid namespace: its pid proves nothing; the term is kept."""
+        await crashed_keeper(redis_client, key_prefix, "a/lockkeeper/1", origin="boot/other-ns")
+        restarted = takeover_keeper(redis_client, key_prefix, "a/lockkeeper/2", origin="boot/ns")
+        with capture_logs() as logs:
+            async with keeping(restarted):
+                await asyncio.sleep(1)
+                assert restarted.epoch is None
+        assert not events(logs, "lease_predecessor_gone")
 
     async def test_a_restarted_keeper_alone_leads_after_the_grace(
         self, redis_client: Redis, key_prefix: str

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from psycopg_pool import AsyncConnectionPool
 
 from services.webhook.kie_callback import CallbackRoute, register
-from shared.jobs import JobStore, NewJob, callback_url
+from shared.jobs import FailureReason, JobState, JobStore, NewJob, callback_url
 from shared.keys import Keys
 from shared.kie import webhook_signature
 from shared.kie.callback import SIGNATURE_HEADER, TIMESTAMP_HEADER
@@ -65,8 +65,9 @@ def signed(task_id: str = "task-1", at: float | None = None, key: bytes = HMAC_K
     return {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: webhook_signature(task_id, stamp, key)}
 
 
-def path_of(job_id: uuid.UUID, key: bytes = TOKEN_KEY) -> str:
-    return callback_url("http://x", job_id, key).removeprefix("http://x")
+def path_of(job_id: uuid.UUID, key: bytes = TOKEN_KEY, expires_at: float | None = None) -> str:
+    expiry = int(time.time() + 3600 if expires_at is None else expires_at)
+    return callback_url("http://x", job_id, key, expiry).removeprefix("http://x")
 
 
 FORGERIES: dict[str, Any] = {
@@ -169,6 +170,47 @@ class TestKieCallbackRoute:
         assert await post(client, path_of(job_id), body("task-1"), signed("task-1")) == 409
         assert await stored(redis_client, keys) == []
         assert await post(client, path_of(job_id), body("task-real"), signed("task-real")) == 200
+
+    async def test_a_replayed_callback_after_expiry_changes_nothing(
+        self,
+        client: TestClient,  # type: ignore[type-arg]
+        redis_client: aioredis.Redis,
+        keys: Keys,
+        job_id: uuid.UUID,
+    ) -> None:
+        """An old callback replayed after its URL expired: answered as KIE expects (200), nothing stored."""
+        old_url = path_of(job_id, expires_at=time.time() - 1)
+        response = await client.post(old_url, data=body(), headers=signed())
+        assert response.status == 200 and (await response.json())["code"] == 200
+        assert await stored(redis_client, keys) == []
+
+    async def test_a_lengthened_expiry_is_a_forgery(
+        self,
+        client: TestClient,  # type: ignore[type-arg]
+        redis_client: aioredis.Redis,
+        keys: Keys,
+        job_id: uuid.UUID,
+    ) -> None:
+        """Rewriting the expiry of an expired token breaks its HMAC: 401."""
+        expired = path_of(job_id, expires_at=1_700_000_000)
+        assert await post(client, expired.replace("t=1700000000", "t=1900000000"), body(), signed()) == 401
+        assert await stored(redis_client, keys) == []
+
+    async def test_a_replay_for_a_settled_job_changes_nothing(
+        self,
+        client: TestClient,  # type: ignore[type-arg]
+        redis_client: aioredis.Redis,
+        keys: Keys,
+        job_id: uuid.UUID,
+        pool: AsyncConnectionPool,
+    ) -> None:
+        """The job was refunded: its callback, replayed with a valid token, is answered 200, not stored."""
+        refund = await JobStore(pool).refund(
+            job_id, FailureReason.TIMEOUT, detail="test", state=JobState.EXPIRED
+        )
+        assert refund.changed
+        assert await post(client, path_of(job_id), body(), signed()) == 200
+        assert await stored(redis_client, keys) == []
 
     async def test_redis_down_answers_503(
         self, keys: Keys, pool: AsyncConnectionPool, job_id: uuid.UUID

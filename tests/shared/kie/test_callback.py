@@ -14,8 +14,8 @@ from shared.kie import (
     RejectReason,
     TaskState,
     callback_token,
+    callback_token_expiry,
     parse_callback,
-    verify_callback_token,
     verify_webhook_signature,
     webhook_signature,
 )
@@ -62,35 +62,39 @@ FAIL_BODY = {
 
 
 class TestCallbackToken:
-    """Our callback URL token is an HMAC-SHA256 hex of the job id."""
+    """Our callback URL token: its expiry, then an HMAC-SHA256 hex of the job id with that expiry."""
 
-    def test_token_is_hmac_sha256_hex_of_job_id(self) -> None:
-        """The token equals HMAC-SHA256(key, job_id) in hex."""
-        expected = hmac.new(TOKEN_KEY.encode(), b"job-42", hashlib.sha256).hexdigest()
-        assert callback_token("job-42", TOKEN_KEY) == expected
+    def test_token_is_expiry_and_hmac_of_job_id_and_expiry(self) -> None:
+        """The token is "expiry.HMAC-SHA256(key, job_id.expiry)" in hex."""
+        mac = hmac.new(TOKEN_KEY.encode(), b"job-42.1700000000", hashlib.sha256).hexdigest()
+        assert callback_token("job-42", TOKEN_KEY, 1700000000) == f"1700000000.{mac}"
 
-    def test_valid_token_verifies(self) -> None:
-        """The token minted for a job verifies for that job."""
-        assert verify_callback_token("job-42", callback_token("job-42", TOKEN_KEY), TOKEN_KEY)
+    def test_valid_token_gives_its_expiry(self) -> None:
+        """The token minted for a job is genuine for that job and carries its expiry."""
+        token = callback_token("job-42", TOKEN_KEY, 1700000000)
+        assert callback_token_expiry("job-42", token, TOKEN_KEY) == 1700000000
 
     @pytest.mark.parametrize(
         ("job_id", "token"),
         [
-            ("job-43", callback_token("job-42", TOKEN_KEY)),
-            ("job-42", callback_token("job-42", "other-key")),
+            ("job-43", callback_token("job-42", TOKEN_KEY, 1700000000)),
+            ("job-42", callback_token("job-42", "other-key", 1700000000)),
+            ("job-42", callback_token("job-42", TOKEN_KEY, 1700000000).replace("1700000000", "1800000000")),
+            ("job-42", hmac.new(TOKEN_KEY.encode(), b"job-42", hashlib.sha256).hexdigest()),  # old format
             ("job-42", ""),
             ("job-42", "zz" * 32),
-            ("job-42", "ünïcode"),
+            ("job-42", "ünïcode.abc"),
+            ("job-42", "²³.abc"),
         ],
     )
     def test_forged_tokens_fail(self, job_id: str, token: str) -> None:
-        """Another job's token, another key's token, empty or garbage tokens all fail."""
-        assert not verify_callback_token(job_id, token, TOKEN_KEY)
+        """Another job's or key's token, a lengthened expiry, the old never-expiring form, garbage: None."""
+        assert callback_token_expiry(job_id, token, TOKEN_KEY) is None
 
     def test_empty_key_is_refused(self) -> None:
         """An empty key would make tokens guessable, so it raises ValueError."""
         with pytest.raises(ValueError):
-            callback_token("job-42", "")
+            callback_token("job-42", "", 1700000000)
 
 
 class TestWebhookSignature:

@@ -41,6 +41,17 @@ class TestRedisLease:
         assert await holder.release()
         assert await holder.try_acquire(floor=3) == 43
 
+    async def test_a_dead_holders_term_is_taken_over_with_the_next_epoch(
+        self, redis_client: Redis, key_prefix: str
+    ) -> None:
+        """A live term of a holder proved dead is replaced at once; a live term of anyone else is not."""
+        dead, restarted = lease(redis_client, key_prefix, "a/k/1"), lease(redis_client, key_prefix, "a/k/2")
+        assert await dead.try_acquire() == 1
+        assert await restarted.try_acquire(dead_holder="a/k/9") is None
+        assert await restarted.try_acquire(dead_holder="a/k/1") == 2
+        assert not await dead.renew()
+        assert await restarted.renew()
+
     async def test_retried_acquire_returns_the_same_term(self, redis_client: Redis, key_prefix: str) -> None:
         """An acquire whose reply was lost is retried safely: the holder gets its own term back."""
         holder = lease(redis_client, key_prefix, "a", ttl=1.0)

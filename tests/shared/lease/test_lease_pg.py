@@ -33,6 +33,19 @@ class TestPostgresLease:
             await first.aclose()
             await second.aclose()
 
+    async def test_a_dead_holders_term_is_taken_over_with_the_next_epoch(self, lease_db: str) -> None:
+        """A live row of a holder proved dead is replaced at once; a live row of anyone else is not."""
+        dead, restarted = lease(lease_db, "a/k/1"), lease(lease_db, "a/k/2")
+        try:
+            assert await dead.try_acquire() == 1
+            assert await restarted.try_acquire(dead_holder="a/k/9") is None
+            assert await restarted.try_acquire(dead_holder="a/k/1") == 2
+            assert not await dead.renew()
+            assert await restarted.renew()
+        finally:
+            await dead.aclose()
+            await restarted.aclose()
+
     async def test_epoch_grows_and_terms_are_recorded(self, lease_db: str) -> None:
         """Every acquisition bumps the epoch and records the term in leader_terms."""
         first, second = lease(lease_db, "a"), lease(lease_db, "b")
