@@ -13,6 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 from services.bot.consumer import ConsumerConfig, InboxConsumer
 from services.bot.dispatch import UpdateDispatcher
 from services.bot.handlers import BotDeps, register
+from services.bot.inline_drafts import InlineDrafts
 from services.bot.media import MediaIntake
 from services.bot.money.registry import register_money
 from services.bot.money.setup import build_broadcaster, build_money, job_limits, priced_catalog
@@ -75,6 +76,7 @@ def build_deps(
         media=media,
         file_ids=FileIdCache(runtime.redis, runtime.keys),
         starter_credits=runtime.settings.STARTER_CREDITS,
+        inline=InlineDrafts(runtime.redis, runtime.keys),
     )
 
 

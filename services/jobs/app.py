@@ -25,6 +25,7 @@ from shared.backoff import Backoff
 from shared.catalog import DEFAULT_REGISTRY_PATH, load_registry
 from shared.chat.delivery import Downloader, TelegramSender
 from shared.chat.file_ids import FileIdCache
+from shared.chat.inline_delivery import InlineEditor
 from shared.chat.presentation import ResultPresenter
 from shared.chat.result_links import ResultLinks
 from shared.db import open_pool
@@ -96,12 +97,15 @@ async def serve(runtime: Runtime) -> None:
         tracking = JobTracking(pool, callback_grace_seconds=settings.JOBS_CALLBACK_GRACE_SECONDS)
         downloader = Downloader(session)
         base_url = public_base_url(settings)
+        file_ids = FileIdCache(runtime.redis, runtime.keys)
+        sender = TelegramSender(bot, file_ids)
         notifier = Notifier(
             tracking,
             downloader,
-            TelegramSender(bot, FileIdCache(runtime.redis, runtime.keys)),
+            sender,
             ResultPresenter(registry),
             ResultLinks(require_callback_secret(settings), base_url),
+            InlineEditor(bot, sender, file_ids),
         )
         finisher = Finisher(store, kie, downloader, notifier, routes=registry.route_of)
         if settings.PUBLIC_BASE_URL is None:

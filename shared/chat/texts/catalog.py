@@ -10,6 +10,8 @@ from shared.chat.texts.buy_ru import MESSAGES as RU_BUY
 from shared.chat.texts.edges_en import MESSAGES as EN_EDGES
 from shared.chat.texts.edges_ru import MESSAGES as RU_EDGES
 from shared.chat.texts.en import MESSAGES as EN_MESSAGES
+from shared.chat.texts.inline_en import MESSAGES as EN_INLINE
+from shared.chat.texts.inline_ru import MESSAGES as RU_INLINE
 from shared.chat.texts.jobs_en import MESSAGES as EN_JOBS
 from shared.chat.texts.jobs_ru import MESSAGES as RU_JOBS
 from shared.chat.texts.labels_en import MESSAGES as EN_LABELS
@@ -56,6 +58,7 @@ _CATALOGS: Mapping[Language, Mapping[str, str]] = {
         **EN_LABELS,
         **EN_SUPPORT,
         **EN_EDGES,
+        **EN_INLINE,
     },
     Language.RU: {
         **RU_MESSAGES,
@@ -66,6 +69,7 @@ _CATALOGS: Mapping[Language, Mapping[str, str]] = {
         **RU_LABELS,
         **RU_SUPPORT,
         **RU_EDGES,
+        **RU_INLINE,
     },
 }
 
