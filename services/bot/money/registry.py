@@ -169,5 +169,6 @@ def register_money(application: Application, deps: BotDeps, money: MoneyDeps) ->
         CallbackQueryHandler(router.button, pattern=f"^{Op.BUY.value}:"), group=MONEY_GROUP
     )
     application.add_handler(PreCheckoutQueryHandler(router.checkout), group=MONEY_GROUP)
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, router.text), group=MONEY_GROUP)
+    text = filters.TEXT & ~filters.COMMAND & ~filters.VIA_BOT  # an inline offer is not typed to the bot
+    application.add_handler(MessageHandler(text, router.text), group=MONEY_GROUP)
     application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, router.paid), group=MONEY_GROUP)
