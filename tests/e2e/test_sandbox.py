@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from services.sandbox.database import claim_database
 from tests.conftest import fresh_database
 from tests.e2e.browser import Browser, Page
 from tests.e2e.sandbox import free_port_run, prepare_sandbox_home, sandbox_variables
-from tests.e2e.system import FORBIDDEN_LOG_TEXT, ROOT, System, migrate, start, system_env
+from tests.e2e.system import FORBIDDEN_LOG_TEXT, ROOT, System, migrate, start, system_env, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -58,7 +59,16 @@ def _sandbox(xprocess: Any, tmp_path: Path, key_prefix: str) -> Iterator[System]
 
 
 def _chat_url(system: System) -> str:
-    return f"http://127.0.0.1:{system.env['SANDBOX_PORT']}"
+    """The web chat's address, once it answers: supervisord calls the sandbox RUNNING after 2 s, but on a
+    loaded machine its imports can take longer than that, and a page opened too early stays an error."""
+    url = f"http://127.0.0.1:{system.env['SANDBOX_PORT']}"
+
+    def answers() -> bool:
+        with urllib.request.urlopen(f"{url}/api/config", timeout=5) as response:
+            return bool(response.status == 200)
+
+    wait_until(answers, 90, "the sandbox web chat to answer")
+    return url
 
 
 async def _screen(page: Page) -> dict[str, Any] | None:
