@@ -22,5 +22,8 @@ export BOT_MODE=webhook
 export PUBLIC_BASE_URL="$sandbox_webhook_base"
 export WEBHOOK_URL="$sandbox_webhook_base/telegram/webhook"
 export WEBHOOK_SECRET_TOKEN="sandbox-webhook-secret-0123456789abcdef"
+# The KIE emulator's charges for models it has no price page for are stand-ins, not KIE's prices: the
+# leader's cost watch would raise the sandbox's prices to them.
+export CATALOG_COST_WATCH_SECONDS=0
 export ADMIN_IDS=100001   # Ada, the first test user of the web chat (services/sandbox/users.py)
 SUPERVISOR_CONF=supervisor.sandbox.conf

@@ -129,6 +129,16 @@ class Keys:
         """JSON report of the last KIE catalogue refresh (disappeared models, price changes, outcome)."""
         return f"{self.prefix}catalog:refresh"
 
+    @property
+    def catalog_cost_floors(self) -> str:
+        """Hash of price floors learnt from KIE's creditsConsumed (shared/catalog/cost_floors.py)."""
+        return f"{self.prefix}catalog:cost_floors"
+
+    @property
+    def catalog_cost_watch(self) -> str:
+        """The newest job settlement the cost watch has compared with its price (ISO time)."""
+        return f"{self.prefix}catalog:cost_watch"
+
     def wizard(self, user_id: int) -> str:
         """JSON of one user's generation wizard (state before and after the last update applied)."""
         return f"{self.prefix}wizard:{user_id}"

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     CATALOG_REFRESH_INTERVAL_SECONDS: float = Field(default=21600.0, ge=1, le=7 * 86400)
     KIE_LOW_BALANCE_CREDITS: float = Field(default=1000.0, ge=0)
     KIE_BALANCE_CHECK_INTERVAL_SECONDS: float = Field(default=300.0, ge=1, le=86400)
+    # How often the leader compares what KIE consumed with what jobs were priced at; 0 turns it off.
+    CATALOG_COST_WATCH_SECONDS: float = Field(default=60.0, ge=0, le=86400)
     LEASE_TTL_SECONDS: float = Field(default=15.0, ge=1, le=600)
     LOCK_BACKEND: LockBackend = LockBackend.REDIS
     HEARTBEAT_INTERVAL_SECONDS: float = Field(default=2.0, gt=0, le=60)

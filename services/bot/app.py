@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import aiohttp
 import structlog
 from psycopg_pool import AsyncConnectionPool
+from telegram.ext import Application
 
 from services.bot.consumer import ConsumerConfig, InboxConsumer
 from services.bot.dispatch import UpdateDispatcher
 from services.bot.handlers import BotDeps, register
 from services.bot.inline_drafts import InlineDrafts
 from services.bot.media import MediaIntake
+from services.bot.money.deps import MoneyDeps
 from services.bot.money.registry import register_money
 from services.bot.money.setup import build_broadcaster, build_money, job_limits, priced_catalog
 from services.bot.prefs import Preferences
@@ -87,41 +90,65 @@ async def serve(runtime: Runtime) -> None:
     """
     if runtime.db is None:
         raise ConfigError("DATABASE_URL: the bot needs PostgreSQL for users, credits and jobs")
-    path = runtime.settings.CATALOG_REGISTRY_PATH or DEFAULT_REGISTRY_PATH
+    catalog = await _start_catalog(runtime)
+    async with _media_intake(runtime.settings) as media:
+        worker = _assemble(runtime, runtime.db, catalog, media)
+        if not await initialize_when_reachable(worker.application, runtime.stop):
+            return
+        try:
+            await _consume(runtime, worker, catalog)
+        finally:
+            await worker.application.shutdown()
+
+
+@dataclass(frozen=True, slots=True)
+class _Worker:
+    """One bot worker's parts: PTB with every handler registered, what they use, and the dispatcher."""
+
+    application: Application  # type: ignore[type-arg]
+    deps: BotDeps
+    money: MoneyDeps
+    dispatcher: UpdateDispatcher
+
+
+async def _start_catalog(runtime: Runtime) -> CatalogCache:
     catalog = CatalogCache(
         runtime.redis,
         runtime.keys,
-        fallback_path=path,
+        fallback_path=runtime.settings.CATALOG_REGISTRY_PATH or DEFAULT_REGISTRY_PATH,
         allow_unverified=runtime.settings.ALLOW_UNVERIFIED_PRICES,
     )
     await catalog.start()
-    async with _media_intake(runtime.settings) as media:
-        deps = build_deps(runtime, runtime.db, catalog, media)
-        application = build_application(runtime.settings, runtime.redis)
-        register(application, deps)
-        money = build_money(runtime, runtime.db)
-        register_money(application, deps, money)
-        dispatcher = UpdateDispatcher(application)
-        if not await initialize_when_reachable(application, runtime.stop):
-            return
-        try:
-            consumer = InboxConsumer(
-                runtime.redis,
-                runtime.keys,
-                f"{runtime.identity.host}/{runtime.identity.ctl_name}",
-                dispatcher,
-                consumer_config(runtime.settings),
-            )
-            runtime.set_state(ProcessState.RUNNING)
-            log.info("bot_ready", username=application.bot.username)
-            async with asyncio.TaskGroup() as group:
-                group.create_task(catalog.run(runtime.stop), name="bot:catalog")
-                broadcaster = build_broadcaster(runtime, money, application.bot, deps.texts, deps.prefs)
-                group.create_task(broadcaster.run(runtime.stop), name="bot:broadcast")
-                group.create_task(_publish_profile(runtime, deps.texts), name="bot:profile")
-                await consumer.run(runtime.stop)
-        finally:
-            await application.shutdown()
+    return catalog
+
+
+def _assemble(
+    runtime: Runtime, pool: AsyncConnectionPool, catalog: CatalogCache, media: MediaIntake | None
+) -> _Worker:
+    deps = build_deps(runtime, pool, catalog, media)
+    application = build_application(runtime.settings, runtime.redis)
+    register(application, deps)
+    money = build_money(runtime, pool)
+    register_money(application, deps, money)
+    return _Worker(application, deps, money, UpdateDispatcher(application))
+
+
+async def _consume(runtime: Runtime, worker: _Worker, catalog: CatalogCache) -> None:
+    """Read the inbox until stopped, beside the catalogue follower, broadcasts and the profile duty."""
+    name = f"{runtime.identity.host}/{runtime.identity.ctl_name}"
+    consumer = InboxConsumer(
+        runtime.redis, runtime.keys, name, worker.dispatcher, consumer_config(runtime.settings)
+    )
+    runtime.set_state(ProcessState.RUNNING)
+    log.info("bot_ready", username=worker.application.bot.username)
+    broadcaster = build_broadcaster(
+        runtime, worker.money, worker.application.bot, worker.deps.texts, worker.deps.prefs
+    )
+    async with asyncio.TaskGroup() as group:
+        group.create_task(catalog.run(runtime.stop), name="bot:catalog")
+        group.create_task(broadcaster.run(runtime.stop), name="bot:broadcast")
+        group.create_task(_publish_profile(runtime, worker.deps.texts), name="bot:profile")
+        await consumer.run(runtime.stop)
 
 
 async def _publish_profile(runtime: Runtime, texts: Texts) -> None:

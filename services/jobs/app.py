@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import aiohttp
 import structlog
+from psycopg_pool import AsyncConnectionPool
 from telegram.ext import ExtBot
 
 from services.jobs.callbacks import CallbackConsumer
@@ -22,7 +24,7 @@ from services.jobs.poller import OverduePoller
 from services.jobs.progress import ProgressReporter
 from services.jobs.submitter import Submitter
 from shared.backoff import Backoff
-from shared.catalog import DEFAULT_REGISTRY_PATH, load_registry
+from shared.catalog import DEFAULT_REGISTRY_PATH, Registry, load_registry
 from shared.chat.delivery import Downloader, TelegramSender
 from shared.chat.file_ids import FileIdCache
 from shared.chat.inline_delivery import InlineEditor
@@ -83,70 +85,91 @@ def _kie_client(runtime: Runtime, session: aiohttp.ClientSession) -> KieClient:
 
 
 async def serve(runtime: Runtime) -> None:
-    """Run the three loops until the stop event, then drain them."""
+    """Run the loops until the stop event, then drain them."""
     settings = runtime.settings
     registry = load_registry(settings.CATALOG_REGISTRY_PATH or DEFAULT_REGISTRY_PATH)
-    pool_size = settings.JOBS_CONCURRENCY * 2 + 4
     async with (
-        open_pool(settings, max_size=pool_size) as pool,
+        open_pool(settings, max_size=settings.JOBS_CONCURRENCY * 2 + 4) as pool,
         aiohttp.ClientSession() as session,
         _kie_client(runtime, session) as kie,
         _telegram_bot(runtime) as bot,
     ):
-        store = JobStore(pool)
-        tracking = JobTracking(pool, callback_grace_seconds=settings.JOBS_CALLBACK_GRACE_SECONDS)
-        downloader = Downloader(session)
-        base_url = public_base_url(settings)
-        file_ids = FileIdCache(runtime.redis, runtime.keys)
-        sender = TelegramSender(bot, file_ids)
-        notifier = Notifier(
-            tracking,
-            downloader,
-            sender,
-            ResultPresenter(registry),
-            ResultLinks(require_callback_secret(settings), base_url),
-            InlineEditor(bot, sender, file_ids),
-        )
-        finisher = Finisher(store, kie, downloader, notifier, routes=registry.route_of)
-        if settings.PUBLIC_BASE_URL is None:
-            log.warning("jobs_public_base_url_defaulted", url=base_url)
-        submitter = Submitter(
-            tracking,
-            kie,
-            finisher,
-            public_base_url=base_url,
-            token_key=require_callback_secret(settings),
-            concurrency=settings.JOBS_CONCURRENCY,
-            poll_seconds=settings.JOBS_OUTBOX_POLL_SECONDS,
-            routes=registry.route_of,
-        )
-        consumer = CallbackConsumer(
-            runtime.redis,
-            runtime.keys,
-            f"{runtime.identity.host}/{runtime.identity.ctl_name}",
-            store,
-            tracking,
-            finisher,
-            config=callback_config(settings),
-        )
-        poller = OverduePoller(
-            tracking, finisher, notifier, interval_seconds=settings.JOBS_SWEEP_INTERVAL_SECONDS
-        )
-        progress = ProgressReporter(pool, bot, runtime.redis, runtime.keys, registry)
-        watch = LeaderWatch(runtime.redis, runtime.keys, runtime.identity.host)
+        loops = _assemble(runtime, registry, pool, session, kie, bot)
         runtime.set_state(ProcessState.RUNNING)
         log.info("jobs_ready", models=len(registry))
-        async with asyncio.TaskGroup() as group:
-            group.create_task(submitter.run(runtime.stop), name="jobs:submitter")
-            group.create_task(consumer.run(runtime.stop), name="jobs:callbacks")
-            group.create_task(watch.run(runtime.stop), name="jobs:leader-watch")
-            group.create_task(
-                run_while_leader(watch, poller.duty, runtime.stop, name="jobs-poller"), name="jobs:poller"
-            )
-            group.create_task(
-                run_while_leader(watch, progress.duty, runtime.stop, name="jobs-progress"),
-                name="jobs:progress",
-            )
+        await _run(runtime, loops)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loops:
+    """What the jobs program runs: submit, take callbacks; as leader, poll overdue jobs and show progress."""
+
+    submitter: Submitter
+    callbacks: CallbackConsumer
+    poller: OverduePoller
+    progress: ProgressReporter
+
+
+def _assemble(
+    runtime: Runtime,
+    registry: Registry,
+    pool: AsyncConnectionPool,
+    session: aiohttp.ClientSession,
+    kie: KieClient,
+    bot: ExtBot[None],
+) -> _Loops:
+    settings = runtime.settings
+    store = JobStore(pool)
+    tracking = JobTracking(pool, callback_grace_seconds=settings.JOBS_CALLBACK_GRACE_SECONDS)
+    downloader = Downloader(session)
+    base_url = public_base_url(settings)
+    if settings.PUBLIC_BASE_URL is None:
+        log.warning("jobs_public_base_url_defaulted", url=base_url)
+    file_ids = FileIdCache(runtime.redis, runtime.keys)
+    sender = TelegramSender(bot, file_ids)
+    notifier = Notifier(
+        tracking,
+        downloader,
+        sender,
+        ResultPresenter(registry),
+        ResultLinks(require_callback_secret(settings), base_url),
+        InlineEditor(bot, sender, file_ids),
+    )
+    finisher = Finisher(store, kie, downloader, notifier, routes=registry.route_of)
+    submitter = Submitter(
+        tracking,
+        kie,
+        finisher,
+        public_base_url=base_url,
+        token_key=require_callback_secret(settings),
+        concurrency=settings.JOBS_CONCURRENCY,
+        poll_seconds=settings.JOBS_OUTBOX_POLL_SECONDS,
+        routes=registry.route_of,
+    )
+    name = f"{runtime.identity.host}/{runtime.identity.ctl_name}"
+    callbacks = CallbackConsumer(
+        runtime.redis, runtime.keys, name, store, tracking, finisher, config=callback_config(settings)
+    )
+    poller = OverduePoller(
+        tracking, finisher, notifier, interval_seconds=settings.JOBS_SWEEP_INTERVAL_SECONDS
+    )
+    progress = ProgressReporter(pool, bot, runtime.redis, runtime.keys, registry)
+    return _Loops(submitter, callbacks, poller, progress)
+
+
+async def _run(runtime: Runtime, loops: _Loops) -> None:
+    watch = LeaderWatch(runtime.redis, runtime.keys, runtime.identity.host)
+    stop = runtime.stop
+    async with asyncio.TaskGroup() as group:
+        group.create_task(loops.submitter.run(stop), name="jobs:submitter")
+        group.create_task(loops.callbacks.run(stop), name="jobs:callbacks")
+        group.create_task(watch.run(stop), name="jobs:leader-watch")
+        group.create_task(
+            run_while_leader(watch, loops.poller.duty, stop, name="jobs-poller"), name="jobs:poller"
+        )
+        group.create_task(
+            run_while_leader(watch, loops.progress.duty, stop, name="jobs-progress"), name="jobs:progress"
+        )
 
 
 PROGRAM = Program(name="jobs", serve=serve, check=check, needs_db=False)

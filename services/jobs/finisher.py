@@ -30,7 +30,7 @@ from shared.chat.delivery import (
     Undeliverable,
     Unreachable,
 )
-from shared.jobs import FailureReason, Job, JobState, JobStore, Settling
+from shared.jobs import FailureReason, FollowUpRequest, Job, JobState, JobStore, Settling
 from shared.kie import KieClient, KieError, TaskRecord, TaskState
 
 __all__ = ["Finisher", "failure_reason"]
@@ -66,7 +66,7 @@ class Finisher:
         if job.kie_task_id is None:
             return False
         try:
-            record = await self._kie.record(self._routes(job.model_id), job.kie_task_id)
+            record = await self._record(job, job.kie_task_id)
         except CatalogError as exc:  # the model left the registry: the deadline sweep refunds the job
             log.warning("job_confirm_model_unknown", job_id=str(job.id), reason=str(exc))
             return False
@@ -74,6 +74,15 @@ class Finisher:
             log.info("job_confirm_deferred", job_id=str(job.id), error=type(exc).__name__, code=exc.code)
             return False
         return await self.settle(job, record)
+
+    async def _record(self, job: Job, task_id: str) -> TaskRecord:
+        """The task's record from its family; a 1080p upgrade (no task) is its URL once KIE has it."""
+        follow_up = FollowUpRequest.of(job.params)
+        if follow_up is None or not follow_up.polled:
+            return await self._kie.record(self._routes(job.model_id), task_id)
+        url = await self._kie.veo_1080p(follow_up.task_id, follow_up.index)
+        state = TaskState.SUCCESS if url else TaskState.GENERATING
+        return TaskRecord(task_id, job.model_id, state, "", result_urls=(url,) if url else ())
 
     async def settle(self, job: Job, record: TaskRecord) -> bool:
         """Settle the job from a final record; False while it runs or its result cannot be fetched yet."""

@@ -42,6 +42,7 @@ _FINAL_TTL_SECONDS = 24 * 3600
 _ACTIONS = {
     GenType.TEXT_TO_SPEECH: ChatAction.RECORD_VOICE,
     GenType.MUSIC: ChatAction.UPLOAD_VOICE,
+    GenType.SOUND_EFFECT: ChatAction.UPLOAD_VOICE,
     GenType.TEXT_TO_VIDEO: ChatAction.UPLOAD_VIDEO,
     GenType.IMAGE_TO_VIDEO: ChatAction.UPLOAD_VIDEO,
     GenType.VIDEO_TO_VIDEO: ChatAction.UPLOAD_VIDEO,

@@ -22,6 +22,11 @@ createTask and recording the taskId):
    the `job_settled_late_callback` log line names the job and task for the operator.
 
 Nothing here ever resubmits a `submitting` job, so a job cannot be paid to KIE twice silently.
+
+A follow-up job (`shared.jobs.FollowUpRequest` in its params: Veo 4K, Midjourney upscale/vary, Suno
+extend) goes to its family's follow-up endpoint under the same rules; Suno's extend first reads the
+finished task's record for the track's id. Veo's 1080p upgrade is no task: one GET starts it (any
+failure requeues the job: asking again is harmless), and the poller asks until the URL comes.
 """
 
 from __future__ import annotations
@@ -35,8 +40,9 @@ from redis.exceptions import RedisError
 from services.jobs.finisher import Finisher
 from shared.aio import wait_stopped
 from shared.backoff import Backoff
+from shared.catalog import FollowUp
 from shared.catalog.errors import CatalogError
-from shared.jobs import FailureReason, Job, JobTracking, callback_url
+from shared.jobs import FailureReason, FollowUpRequest, Job, JobTracking, callback_url
 from shared.kie import (
     KieBadRequestError,
     KieClient,
@@ -46,6 +52,7 @@ from shared.kie import (
     KieServiceUnavailableError,
     KieSubmitOutcomeUnknownError,
     KieValidationError,
+    TaskState,
 )
 
 __all__ = ["Submitter"]
@@ -137,8 +144,12 @@ class Submitter:
             log.warning("job_model_unknown", model=job.model_id, reason=str(exc))
             await self._finisher.fail(job, FailureReason.UNAVAILABLE, f"model {job.model_id} is not offered")
             return
+        follow_up = FollowUpRequest.of(job.params)
+        if follow_up is not None and follow_up.polled:
+            await self._start_polled(job, follow_up)
+            return
         try:
-            task_id = await self._kie.submit(route, job.model_id, job.params, callback_url=url)
+            task_id = await self._send(job, route, follow_up, url)
         except KieSubmitOutcomeUnknownError as exc:
             log.warning("job_submit_outcome_unknown", cause=type(exc.cause).__name__, code=exc.code)
             return
@@ -153,6 +164,37 @@ class Submitter:
             return
         await self._tracking.record_task(job.id, task_id)
         log.info("job_submitted", task_id=task_id, model=job.model_id, route=route)
+
+    async def _send(self, job: Job, route: str, follow_up: FollowUpRequest | None, url: str) -> str:
+        """Create the job's task: a generation, or a follow-up on a finished task (same rules)."""
+        if follow_up is None:
+            return await self._kie.submit(route, job.model_id, job.params, callback_url=url)
+        if follow_up.action is FollowUp.EXTEND:
+            fields = FollowUpRequest.extend_fields(await self._track_id(route, follow_up), job.model_id)
+        else:
+            fields = follow_up.kie_fields()
+        return await self._kie.follow_up(route, follow_up.action.value, fields, callback_url=url)
+
+    async def _track_id(self, route: str, follow_up: FollowUpRequest) -> str:
+        """The id of the track Suno's extend continues, from the finished task's record (free to ask)."""
+        record = await self._kie.record(route, follow_up.task_id)
+        items = record.items if record.state is TaskState.SUCCESS else ()
+        track = items[follow_up.index].id if follow_up.index < len(items) else None
+        if not track:
+            raise KieValidationError(f"the finished task has no track {follow_up.index + 1}", code=422)
+        return track
+
+    async def _start_polled(self, job: Job, follow_up: FollowUpRequest) -> None:
+        """Ask for the 1080p upgrade once (KIE starts it on the first call; the answer says "not ready"
+        until it is), then leave the job to the poller. The call is a GET: any failure is retried."""
+        try:
+            await self._kie.veo_1080p(follow_up.task_id, follow_up.index)
+        except (KieError, RedisError) as exc:
+            await self._requeue(job, type(exc).__name__)
+            return
+        task_id = follow_up.polled_task_id(job.id.hex)
+        await self._tracking.record_task(job.id, task_id, polled=True)
+        log.info("job_submitted", task_id=task_id, model=job.model_id, follow_up=follow_up.action.value)
 
     async def _requeue(self, job: Job, why: str) -> None:
         delay = _REQUEUE_BACKOFF.delay(job.attempts)

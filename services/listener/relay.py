@@ -1,10 +1,11 @@
-"""Dead letters recorded on this host, relayed to the admins with the crash guard's own alerts.
+"""Dead letters and raised prices recorded on this host, relayed to the admins with the crash guard's own.
 
 A stream consumer that gives up on an entry records a ``dead_lettered`` alert in the alerts stream
-(:mod:`shared.streams.dead_letter`) but has no way to message anyone. The crash guard of the same host
-follows the stream from the moment it starts and hands those alerts to its batcher, so each one
-reaches the admins once: every host relays only its own. Alerts the crash guard wrote itself, and the
-money alerts the bot already sends, are not relayed again.
+(:mod:`shared.streams.dead_letter`), and the warmup leader a ``price_raised`` one when KIE's charges
+overtook a price (:mod:`services.warmup.costs`); neither has a way to message anyone. The crash guard
+of the same host follows the stream from the moment it starts and hands those alerts to its batcher,
+so each one reaches the admins once: every host relays only its own. Alerts the crash guard wrote
+itself, and the money alerts the bot already sends, are not relayed again.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ __all__ = ["RELAYED", "AlertRelay"]
 
 log = structlog.get_logger()
 
-RELAYED = frozenset({AlertKind.DEAD_LETTERED})
+RELAYED = frozenset({AlertKind.DEAD_LETTERED, AlertKind.PRICE_RAISED})
 """Kinds written by other programs that only the crash guard can bring to the admins."""
 
 _Rows = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]

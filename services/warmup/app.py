@@ -17,9 +17,11 @@ import structlog
 
 from services.warmup.balance import BalanceWatch
 from services.warmup.boot import BootPublisher
+from services.warmup.costs import CostWatch
 from services.warmup.refresh import CatalogRefresher
 from shared.catalog import DEFAULT_REGISTRY_PATH
 from shared.catalog.store import SnapshotStore
+from shared.db import open_pool
 from shared.heartbeat import ProcessState
 from shared.kie import KieClient, RedisWindowLimiter
 from shared.kie.catalog_api import CATALOG_BUDGET_KEY, KieCatalogApi
@@ -52,7 +54,7 @@ async def serve(runtime: Runtime) -> None:
 
 
 async def _leader_duties(runtime: Runtime) -> None:
-    """While this host leads: refresh the catalogue from KIE and watch the credit balance."""
+    """While this host leads: refresh the catalogue from KIE, watch the credit balance and KIE's costs."""
     settings = runtime.settings
     api_key = settings.require_kie_key()
     limiter = RedisWindowLimiter(
@@ -61,6 +63,7 @@ async def _leader_duties(runtime: Runtime) -> None:
     async with (
         aiohttp.ClientSession() as session,
         KieClient.from_settings(settings, session=session) as client,
+        open_pool(settings, max_size=1) as pool,  # opened in the background: PostgreSQL may come later
     ):
         catalog = KieCatalogApi(
             api_base_url=settings.KIE_API_BASE_URL, api_key=api_key, session=session, rate_limiter=limiter
@@ -76,12 +79,21 @@ async def _leader_duties(runtime: Runtime) -> None:
             interval=settings.KIE_BALANCE_CHECK_INTERVAL_SECONDS,
             host=runtime.identity.host,
         )
+        costs = CostWatch(
+            runtime.redis,
+            runtime.keys,
+            pool,
+            host=runtime.identity.host,
+            interval=settings.CATALOG_COST_WATCH_SECONDS,
+        )
         watch = LeaderWatch(runtime.redis, runtime.keys, runtime.identity.host)
         stop = runtime.stop
         async with asyncio.TaskGroup() as group:
             group.create_task(watch.run(stop), name="leader-watch")
             group.create_task(run_while_leader(watch, refresher.run, stop, name="catalog-refresh"))
             group.create_task(run_while_leader(watch, balance.run, stop, name="kie-balance"))
+            if settings.CATALOG_COST_WATCH_SECONDS > 0:
+                group.create_task(run_while_leader(watch, costs.run, stop, name="kie-costs"))
 
 
 PROGRAM = Program(name="warmup", serve=serve, needs_db=False)

@@ -14,7 +14,17 @@ if TYPE_CHECKING:
     from shared.catalog.loader import DEFAULT_REGISTRY_PATH, load_registry
     from shared.catalog.menus import MenuItem
     from shared.catalog.registry import SNAPSHOT_FORMAT, Registry
-    from shared.catalog.schema import Field, FieldKind, GenType, Localized, Model, Price, PriceUnit, Route
+    from shared.catalog.schema import (
+        Field,
+        FieldKind,
+        FollowUp,
+        GenType,
+        Localized,
+        Model,
+        Price,
+        PriceUnit,
+        Route,
+    )
 
 __all__ = [
     "DEFAULT_REGISTRY_PATH",
@@ -22,6 +32,7 @@ __all__ = [
     "CatalogError",
     "Field",
     "FieldKind",
+    "FollowUp",
     "GenType",
     "InputError",
     "Localized",
@@ -43,6 +54,16 @@ __getattr__ = lazy_exports(
         "loader": ("DEFAULT_REGISTRY_PATH", "load_registry"),
         "menus": ("MenuItem",),
         "registry": ("SNAPSHOT_FORMAT", "Registry"),
-        "schema": ("Field", "FieldKind", "GenType", "Localized", "Model", "Price", "PriceUnit", "Route"),
+        "schema": (
+            "Field",
+            "FieldKind",
+            "FollowUp",
+            "GenType",
+            "Localized",
+            "Model",
+            "Price",
+            "PriceUnit",
+            "Route",
+        ),
     },
 )

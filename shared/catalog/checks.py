@@ -13,6 +13,7 @@ from shared.catalog.errors import RegistryError
 from shared.catalog.inputs import value_problem
 from shared.catalog.parsing import CatalogData
 from shared.catalog.schema import (
+    FOLLOW_UPS,
     Condition,
     Field,
     FieldKind,
@@ -42,7 +43,21 @@ def check_catalog(data: CatalogData) -> None:
         if model.price.source not in data.price_sources:
             raise _fail(model, "price.source", f"{model.price.source!r} is not listed under 'price_sources'")
         check_model(model)
+        _check_follow_ups(model, data.price_sources)
     _check_defaults(data)
+
+
+def _check_follow_ups(model: Model, sources: frozenset[str]) -> None:
+    """A follow-up its route's API offers, priced per task from a listed source."""
+    for action, price in model.follow_ups:
+        path = f"follow_ups.{action.value}"
+        if action not in FOLLOW_UPS.get(model.route, frozenset()):
+            raise _fail(model, path, f"the {model.route.value} API has no {action.value!r} follow-up")
+        if price.source not in sources:
+            raise _fail(model, f"{path}.source", f"{price.source!r} is not listed under 'price_sources'")
+        if price.unit is not PriceUnit.TASK or price.unit_param is not None or price.seconds is not None:
+            raise _fail(model, f"{path}.unit", "a follow-up is priced per task")
+        _check_price(model, price)
 
 
 def _check_defaults(data: CatalogData) -> None:

@@ -2,9 +2,10 @@
 
 The tables are facts copied from docs.kie.ai and kept beside the KIE emulator
 (`emulators/kie/docs/market_models.json`: Market model ids; `family_models.json`: the dedicated
-endpoints and the documented values of the field that names the model). They are read here as JSON
-files only (never by importing the emulator), so `make catalog-check` refuses a model id, a route or a
-model field that KIE's docs do not list before it reaches users. The body the client would send is
+endpoints and the documented values of the field that names the model, and the follow-up endpoints of
+each). They are read here as JSON files only (never by importing the emulator), so `make catalog-check`
+refuses a model id, a route, a model field or a priced follow-up that KIE's docs do not list before it
+reaches users. The body the client would send is
 built by the client's own family builder, so what is checked is what KIE would receive.
 """
 
@@ -27,22 +28,31 @@ DEFAULT_DOCS_DIR = Path(__file__).resolve().parents[2] / "emulators" / "kie" / "
 class DocsTables:
     """The documented Market model ids and, per dedicated create endpoint, its model field and values."""
 
-    def __init__(self, market: set[str], endpoints: dict[str, tuple[str | None, set[str]]]) -> None:
+    def __init__(
+        self,
+        market: set[str],
+        endpoints: dict[str, tuple[str | None, set[str]]],
+        follow_ups: dict[str, str] | None = None,
+    ) -> None:
         self.market = market
         self.endpoints = endpoints
+        self.follow_ups = follow_ups or {}
+        """Documented follow-up endpoint → the create endpoint whose tasks it acts on."""
 
 
 def load_docs_tables(directory: Path = DEFAULT_DOCS_DIR) -> DocsTables:
     """Read both tables; RegistryError naming the file when one is missing or not the expected JSON."""
     market = _read(directory / "market_models.json").get("models")
-    endpoints = _read(directory / "family_models.json").get("endpoints")
-    if not isinstance(market, dict) or not isinstance(endpoints, dict):
-        raise RegistryError(f"KIE docs tables in {directory} lack `models` / `endpoints`")
+    families = _read(directory / "family_models.json")
+    endpoints, follow_ups = families.get("endpoints"), families.get("follow_ups", {})
+    if not isinstance(market, dict) or not isinstance(endpoints, dict) or not isinstance(follow_ups, dict):
+        raise RegistryError(f"KIE docs tables in {directory} lack `models` / `endpoints` / `follow_ups`")
     return DocsTables(
         market=set(market),
         endpoints={
             path: (spec.get("field"), set(spec.get("values", ()))) for path, spec in endpoints.items()
         },
+        follow_ups={path: str(spec.get("of")) for path, spec in follow_ups.items()},
     )
 
 
@@ -54,6 +64,20 @@ def check_documented(registry: Registry, tables: DocsTables) -> None:
                 raise RegistryError("not a Market model in KIE's docs table", model_id=model.id, field="id")
             continue
         _check_endpoint(model.id, model.route.value, tables)
+        for action, _ in model.follow_ups:
+            _check_follow_up(model.id, model.route.value, action.value, tables)
+
+
+def _check_follow_up(model_id: str, route: str, action: str, tables: DocsTables) -> None:
+    """A priced follow-up must be one the client speaks and KIE's docs list for the family's tasks."""
+    family = family_for(route)
+    path = family.follow_ups.get(action)
+    field = f"follow_ups.{action}"
+    if path is None:
+        raise RegistryError(f"the client has no {route} follow-up {action!r}", model_id=model_id, field=field)
+    if tables.follow_ups.get(path) != family.create_path:
+        reason = f"KIE's docs table has no follow-up {path} of {family.create_path}"
+        raise RegistryError(reason, model_id=model_id, field=field)
 
 
 def _check_endpoint(model_id: str, route: str, tables: DocsTables) -> None:

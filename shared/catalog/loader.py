@@ -36,13 +36,25 @@ def load_registry(path: str | Path = DEFAULT_REGISTRY_PATH, *, allow_unverified:
 
 
 def for_sale(document: object) -> object:
-    """The document without the models whose price source is `unverified` (others untouched)."""
+    """The document without the models, and the follow-ups, whose price source is `unverified`."""
     if not isinstance(document, dict) or not isinstance(document.get("models"), list):
         return document
-    models = [model for model in document["models"] if not _unverified(model)]
+    models = [_verified_follow_ups(model) for model in document["models"] if not _unverified(model)]
     return {**document, "models": models}
 
 
 def _unverified(model: object) -> bool:
     price = model.get("price") if isinstance(model, dict) else None
+    return _unverified_price(price)
+
+
+def _unverified_price(price: object) -> bool:
     return isinstance(price, dict) and price.get("source") == UNVERIFIED_SOURCE
+
+
+def _verified_follow_ups(model: object) -> object:
+    follow_ups = model.get("follow_ups") if isinstance(model, dict) else None
+    if not isinstance(model, dict) or not isinstance(follow_ups, dict):
+        return model
+    kept = {name: price for name, price in follow_ups.items() if not _unverified_price(price)}
+    return {**model, "follow_ups": kept} if kept else {k: v for k, v in model.items() if k != "follow_ups"}

@@ -18,6 +18,7 @@ from shared.catalog.schema import (
     Condition,
     Field,
     FieldKind,
+    FollowUp,
     GenType,
     Localized,
     Model,
@@ -132,7 +133,7 @@ _FIELD_KEYS = frozenset(
 )
 _MODEL_KEYS = frozenset(
     {"id", "type", "route", "name", "description", "typical_seconds", "time_limit_seconds", "input"}
-    | {"rules", "price", "notes"}
+    | {"rules", "price", "notes", "follow_ups"}
 )
 _PRICE_KEYS = frozenset({"unit", "unit_param", "seconds", "base", "rates", "factors", "source", "note"})
 _JSON_NAMES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object"}
@@ -206,18 +207,18 @@ def _rule(raw: object, model_id: str, index: int) -> Rule:
     return Rule(when=_condition(reader), require=reader.strings("require"), max_length=tuple(limits.items()))
 
 
-def parse_price(raw: object, model_id: str) -> Price:
-    """Parse a model's `price` object."""
-    reader = _Reader(raw, model_id, "price")
+def parse_price(raw: object, model_id: str, path: str = "price") -> Price:
+    """Parse a model's `price` object (or a follow-up's, at `path`)."""
+    reader = _Reader(raw, model_id, path)
     reader.only(_PRICE_KEYS)
     rates = []
     for index, item in enumerate(reader.get("rates", list, [])):
-        sub = _Reader(item, model_id, f"price.rates[{index}]")
+        sub = _Reader(item, model_id, f"{path}.rates[{index}]")
         sub.only(frozenset({"when", "base"}))
         rates.append(PriceRate(when=_condition(sub), base=_required_number(sub, "base")))
     factors = []
     for index, item in enumerate(reader.get("factors", list, [])):
-        sub = _Reader(item, model_id, f"price.factors[{index}]")
+        sub = _Reader(item, model_id, f"{path}.factors[{index}]")
         sub.only(frozenset({"when", "factor"}))
         factors.append(PriceFactor(when=_condition(sub), factor=_required_number(sub, "factor")))
     return Price(
@@ -257,7 +258,22 @@ def parse_model(raw: object, index: int) -> Model:
         price=parse_price(reader.get("price", dict), model_id),
         rules=tuple(_rule(item, model_id, i) for i, item in enumerate(reader.get("rules", list, []))),
         notes=reader.text("notes", None),
+        follow_ups=_follow_ups(reader),
     )
+
+
+def _follow_ups(reader: _Reader) -> tuple[tuple[FollowUp, Price], ...]:
+    """The optional `follow_ups` object: follow-up name → its price object."""
+    raw = reader.get("follow_ups", dict, {})
+    priced = []
+    for name, price in raw.items():
+        try:
+            action = FollowUp(name)
+        except ValueError:
+            known = [member.value for member in FollowUp]
+            raise reader.error(f"follow_ups.{name}", f"unknown follow-up; known: {known!r}") from None
+        priced.append((action, parse_price(price, reader.model_id or "", f"follow_ups.{name}")))
+    return tuple(priced)
 
 
 def _type_labels(reader: _Reader) -> Mapping[GenType, Localized]:

@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping
 from decimal import ROUND_CEILING, Decimal
 
 from shared.catalog.errors import InputError
-from shared.catalog.schema import Field, FieldKind, Model, PriceUnit, Scalar
+from shared.catalog.schema import Field, FieldKind, Model, Price, PriceUnit, Scalar
 
-__all__ = ["default_params", "model_price", "starting_price"]
+__all__ = ["default_params", "follow_up_price", "model_price", "starting_price"]
 
 _THOUSAND = Decimal(1000)
 
@@ -30,6 +30,13 @@ def model_price(model: Model, params: Mapping[str, object]) -> int:
     return _to_credits(_rate(model, merged) * _units(model, merged))
 
 
+def follow_up_price(model: Model, price: Price, params: Mapping[str, object]) -> int:
+    """The price in whole credits of a follow-up priced `price` on a result of `model` made with
+    `params` (its rates may depend on the original's settings, e.g. Midjourney's speed)."""
+    merged = {**default_params(model), **params}
+    return _to_credits(_price_rate(price, merged))
+
+
 def starting_price(model: Model) -> int:
     """Return the lowest price over every choice that changes the price (the menu's "from" price)."""
     return min(
@@ -42,7 +49,10 @@ def _to_credits(amount: Decimal) -> int:
 
 
 def _rate(model: Model, params: Mapping[str, object]) -> Decimal:
-    price = model.price
+    return _price_rate(model.price, params)
+
+
+def _price_rate(price: Price, params: Mapping[str, object]) -> Decimal:
     rate = next((rate.base for rate in price.rates if rate.when.matches(params)), price.base)
     for factor in price.factors:
         if factor.when.matches(params):

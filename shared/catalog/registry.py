@@ -14,8 +14,8 @@ from shared.catalog.errors import RegistryError, UnknownModelError
 from shared.catalog.inputs import validate_input
 from shared.catalog.menus import MenuItem, build_menus
 from shared.catalog.parsing import CatalogData, parse_document
-from shared.catalog.pricing import default_params, model_price, starting_price
-from shared.catalog.schema import GenType, Localized, Model, Scalar
+from shared.catalog.pricing import default_params, follow_up_price, model_price, starting_price
+from shared.catalog.schema import FollowUp, GenType, Localized, Model, Scalar
 
 __all__ = ["SNAPSHOT_FORMAT", "Registry"]
 
@@ -132,6 +132,15 @@ class Registry:
     def price(self, model_id: str, params: Mapping[str, object] | None = None) -> int:
         """Price in whole KIE credits of running `model_id` with `params` (defaults fill the gaps)."""
         return model_price(self.get(model_id), params or {})
+
+    def follow_up_price(
+        self, model_id: str, action: FollowUp, params: Mapping[str, object] | None = None
+    ) -> int | None:
+        """Price in whole credits of `action` on a result of `model_id` made with `params`; None when
+        the model offers no such follow-up (or the model is not in this catalogue)."""
+        model = self._by_id.get(model_id)
+        price = model.follow_up_price(action) if model is not None else None
+        return None if model is None or price is None else follow_up_price(model, price, params or {})
 
     def starting_price(self, model_id: str) -> int:
         """The lowest price the model can cost, for "from N credits" labels."""

@@ -8,11 +8,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 __all__ = [
+    "FOLLOW_UPS",
     "MEDIA_KINDS",
     "UNVERIFIED_SOURCE",
     "Condition",
     "Field",
     "FieldKind",
+    "FollowUp",
     "GenType",
     "Localized",
     "Model",
@@ -46,6 +48,7 @@ class GenType(StrEnum):
     AVATAR = "avatar"
     TEXT_TO_SPEECH = "text-to-speech"
     MUSIC = "music"
+    SOUND_EFFECT = "sound-effect"
 
 
 class Route(StrEnum):
@@ -59,6 +62,24 @@ class Route(StrEnum):
     MIDJOURNEY = "midjourney"
     RUNWAY = "runway"
     ALEPH = "aleph"
+
+
+class FollowUp(StrEnum):
+    """A priced action on a delivered result, done by the model's own KIE API (kie-api.md §4)."""
+
+    HD_1080P = "1080p"  # Veo: the 1080p version of a video
+    UHD_4K = "4k"  # Veo: the 4K version of a video
+    UPSCALE = "upscale"  # Midjourney: one picture of a grid, larger
+    VARY = "vary"  # Midjourney: a new grid from one picture of a grid
+    EXTEND = "extend"  # Suno: a track continued
+
+
+FOLLOW_UPS: Mapping[Route, frozenset[FollowUp]] = {
+    Route.VEO: frozenset({FollowUp.HD_1080P, FollowUp.UHD_4K}),
+    Route.MIDJOURNEY: frozenset({FollowUp.UPSCALE, FollowUp.VARY}),
+    Route.SUNO: frozenset({FollowUp.EXTEND}),
+}
+"""The follow-ups each KIE API family offers; a registry model may price any of its route's."""
 
 
 class FieldKind(StrEnum):
@@ -211,6 +232,11 @@ class Model:
     price: Price
     rules: tuple[Rule, ...] = ()
     notes: str | None = None
+    follow_ups: tuple[tuple[FollowUp, Price], ...] = ()
+
+    def follow_up_price(self, action: FollowUp) -> Price | None:
+        """The price of a follow-up on this model's results, None when it is not offered."""
+        return next((price for name, price in self.follow_ups if name is action), None)
 
     def field(self, name: str) -> Field | None:
         """Return the input field called `name`, or None."""

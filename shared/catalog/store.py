@@ -30,6 +30,7 @@ from enum import StrEnum
 import redis.asyncio as aioredis
 import structlog
 
+from shared.catalog.cost_floors import CostFloors, apply_floors
 from shared.catalog.errors import RegistryError
 from shared.catalog.registry import Registry
 from shared.keys import Keys
@@ -145,13 +146,15 @@ class SnapshotStore:
         expected: str | None,
         epoch: int | None = None,
     ) -> SwapOutcome:
-        """Write ``registry``'s snapshot, then point ``current`` at it and announce it.
+        """Write ``registry``'s snapshot (cost floors applied), then point ``current`` at it and announce it.
 
         ``expected`` is the version the writer read before building ``registry`` (None: nothing was
         published); the pointer moves only if it still names that version. ``epoch`` marks a leader
         duty's write and is checked against the fence. Redis errors propagate.
         """
-        version = registry.version
+        floored = await self._with_cost_floors(registry)
+        base = floored.version if base == registry.version else base
+        registry, version = floored, floored.version
         if version == expected:
             return SwapOutcome.UNCHANGED
         envelope = {
@@ -167,6 +170,16 @@ class SnapshotStore:
         if outcome is SwapOutcome.SWAPPED:
             await self._retain_versions(version, base, expected)
         return outcome
+
+    async def _with_cost_floors(self, registry: Registry) -> Registry:
+        """``registry`` with the price floors KIE's charges taught (itself when none raises a rate)."""
+        floors = await CostFloors(self._redis, self._keys).read()
+        if not floors:
+            return registry
+        document, applied = apply_floors(registry.to_snapshot()["document"], floors)
+        if not applied:
+            return registry
+        return await asyncio.to_thread(Registry.from_document, document)
 
     async def announce(self, version: str) -> None:
         """Announce ``version`` again (e.g. at warmup start); subscribers re-read the pointer anyway."""

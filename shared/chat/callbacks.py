@@ -61,6 +61,7 @@ class Op(StrEnum):
     DRAFT = "d"
     PHOTO = "p"
     INLINE = "il"
+    FOLLOW = "f"
 
 
 class CallbackTooLong(TrtError, ValueError):

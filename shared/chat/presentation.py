@@ -2,7 +2,9 @@
 
 The buttons are the bot's own callback_data (``shared.chat.callbacks``): Again (rerun with the same
 settings), New, and for picture results Animate, Upscale and Remove background, which open those
-types with the result already attached.
+types with the result already attached. Results whose KIE API offers priced follow-ups carry them
+too (``shared.chat.follow_ups``: Veo 1080p/4K, Midjourney U1-U4/V1-V4); a follow-up's own result says
+what it was, and its failure offers the same follow-up again instead of Again.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shared.catalog import CatalogError, FieldKind, GenType, Model, Registry
 from shared.chat.callbacks import CHAIN_TYPES, JOB_NEW, JOB_REGENERATE, JOB_SETTINGS, Op, encode, job_ref
+from shared.chat.follow_ups import Offer, follow_data, offers
 from shared.chat.labels import field_label, value_label
 from shared.chat.result_links import ResultLink
 from shared.chat.texts import Language, Texts
-from shared.jobs import FailureReason, Job
+from shared.jobs import FailureReason, FollowUpRequest, Job
 
 __all__ = ["PICTURE_TYPES", "ResultPresenter"]
 
@@ -47,6 +50,10 @@ class ResultPresenter:
         lang = Language.parse(language) or Language.RU
         model = self._model(job.model_id)
         name = model.name.get(lang.value) if model else job.model_id
+        follow_up = FollowUpRequest.of(job.params)
+        if follow_up is not None:
+            action = Offer(follow_up.action, follow_up.index).describe(self._texts, lang)
+            name = self._texts.get("follow_result", lang, model=name, action=action)
         params = self._params(model, job.params, lang) if model else ""
         text = self._texts.get(
             "result_caption",
@@ -68,6 +75,20 @@ class ResultPresenter:
         """No dead end: Again, Change settings and Menu under every failure."""
         lang = Language.parse(language) or Language.RU
         ref = job_ref(job.id)
+        follow_up = FollowUpRequest.of(job.params)
+        if follow_up is not None and follow_up.parent_job:
+            offer = Offer(follow_up.action, follow_up.index)
+            retry = self._texts.get("btn_follow_retry", lang)
+            return InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            retry, callback_data=follow_data(follow_up.parent_job[:12], offer)
+                        )
+                    ],
+                    [InlineKeyboardButton(self._texts.get("btn_menu", lang), callback_data=encode(Op.MENU))],
+                ]
+            )
         return InlineKeyboardMarkup(
             [
                 [
@@ -88,16 +109,14 @@ class ResultPresenter:
         """Again and New, plus the chaining buttons for a picture result."""
         lang = Language.parse(language) or Language.RU
         ref = job_ref(job.id)
-        rows = [
-            [
-                InlineKeyboardButton(
-                    self._texts.get("btn_regenerate", lang), callback_data=encode(Op.JOB, ref, JOB_REGENERATE)
-                ),
-                InlineKeyboardButton(
-                    self._texts.get("btn_new", lang), callback_data=encode(Op.JOB, ref, JOB_NEW)
-                ),
-            ]
-        ]
+        again = InlineKeyboardButton(
+            self._texts.get("btn_regenerate", lang), callback_data=encode(Op.JOB, ref, JOB_REGENERATE)
+        )
+        new = InlineKeyboardButton(
+            self._texts.get("btn_new", lang), callback_data=encode(Op.JOB, ref, JOB_NEW)
+        )
+        rows = self._follow_up_rows(job, lang)
+        rows.append([new] if FollowUpRequest.of(job.params) else [again, new])
         model = self._model(job.model_id)
         if model is not None and model.type in PICTURE_TYPES:
             chain = [
@@ -109,6 +128,16 @@ class ResultPresenter:
             ]
             rows.extend([chain[i : i + 2] for i in range(0, len(chain), 2)])
         return InlineKeyboardMarkup(rows)
+
+    def _follow_up_rows(self, job: Job, language: Language) -> list[list[InlineKeyboardButton]]:
+        """The result's follow-up buttons: a grid's U1-U4 and V1-V4 rows, a video's 1080p/4K row."""
+        rows: dict[str, list[InlineKeyboardButton]] = {}
+        for offer in offers(self._registry, job):
+            label = offer.button(self._texts, language)
+            rows.setdefault(offer.row, []).append(
+                InlineKeyboardButton(label, callback_data=follow_data(job.id, offer))
+            )
+        return list(rows.values())
 
     def with_original(self, job: Job, content_type: str) -> bool:
         """Whether a picture from the bot's wizard (it has a progress message) also goes as a file."""

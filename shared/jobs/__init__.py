@@ -22,14 +22,17 @@ from shared.lazy import lazy_exports
 if TYPE_CHECKING:
     from shared.jobs.callback_entry import CallbackEntry
     from shared.jobs.errors import JobError, JobNotFound
+    from shared.jobs.follow_ups import FOLLOW_UP_KEY, FollowUpRequest
     from shared.jobs.model import FailureReason, Job, JobState, NewJob, Outcome
     from shared.jobs.store import JobStore, Settling
     from shared.jobs.tracking import JobTracking, Recipient, poll_interval
 
 __all__ = [
     "CALLBACK_PATH",
+    "FOLLOW_UP_KEY",
     "CallbackEntry",
     "FailureReason",
+    "FollowUpRequest",
     "Job",
     "JobError",
     "JobNotFound",
@@ -50,6 +53,7 @@ __getattr__ = lazy_exports(
     {
         "callback_entry": ("CallbackEntry",),
         "errors": ("JobError", "JobNotFound"),
+        "follow_ups": ("FOLLOW_UP_KEY", "FollowUpRequest"),
         "model": ("FailureReason", "Job", "JobState", "NewJob", "Outcome"),
         "store": ("JobStore", "Settling"),
         "tracking": ("JobTracking", "Recipient", "poll_interval"),

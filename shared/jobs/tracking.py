@@ -2,7 +2,8 @@
 
 Used by the `jobs` program only; the bot uses `JobStore`. The poll schedule follows KIE's guidance
 (kie-api.md §2.3) measured from submission, and starts only once the callback is overdue: the first
-poll is due `typical_seconds + grace` after submission, then every 3 s up to 30 s after submission,
+poll is due `typical_seconds + grace` after submission (`grace` alone for a job no callback will
+end, Veo's 1080p upgrade), then every 3 s up to 30 s after submission,
 every 10 s up to 2 minutes, every 30 s after that, until the deadline.
 """
 
@@ -39,7 +40,8 @@ _RECORD_TASK = """
 UPDATE jobs SET kie_task_id = coalesce(kie_task_id, %(task)s),
     state = CASE WHEN state = 'submitting' THEN 'submitted' ELSE state END,
     submitted_at = coalesce(submitted_at, now()), updated_at = now(),
-    next_poll_at = coalesce(next_poll_at, now() + make_interval(secs => typical_seconds + %(grace)s))
+    next_poll_at = coalesce(
+        next_poll_at, now() + make_interval(secs => typical_seconds * %(wait)s + %(grace)s))
 WHERE id = %(id)s
 RETURNING *
 """
@@ -100,9 +102,14 @@ class JobTracking:
         """Move up to `limit` queued jobs to `submitting` (skipping rows others hold) and return them."""
         return await self._rows(_CLAIM, (limit,))
 
-    async def record_task(self, job_id: UUID, task_id: str) -> Job | None:
-        """Record KIE's task id for the job (first writer wins) and start its poll schedule."""
-        rows = await self._rows(_RECORD_TASK, {"task": task_id, "id": job_id, "grace": self._grace})
+    async def record_task(self, job_id: UUID, task_id: str, *, polled: bool = False) -> Job | None:
+        """Record KIE's task id for the job (first writer wins) and start its poll schedule.
+
+        `polled`: no callback will come (Veo's 1080p upgrade is only asked for), so the first poll is
+        due after the grace alone instead of the model's typical time.
+        """
+        params = {"task": task_id, "id": job_id, "grace": self._grace, "wait": 0 if polled else 1}
+        rows = await self._rows(_RECORD_TASK, params)
         return rows[0] if rows else None
 
     async def requeue(self, job_id: UUID, delay_seconds: float) -> None:

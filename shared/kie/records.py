@@ -48,12 +48,14 @@ class TaskState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ResultItem:
-    """One result file with what a family says about it (Suno: title, cover and length of a track)."""
+    """One result file with what a family says about it (Suno: id, title, cover and length of a track;
+    the id is what a follow-up such as Suno's extend names as `audioId`)."""
 
     url: str
     title: str | None = None
     cover_url: str | None = None
     duration: float | None = None
+    id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

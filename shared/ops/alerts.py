@@ -39,6 +39,7 @@ class AlertKind(StrEnum):
     CONFIG_ERROR = "config_error"  # exited with the configuration-error code while RUNNING; not restarted
     DEAD_LETTERED = "dead_lettered"  # a stream consumer gave up on an entry (shared.streams.dead_letter)
     MONEY = "money"  # a payment or settlement that does not add up (forged or underpaid payment, ...)
+    PRICE_RAISED = "price_raised"  # KIE charged more than a price asked: raised for new jobs (warmup)
 
     @property
     def counts_as_restart(self) -> bool:
@@ -114,6 +115,7 @@ _WHAT = {
     AlertKind.CONFIG_ERROR: "exited for a configuration error",
     AlertKind.DEAD_LETTERED: "moved a stream entry to its dead-letter stream",
     AlertKind.MONEY: "money check failed",
+    AlertKind.PRICE_RAISED: "raised a price KIE's charges had overtaken",
 }
 
 

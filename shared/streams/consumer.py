@@ -15,9 +15,11 @@ dead-lettered at once, with a log line and one alert, so a hung handler cannot h
 
 Attempt limit: a failing handler is retried in place with the configured backoff; failures are
 counted in a hash that outlives the process. After ``max_attempts`` failures, or ``max_attempts``
-deliveries without an acknowledgement (an entry that crashes its consumer), or at once when it cannot
-be decoded, the entry goes to the dead-letter stream with one alert (:mod:`.dead_letter`) and is
-acknowledged: nothing is retried forever.
+runs that began and never finished (an entry that crashes its consumer), or at once when it cannot be
+decoded, the entry goes to the dead-letter stream with one alert (:mod:`.dead_letter`) and is
+acknowledged: nothing is retried forever. Runs are counted when the handler starts, not deliveries:
+a worker killed from outside, again and again, re-reads every entry it held (each re-read is a
+delivery), most of them only waiting for their turn; they are innocent and must not be given up on.
 
 Order (optional, :class:`~shared.streams.ordering.KeyOrder`): an entry runs once the entries before it
 in its key are handled, and its acknowledgement advances the key in the same script.
@@ -66,7 +68,7 @@ if KEYS[3] then
     redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
   end
 end
-redis.call('HDEL', KEYS[2], ARGV[2])
+redis.call('HDEL', KEYS[2], ARGV[2], ARGV[2] .. '/runs')
 return redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 """
 
@@ -206,11 +208,8 @@ class StreamConsumer(Generic[M]):
             return
         with structlog.contextvars.bound_contextvars(**message.log_context()):
             log.debug("stream_entry_running", deliveries=deliveries, consumer=self._name)
-            if deliveries >= self._config.max_attempts:
-                await self._give_up(entry, place, f"delivered {deliveries} times without being handled")
-            else:
-                await self._handle_with_retries(entry, message, place)
-                await self._finish(entry.entry_id, place)
+            await self._handle_with_retries(entry, message, place)
+            await self._finish(entry.entry_id, place)
 
     async def _wait_turn(self, place: Place | None, stop: asyncio.Event) -> bool:
         """Wait until the entries before this one in its key are handled. False if stopped meanwhile."""
@@ -224,6 +223,10 @@ class StreamConsumer(Generic[M]):
         """Handle the entry, retrying failures until the attempt limit; then it is dead-lettered."""
         if await self._handled_before(place):
             log.info("stream_entry_already_handled")
+            return
+        unfinished = int(await self._redis.hincrby(self._source.failures, f"{entry.entry_id}/runs", 1)) - 1
+        if unfinished >= self._config.max_attempts:
+            await self._dead.add(self._source.stream, entry, f"started {unfinished} times and never finished")
             return
         while True:
             limit = asyncio.timeout(self._config.handle_timeout)

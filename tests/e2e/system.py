@@ -160,6 +160,9 @@ def system_env(**overrides: str) -> dict[str, str]:
         TELEGRAM_RATE_PER_SECOND="1000",
         TELEGRAM_RATE_PER_CHAT_SECOND="100",
         INBOX_CLAIM_IDLE_SECONDS="3",
+        # The KIE emulator charges stand-in amounts for models whose KIE price it has no page for; the
+        # cost watch would (rightly) raise prices to them mid-test. It is tested on its own.
+        CATALOG_COST_WATCH_SECONDS="0",
         # `jobs` refuses to start without a KIE key; tests that run jobs point it at the KIE emulator.
         KIE_API_KEY="kie-emulator-key",
         # Tests state prices as the registry's KIE prices; money tests set their own markup.

@@ -3,8 +3,12 @@
 One system serves the whole module. A user walks each family's model as Telegram users do: Music
 (Suno V5, custom mode with lyrics, style and title) comes back as audio with its title and cover, Veo 3.1
 Fast as a video, 4o Image and Flux Kontext (an edit of an uploaded photo) as pictures, Midjourney as
-its grid of four. Then KIE fails one task of each family (the emulator's fault injection) and every
-one is refunded with the generation-failed sentence in the user's language.
+its grid of four. Under the delivered results the bot's follow-up buttons run priced jobs: the song's
+first track is extended, the Veo video upgraded to 1080p and to 4K, the grid's second picture
+upscaled (each shows its price first and is captured on delivery), and a variation KIE fails is
+refunded. Then KIE fails one task of each family (the emulator's fault injection) and every one is
+refunded with the generation-failed sentence in the user's language. The system sells unverified prices
+(ALLOW_UNVERIFIED_PRICES): no KIE page prices Midjourney's upscale and vary.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from shared.catalog import FieldKind, Model, load_registry
+from shared.catalog import FieldKind, FollowUp, Model, load_registry
 from shared.chat.labels import field_label, value_label
 from shared.chat.texts import Language
 from shared.ledger import Ledger, MovementKind
@@ -98,7 +102,11 @@ def _families_system(
     xprocess: Any, tmp_path: Path, system_env_factory: Any, kie_url: str
 ) -> Iterator[System]:
     port = free_port()
-    env = system_env_factory(**kie_system_env(port, kie_url, KIE_KEY), JOBS_SWEEP_INTERVAL_SECONDS="0.5")
+    env = system_env_factory(
+        **kie_system_env(port, kie_url, KIE_KEY),
+        JOBS_SWEEP_INTERVAL_SECONDS="0.5",
+        ALLOW_UNVERIFIED_PRICES="true",
+    )
     migrate(env)
     running = start(xprocess, prepare_home(tmp_path), port, env)
     try:
@@ -216,6 +224,46 @@ class FamilyWalker(Walker):
         assert named, f"no field of {model.id} named in {text!r}"
         return max(named, key=lambda f: len(field_label(TEXTS, f, self.language)))
 
+    def follow_up(self, code: str, price: int) -> dict[str, Any]:
+        """Press the follow-up ``code`` (hd, u1, x0...) under the latest result that offers it; its offer
+        names the price and the balance; press Run. The offer screen."""
+
+        def offering() -> list[dict[str, Any]]:
+            return [m for m in self.messages() if any(self._offers(b, code) for b in buttons(m))]
+
+        result = wait_until(offering, 60, f"a result offering {code}")[-1]
+        count = len(self.messages())
+        self.press(result["message_id"], self.data(result, prefix="f:", suffix=f":{code}"))
+
+        def offer() -> dict[str, Any] | None:
+            run = [m for m in self.messages()[count:] if any(self._runs(b, code) for b in buttons(m))]
+            return run[-1] if run else None
+
+        screen = dict(wait_until(offer, 30, f"the {code} offer"))
+        assert TEXTS.credits(price, self.language) in screen["text"], screen["text"]
+        self.press(screen["message_id"], self.data(screen, prefix="f:", suffix=f":{code}:y"))
+        return screen
+
+    @staticmethod
+    def _offers(button: dict[str, Any], code: str) -> bool:
+        data = str(button.get("callback_data", ""))
+        return data.startswith("f:") and data.endswith(f":{code}")
+
+    @staticmethod
+    def _runs(button: dict[str, Any], code: str) -> bool:
+        data = str(button.get("callback_data", ""))
+        return data.startswith("f:") and data.endswith(f":{code}:y")
+
+    def wait_for_follow_up(self, key: str, action: str) -> dict[str, Any]:
+        """The follow-up's result: a ``key`` (photo, video, audio) message whose caption names ``action``
+        (results of the original may still be arriving, so counting them would not do)."""
+        found = wait_until(
+            lambda: [m for m in self.messages() if key in m and action in str(m.get("caption", ""))],
+            60,
+            f"the {action} result",
+        )
+        return dict(found[0])
+
     def wait_for_text(self, expected: str) -> None:
         """Until a message of the bot holds ``expected``."""
         wait_until(lambda: any(expected in (m.get("text") or "") for m in self.messages()), 60, expected)
@@ -247,6 +295,7 @@ class TestEveryFamily:
             ann.wait_for_balance(database_url, STARTER + GRANT - spent)
             if family.route == "suno":
                 assert result["audio"]["title"] == SONG and result["audio"]["thumbnail"]["file_size"] > 0
+            spent += follow_ups(ann, family, database_url, kie_url, STARTER + GRANT - spent)
         vera = FamilyWalker(telegram, Language.RU)
         vera.text("/start")
         grant(database_url, vera.user, GRANT)
@@ -258,5 +307,54 @@ class TestEveryFamily:
             vera.wait_for_text(expected)
             vera.wait_for_balance(database_url, STARTER + GRANT)
         tasks = kie_control(kie_url, "tasks")  # each family's own endpoint: one success, one failure
-        per_family = Counter((task["family"], task["state"]) for task in tasks)
+        per_family = Counter((task["family"], task["state"]) for task in tasks if not task["parentId"])
         assert len(per_family) == 2 * len(FAMILIES) and set(per_family.values()) == {1}, per_family
+        follow = Counter(
+            (task["family"], task["operation"], task["state"]) for task in tasks if task["parentId"]
+        )
+        assert follow == {
+            ("suno", "extend", "success"): 1,
+            ("veo", "1080p", "success"): 1,
+            ("veo", "4k", "success"): 1,
+            ("mj", "mj_upscale", "success"): 1,
+            ("mj", "mj_vary", "fail"): 1,
+        }, follow
+
+
+def follow_ups(walker: FamilyWalker, family: Family, database_url: str, kie_url: str, left: int) -> int:
+    """Suno: track 1 extended, delivered and captured. Veo: 1080p and 4K, each captured. Midjourney:
+    picture 2 upscaled and captured, then a variation KIE fails refunded. The credits they took."""
+    if family.route == "suno":
+        price = REGISTRY.follow_up_price(family.model_id, FollowUp.EXTEND)
+        assert price == 12  # KIE's "Extend Music"
+        walker.follow_up("x0", price)
+        walker.wait_for_follow_up("audio", walker.t("follow_extend", n=1))
+        walker.wait_for_balance(database_url, left - price)
+        return price
+    if family.route == "veo":
+        price = REGISTRY.follow_up_price(family.model_id, FollowUp.HD_1080P)
+        assert price == 5  # KIE's "Get 1080P Video"
+        walker.follow_up("hd", price)
+        walker.wait_for_follow_up("video", walker.t("follow_1080p"))
+        walker.wait_for_balance(database_url, left - price)
+        uhd = REGISTRY.follow_up_price(family.model_id, FollowUp.UHD_4K)
+        assert uhd == 120  # KIE's "Get 4K Video"
+        walker.follow_up("4k", uhd)
+        walker.wait_for_follow_up("video", walker.t("follow_4k"))
+        walker.wait_for_balance(database_url, left - price - uhd)
+        return price + uhd
+    if family.route == "midjourney":
+        price = REGISTRY.follow_up_price(family.model_id, FollowUp.UPSCALE)
+        vary = REGISTRY.follow_up_price(family.model_id, FollowUp.VARY)
+        assert price is not None and vary is not None
+        walker.follow_up("u1", price)
+        walker.wait_for_follow_up("photo", walker.t("follow_upscale", n=2))
+        walker.wait_for_balance(database_url, left - price)
+        kie_control(kie_url, "faults/tasks", {"fail_next": 1})
+        walker.follow_up("v0", vary)
+        walker.wait_for_text(
+            walker.t("failure_generation_failed", credits=TEXTS.credits(vary, walker.language))
+        )
+        walker.wait_for_balance(database_url, left - price)
+        return price
+    return 0

@@ -177,6 +177,11 @@ class TestStarsTopUp:
         assert ann.actions - actions == 3  # Buy, pack, Continue (paying is the payment form's own tap)
         ann.wait_for_media("photo")
         wait_until(lambda: balance(database_url, ann.user) == 99, 30, "the captured price")
+        # The admin's money report: the KIE emulator charges 4 credits for a picture whose KIE price it
+        # has no page for (its stand-in, not KIE's price), more than the 2 Ann paid, so the job is flagged.
+        report = admin.say("/money")
+        assert report.startswith("💰") and "z-image: 1 jobs · paid 2 · KIE 4 · margin -2" in report
+        assert "z-image: KIE cost above the price" in report
 
         charge = paid["message"]["successful_payment"]["telegram_payment_charge_id"]
         assert admin.say(f"/refund {charge}") == _t(

@@ -27,9 +27,11 @@ __all__ = ["VeoFamily", "parse_4k", "parse_extend", "parse_generate", "upgrade_p
 MODELS = ("veo3", "veo3_fast", "veo3_lite")
 _TYPES = ("TEXT_2_VIDEO", "FIRST_AND_LAST_FRAMES_2_VIDEO", "REFERENCE_2_VIDEO")
 _EXTEND_MODELS = ("fast", "quality", "lite")
-# Not captured KIE prices: what the emulator charges (quality > fast > lite; 4K extra; 1080p free).
+# KIE's pricing table as recorded on 2025-12-21 (kie.ai/pricing, "Google Veo 3.1": text-to-video Fast 60,
+# Quality 250, Get 1080P Video 5, Get 4K Video 120 credits); Lite is not in it (what the emulator charges).
 PRICES = {"veo3": 250.0, "veo3_fast": 60.0, "veo3_lite": 30.0}
 PRICE_4K = 120.0
+PRICE_1080P = 5.0
 NOT_READY = "The 1080P video is still being generated; please retry in 20-30 seconds"
 
 
@@ -102,7 +104,7 @@ def parse_4k(body: object, lookup: Lookup) -> TaskPlan:
 
 
 def upgrade_plan(parent: Task, index: object) -> TaskPlan:
-    """The hidden 1080p task of a finished video (free, no callback)."""
+    """The hidden 1080p task of a finished video (charged when started, no callback)."""
     if parent.state is not TaskState.SUCCESS:
         raise invalid("taskId: the video task has not succeeded")
     _check_index(index)
@@ -111,7 +113,7 @@ def upgrade_plan(parent: Task, index: object) -> TaskPlan:
         "upscale",
         OutputKind.VIDEO,
         {"taskId": parent.id, "index": index},
-        0.0,
+        PRICE_1080P,
         "1080p",
         parent.id,
     )

@@ -22,7 +22,7 @@ from services.bot.wizard.state import WizardState
 from shared.chat.callbacks import CHAIN_TYPES, JOB_CANCEL, JOB_NEW, JOB_REGENERATE, JOB_SETTINGS, Callback
 from shared.chat.delivery import TelegramSender
 from shared.chat.presentation import PICTURE_TYPES
-from shared.jobs import Job
+from shared.jobs import FollowUpRequest, Job
 
 __all__ = ["HISTORY_SIZE", "on_balance", "on_history", "on_job"]
 
@@ -55,6 +55,8 @@ async def _rerun(turn: Turn, job: Job, *, settings: bool = False) -> None:
     """The job's confirm screen again (with ``settings``: the picker of what to change)."""
     if job.model_id not in turn.registry:
         raise Stale("unknown_model")
+    if FollowUpRequest.of(job.params) is not None:  # a follow-up has no wizard to go back to
+        raise Stale()
     model = turn.registry.get(job.model_id)
     before = await turn.deps.wizards.load(turn.user_id, turn.update_id)
     state = WizardState(

@@ -1,12 +1,14 @@
 """Admin commands (ADMIN_IDS only; the registry never routes them for anyone else).
 
 /admin, /user <id>, /grant <id> <amount> <reason>, /take <id> <amount> <reason>, /ban <id>,
-/unban <id>, /refund <charge_id>, /broadcast <text>, /promo_new CODE CREDITS USES DAYS, /close <ticket>.
+/unban <id>, /refund <charge_id>, /broadcast <text>, /promo_new CODE CREDITS USES DAYS, /close <ticket>,
+/money [days] (the money report: what users paid against what KIE consumed, the flagged jobs).
 Credit changes are keyed by the update (``admin:<update_id>``), so a re-handled command applies once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
@@ -17,7 +19,7 @@ from telegram.error import BadRequest, TelegramError
 from services.bot.handlers.turn import Turn
 from services.bot.money.deps import MoneyDeps
 from services.bot.money.support import open_tickets_text
-from services.bot.money.views import dashboard_screen, user_screen
+from services.bot.money.views import MONEY_FLAGS_SHOWN, dashboard_screen, money_report_screen, user_screen
 from services.bot.views import Screen
 from shared.errors import TrtError
 from shared.kie.balance import read_balance
@@ -30,6 +32,7 @@ from shared.money import (
     RefundRefused,
     normalise_code,
 )
+from shared.ops.money_report import collect
 
 __all__ = ["ADMIN_COMMANDS", "run_admin"]
 
@@ -37,6 +40,7 @@ log = structlog.get_logger()
 
 AdminCommand = Callable[[Turn, MoneyDeps, list[str]], Awaitable[None]]
 LEDGER_SHOWN = 15
+MONEY_REPORT_DAYS = 30
 
 
 class _Usage(TrtError):
@@ -60,6 +64,16 @@ async def _dashboard(turn: Turn, money: MoneyDeps, args: list[str]) -> None:
     screen = dashboard_screen(turn.deps.texts, turn.language, board, kie)
     tickets = await open_tickets_text(turn, money)
     await turn.send(Screen(f"{screen.text}\n\n{tickets}") if tickets else screen)
+
+
+async def _money_report(turn: Turn, money: MoneyDeps, args: list[str]) -> None:
+    if len(args) > 1:
+        raise _Usage
+    days = _int(args[0]) if args else MONEY_REPORT_DAYS
+    if not 1 <= days <= 366:
+        raise _Usage
+    report = await asyncio.to_thread(collect, money.database_url, days, MONEY_FLAGS_SHOWN)
+    await turn.send(money_report_screen(turn.deps.texts, turn.language, report, days))
 
 
 async def _close(turn: Turn, money: MoneyDeps, args: list[str]) -> None:
@@ -228,6 +242,7 @@ ADMIN_COMMANDS: Mapping[str, AdminCommand] = MappingProxyType(
         "broadcast": _broadcast,
         "promo_new": _promo_new,
         "close": _close,
+        "money": _money_report,
     }
 )
 

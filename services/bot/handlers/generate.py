@@ -22,7 +22,7 @@ from shared.jobs import JobStore, NewJob
 from shared.jobs.limits import DailyCapReached, JobLimitReached, TooManyActiveJobs
 from shared.ledger import InsufficientCredits
 
-__all__ = ["generate", "job_id_for"]
+__all__ = ["generate", "job_id_for", "start_job"]
 
 log = structlog.get_logger()
 
@@ -65,7 +65,7 @@ async def generate(
         return None
     created = 0
     for copy in range(copies):
-        if not await _create(turn, jobs, model, new, job_id_for(turn.user_id, turn.update_id, copy)):
+        if not await start_job(turn, jobs, model, new, job_id_for(turn.user_id, turn.update_id, copy)):
             break
         created += 1
     if created == 0:
@@ -78,8 +78,9 @@ async def generate(
     return turn.t("gen_started")
 
 
-async def _create(turn: Turn, jobs: JobStore, model: Model, new: NewJob, job_id: uuid.UUID) -> bool:
-    """One job with its progress message; False (and the reason said) when it was refused."""
+async def start_job(turn: Turn, jobs: JobStore, model: Model, new: NewJob, job_id: uuid.UUID) -> bool:
+    """One job (its hold taken) with its progress message; False (and the reason said) when it was
+    refused: too few credits, or a per-user limit."""
     progress = await turn.send(progress_screen(turn, model, job_id))
     try:
         await jobs.create_job(

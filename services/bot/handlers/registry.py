@@ -16,7 +16,17 @@ from telegram.ext import (
     filters,
 )
 
-from services.bot.handlers import account, commands, inline, inputs, navigation, photo, quick, wizard
+from services.bot.handlers import (
+    account,
+    commands,
+    follow_up,
+    inline,
+    inputs,
+    navigation,
+    photo,
+    quick,
+    wizard,
+)
 from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.turn import Stale, Turn, begin_turn
 from services.bot.views.menu import main_menu
@@ -44,6 +54,7 @@ _ROUTES: Mapping[Op, Route] = MappingProxyType(
         Op.BALANCE: account.on_balance,
         Op.HISTORY: account.on_history,
         Op.JOB: account.on_job,
+        Op.FOLLOW: follow_up.on_follow,
     }
 )
 

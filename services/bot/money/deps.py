@@ -43,6 +43,7 @@ class MoneyDeps:
     admin_ids: frozenset[int]
     referral_bonus: int
     support: SupportStore
+    database_url: str = ""  # for reports that read PostgreSQL on their own connection (/money)
     host: str = ""  # HOST_ID and this process, named in money alerts
     program: str = "bot"
     ban_notice_seconds: float = BAN_NOTICE_SECONDS

@@ -68,6 +68,7 @@ def build_money(runtime: Runtime, pool: AsyncConnectionPool[Any]) -> MoneyDeps:
         keys=runtime.keys,
         admin_ids=settings.ADMIN_IDS,
         referral_bonus=settings.REFERRAL_BONUS_CREDITS,
+        database_url=settings.DATABASE_URL,
         support=SupportStore(pool),
         host=settings.HOST_ID,
         program=settings.SUPERVISOR_PROCESS_NAME or "bot",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from services.bot.views.screen import Button, Screen
 from shared.chat.callbacks import Op, encode
 from shared.chat.texts import Language, Texts
 from shared.ledger import Movement
 from shared.money import CreditPack, Dashboard, UserCard
+from shared.ops.money_report import MoneyReport
 
 __all__ = ["covering_pack", "dashboard_screen", "packs_screen", "user_screen"]
 
@@ -56,6 +58,10 @@ def _lines(texts: Texts, language: Language, key: str, items: Mapping[str, int])
     return "\n".join(texts.get(key, language, name=name, count=count) for name, count in items.items())
 
 
+MONEY_MODELS_SHOWN = 15
+MONEY_FLAGS_SHOWN = 10
+
+
 def dashboard_screen(texts: Texts, language: Language, board: Dashboard, kie_balance: str | None) -> Screen:
     """The /admin numbers."""
     spend = "\n".join(
@@ -76,6 +82,35 @@ def dashboard_screen(texts: Texts, language: Language, board: Dashboard, kie_bal
         spend=spend,
     )
     return Screen(text)
+
+
+def money_report_screen(texts: Texts, language: Language, report: MoneyReport, days: int) -> Screen:
+    """/money: per model and in total, what users paid against what KIE consumed; the flagged jobs."""
+    lines = [
+        texts.get(
+            "admin_money_line",
+            language,
+            model=texts.get("admin_money_total", language) if line.model_id == "*" else line.model_id,
+            jobs=line.jobs,
+            captured=line.captured,
+            kie=_credits(line.kie_consumed),
+            margin=_credits(line.margin),
+        )
+        for line in [*report.lines[:MONEY_MODELS_SHOWN], report.total]
+    ]
+    flagged = [
+        texts.get("admin_money_flag", language, job=str(job.job_id)[:8], model=job.model_id, why=job.why)
+        for job in report.flagged[:MONEY_FLAGS_SHOWN]
+    ] or [texts.get("admin_money_clean", language)]
+    return Screen(
+        texts.get("admin_money", language, days=days, lines="\n".join(lines), flagged="\n".join(flagged))
+    )
+
+
+def _credits(value: Decimal | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:.1f}"
 
 
 def user_screen(texts: Texts, language: Language, card: UserCard, movements: Sequence[Movement]) -> Screen:

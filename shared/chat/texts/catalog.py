@@ -10,6 +10,8 @@ from shared.chat.texts.buy_ru import MESSAGES as RU_BUY
 from shared.chat.texts.edges_en import MESSAGES as EN_EDGES
 from shared.chat.texts.edges_ru import MESSAGES as RU_EDGES
 from shared.chat.texts.en import MESSAGES as EN_MESSAGES
+from shared.chat.texts.follow_ups_en import MESSAGES as EN_FOLLOW_UPS
+from shared.chat.texts.follow_ups_ru import MESSAGES as RU_FOLLOW_UPS
 from shared.chat.texts.inline_en import MESSAGES as EN_INLINE
 from shared.chat.texts.inline_ru import MESSAGES as RU_INLINE
 from shared.chat.texts.jobs_en import MESSAGES as EN_JOBS
@@ -59,6 +61,7 @@ _CATALOGS: Mapping[Language, Mapping[str, str]] = {
         **EN_SUPPORT,
         **EN_EDGES,
         **EN_INLINE,
+        **EN_FOLLOW_UPS,
     },
     Language.RU: {
         **RU_MESSAGES,
@@ -70,6 +73,7 @@ _CATALOGS: Mapping[Language, Mapping[str, str]] = {
         **RU_SUPPORT,
         **RU_EDGES,
         **RU_INLINE,
+        **RU_FOLLOW_UPS,
     },
 }
 

@@ -91,6 +91,15 @@ MESSAGES: dict[str, str] = {
     ),
     "admin_promo_exists": "The code {code} exists already.",
     "admin_promo_created": "Code {code} made: {credits} credits, {uses} uses, valid {days} days.",
+    "admin_money": (
+        "💰 Money, last {days} days (user credits captured against KIE credits consumed):\n{lines}\n\n"
+        "Flagged:\n{flagged}\n\nThe whole report: make money-report"
+    ),
+    "admin_money_line": "{model}: {jobs} jobs · paid {captured} · KIE {kie} · margin {margin}",
+    "admin_money_flag": "⚠️ {job} {model}: {why}",
+    "admin_money_total": "Total",
+    "admin_money_clean": "none: every KIE credit consumed was covered by what its user paid",
+    "admin_usage_money": "Usage: /money [days, 1-366]",
     "admin_usage_admin": "Usage: /admin",
     "admin_usage_user": "Usage: /user <user id>",
     "admin_usage_grant": "Usage: /grant <user id> <amount> <reason>",

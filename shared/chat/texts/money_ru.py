@@ -92,6 +92,15 @@ MESSAGES: dict[str, str] = {
     ),
     "admin_promo_exists": "Код {code} уже существует.",
     "admin_promo_created": "Код {code} создан: {credits} кредитов, {uses} использований, {days} дн.",
+    "admin_money": (
+        "💰 Деньги за {days} дн. (списано с пользователей против потраченного в KIE):\n{lines}\n\n"
+        "Под подозрением:\n{flagged}\n\nПолный отчёт: make money-report"
+    ),
+    "admin_money_line": "{model}: {jobs} задач · оплачено {captured} · KIE {kie} · маржа {margin}",
+    "admin_money_flag": "⚠️ {job} {model}: {why}",
+    "admin_money_total": "Итого",
+    "admin_money_clean": "нет: каждый кредит KIE покрыт тем, что заплатил пользователь",
+    "admin_usage_money": "Использование: /money [дней, 1-366]",
     "admin_usage_admin": "Использование: /admin",
     "admin_usage_user": "Использование: /user <id пользователя>",
     "admin_usage_grant": "Использование: /grant <id> <сумма> <причина>",

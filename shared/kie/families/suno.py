@@ -86,6 +86,7 @@ def _tracks(raw: object) -> tuple[ResultItem, ...]:
             title=as_text(track.get("title")) or None,
             cover_url=as_text(track.get("imageUrl")) or None,
             duration=as_number(track.get("duration")),
+            id=as_text(track.get("id")) or None,
         )
         for track in raw
         if isinstance(track, Mapping) and isinstance(track.get("audioUrl"), str) and track["audioUrl"]

@@ -13,7 +13,7 @@ import pytest
 
 from emulators.kie.docs_table import load_docs_table
 from emulators.kie.errors import KieFailure
-from emulators.kie.families import images, mj, suno, veo
+from emulators.kie.families import CREATE_ROUTES, images, mj, suno, veo
 from emulators.kie.validation import parse_create_request
 from shared.catalog import Route, load_registry
 from tests.emulators.kie.conftest import Call
@@ -125,6 +125,16 @@ class TestIndependence:
         assert values["/api/v1/veo/generate"] == veo.MODELS
         assert set(values["/api/v1/flux/kontext/generate"]) == set(images.FLUX_PRICES)
         assert values["/api/v1/mj/generate"] == (*mj._IMAGE_TYPES, *mj._VIDEO_TYPES)
+
+    def test_every_documented_follow_up_is_served(self) -> None:
+        """docs/family_models.json's follow-ups are endpoints the emulator serves, each acting on the
+        tasks of a create endpoint of its own family."""
+        table = json.loads((EMULATOR / "docs" / "family_models.json").read_text(encoding="utf-8"))
+        creates = {route.path: route.family for route in CREATE_ROUTES}
+        served = {**creates, "/api/v1/veo/get-1080p-video": "veo"}
+        for path, spec in table["follow_ups"].items():
+            assert spec["_doc"].startswith("https://docs.kie.ai/"), path
+            assert path in served and served[path] == creates[spec["of"]], path
 
 
 class TestRegistryCrossCheck:

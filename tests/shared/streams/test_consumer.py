@@ -96,17 +96,14 @@ async def run_until(consumer: StreamConsumer[Note], done: asyncio.Event, limit_s
 
 
 class TestStreamConsumer:
-    async def test_entry_delivered_too_often_is_dead_lettered_without_running(
+    async def test_entry_that_crashed_its_consumers_is_dead_lettered_without_running(
         self, redis_client: aioredis.Redis, key_prefix: str
     ) -> None:
-        """An entry that crashed its consumers max_attempts times is given up on when claimed."""
+        """An entry whose handler began max_attempts times and never finished is given up on unrun."""
         bench = Bench(redis_client, key_prefix)
         poison = await bench.add("k", 1, "1")
         await bench.add("k", 2, "2")
-        await redis_client.xgroup_create(bench.stream, GROUP, id="0")
-        await redis_client.xreadgroup(GROUP, "crashed", {bench.stream: ">"}, count=1)
-        for _ in range(FAST.max_attempts - 1):  # each XCLAIM counts one more delivery
-            await redis_client.xclaim(bench.stream, GROUP, "crashed", 0, [poison])
+        await redis_client.hset(f"{bench.stream}-failures", f"{poison}/runs", FAST.max_attempts)
         handled: list[int] = []
         done = asyncio.Event()
 
@@ -117,8 +114,29 @@ class TestStreamConsumer:
         await run_until(bench.consumer(handle), done)
         assert handled == [2]
         [dead] = await bench.dead_letters()
-        assert dead[b"n"] == b"1" and b"delivered" in dead[b"reason"]
+        assert dead[b"n"] == b"1" and b"never finished" in dead[b"reason"]
         assert await bench.alerts() == 1
+        assert await redis_client.hlen(f"{bench.stream}-failures") == 0  # acknowledged, counters gone
+
+    async def test_an_entry_re_read_often_but_never_started_is_handled(
+        self, redis_client: aioredis.Redis, key_prefix: str
+    ) -> None:
+        """A worker killed again and again re-reads what it held: deliveries pile up, nothing ran."""
+        bench = Bench(redis_client, key_prefix)
+        entry = await bench.add("k", 1, "1")
+        await redis_client.xgroup_create(bench.stream, GROUP, id="0")
+        await redis_client.xreadgroup(GROUP, "killed", {bench.stream: ">"}, count=1)
+        for _ in range(FAST.max_attempts * 2):  # each XCLAIM counts one more delivery
+            await redis_client.xclaim(bench.stream, GROUP, "killed", 0, [entry])
+        handled: list[int] = []
+        done = asyncio.Event()
+
+        async def handle(note: Note) -> None:
+            handled.append(note.n)
+            done.set()
+
+        await run_until(bench.consumer(handle), done)
+        assert handled == [1] and await bench.dead_letters() == []
 
     async def test_undecodable_entry_moves_its_key_on(
         self, redis_client: aioredis.Redis, key_prefix: str
