@@ -41,6 +41,7 @@ class InlineDraft:
     model_id: str
     params: dict[str, Any]
     price: int
+    own_chat: bool = False  # typed in the user's own chat with the bot (chat_type "sender")
 
     @property
     def job_id(self) -> uuid.UUID:
@@ -57,6 +58,7 @@ class InlineDraft:
                 "model": self.model_id,
                 "params": self.params,
                 "price": self.price,
+                "own_chat": self.own_chat,
             }
         )
 
@@ -72,6 +74,7 @@ class InlineDraft:
             model_id=str(data["model"]),
             params=dict(data["params"]),
             price=int(data["price"]),
+            own_chat=bool(data.get("own_chat")),
         )
 
 

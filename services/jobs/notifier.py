@@ -131,7 +131,9 @@ class Notifier:
     ) -> int | None:
         if self._inline is None:
             raise Undeliverable("inline messages cannot be edited by this notifier")
-        return await self._inline.deliver(inline_message_id, job.chat_id, item, caption, markup)
+        return await self._inline.deliver(
+            inline_message_id, job.chat_id, item, caption, markup, own_chat=job.inline_own_chat
+        )
 
     async def _tell_inline(self, job: Job, inline_message_id: str, language: str) -> int | None:
         """A failure said in the inline message; in the sender's chat when that edit is refused."""

@@ -5,7 +5,8 @@ upload. So the result first goes to the sender's own chat with the bot, as any r
 user keeps, with the usual buttons); the file_id Telegram gave it (remembered by FileIdCache) then
 replaces the inline message's text. When that private send is refused (the user never opened the bot or
 blocked it, or Telegram refused the file there) the inline message gets the result's URL instead, which
-Telegram fetches itself.
+Telegram fetches itself. When the inline message is in the sender's own chat with the bot, a private
+copy would only repeat it there: the URL goes in first, and the private copy is the fallback.
 
 The result is delivered when the inline message shows it, or, should Telegram refuse that edit, when the
 private copy went out: either way the user has it. Neither raises Undeliverable (the job is refunded).
@@ -65,12 +66,20 @@ class InlineEditor:
         media: Media,
         caption: str,
         private_markup: InlineKeyboardMarkup | None = None,
+        *,
+        own_chat: bool = False,
     ) -> int | None:
         """Put ``media`` into the inline message; the id of the private copy in ``chat_id`` (None: none).
 
         Raises Undeliverable when neither the inline message nor the private chat took it, and
         SendRetryLater when Telegram could not be reached.
         """
+        if own_chat:
+            try:
+                await self._edit_media(inline_message_id, _kind_of(media.content_type), media.url, caption)
+                return None
+            except (Refused, Unreachable) as exc:
+                log.info("inline_url_refused_sending_private_copy", reason=str(exc))
         private_id, reference = await self._private_copy(chat_id, media, caption, private_markup)
         kind, file_ref = reference or (_kind_of(media.content_type), media.url)
         try:

@@ -78,6 +78,7 @@ class Job:
     notified_at: datetime | None
     stop_waiting_at: datetime | None = None  # Cancel pressed after KIE accepted the task
     inline_message_id: str | None = None  # started from an inline message: delivered by editing it
+    inline_own_chat: bool = False  # that inline message is in the user's own chat with the bot
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Job:
@@ -108,6 +109,7 @@ class Job:
             notified_at=row["notified_at"],
             stop_waiting_at=row.get("stop_waiting_at"),
             inline_message_id=row.get("inline_message_id"),
+            inline_own_chat=bool(row.get("inline_own_chat")),
         )
 
 
@@ -130,6 +132,7 @@ class NewJob:
     job_id: UUID = field(default_factory=uuid4)
     progress_message_id: int | None = None
     inline_message_id: str | None = None
+    inline_own_chat: bool = False
 
     def __post_init__(self) -> None:
         if self.price_credits <= 0:
@@ -150,6 +153,7 @@ class NewJob:
         job_id: UUID | None = None,
         progress_message_id: int | None = None,
         inline_message_id: str | None = None,
+        inline_own_chat: bool = False,
     ) -> NewJob:
         """A request for `model_id` with `params` validated (InputError) and timed from the registry.
 
@@ -168,6 +172,7 @@ class NewJob:
             job_id=job_id or uuid4(),
             progress_message_id=progress_message_id,
             inline_message_id=inline_message_id,
+            inline_own_chat=inline_own_chat,
         )
 
 

@@ -29,9 +29,11 @@ __all__ = ["JobStore", "Settling", "lock_job"]
 
 _INSERT = """
 INSERT INTO jobs (id, user_id, chat_id, model_id, params, price_credits, typical_seconds,
-                  time_limit_seconds, deadline, progress_message_id, inline_message_id)
+                  time_limit_seconds, deadline, progress_message_id, inline_message_id,
+                  inline_own_chat)
 VALUES (%(id)s, %(user_id)s, %(chat_id)s, %(model_id)s, %(params)s, %(price)s, %(typical)s,
-        %(limit)s, now() + make_interval(secs => %(limit)s), %(progress)s, %(inline)s)
+        %(limit)s, now() + make_interval(secs => %(limit)s), %(progress)s, %(inline)s,
+        %(own_chat)s)
 RETURNING *
 """
 _SETTLE = """
@@ -311,4 +313,5 @@ def _insert_params(new: NewJob) -> dict[str, Any]:
         "limit": new.time_limit_seconds,
         "progress": new.progress_message_id,
         "inline": new.inline_message_id,
+        "own_chat": new.inline_own_chat,
     }

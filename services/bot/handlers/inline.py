@@ -81,6 +81,7 @@ async def on_inline_query(deps: BotDeps, query: InlineQuery) -> None:
         model_id=model.id,
         params=params,
         price=registry.price(model.id, params),
+        own_chat=query.chat_type == "sender",
     )
     await deps.inline.save(draft)
     await query.answer([offer_result(texts, draft, model, language)], cache_time=0, is_personal=True)
@@ -123,6 +124,7 @@ async def _start(
         price_credits=draft.price,
         job_id=draft.job_id,
         inline_message_id=inline_message_id,
+        inline_own_chat=draft.own_chat,
     )
     try:
         outcome = await deps.jobs.create_job(new)

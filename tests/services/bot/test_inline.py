@@ -106,7 +106,7 @@ class TestInlineGenerate:
         assert answer["text"] == bot.deps.texts.get("inline_started", Language.EN)
         [job] = await _jobs(bot, ann)
         assert job.inline_message_id == message.internal["inline_message_id"]
-        assert (job.chat_id, job.progress_message_id) == (ann, None)
+        assert (job.chat_id, job.progress_message_id, job.inline_own_chat) == (ann, None, False)
         assert await bot.deps.ledger.balance(ann) == balance - job.price_credits
         edited = bot.telegram.chat_messages(group.id)[-1]
         assert edited.text is not None and "a paper boat" in edited.text and edited.reply_markup is None
@@ -139,6 +139,7 @@ class TestInlineGenerate:
         assert answers[-1]["text"] == bot.deps.texts.get("inline_already", Language.EN)
         [job] = await _jobs(bot, ann)
         assert await bot.deps.ledger.balance(ann) == balance - job.price_credits
+        assert job.inline_own_chat, "typed in her own chat with the bot (chat_type sender)"
 
     @pytest.mark.parametrize("language", ["en", "ru"])
     async def test_short_of_credits_alerts_and_links_to_buying(self, bot: BotHarness, language: str) -> None:

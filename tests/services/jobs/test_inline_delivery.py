@@ -24,24 +24,28 @@ from tests.services.jobs.test_tracker import Rig, _rig, _task_of, _tracker_pool
 __all__ = ["_rig", "_tracker_pool"]
 
 
-async def _inline_message(rig: Rig) -> tuple[str, int]:
-    """The rig's user sends an offer via the bot into a group: its inline_message_id and the group id."""
+async def _inline_message(rig: Rig, *, own_chat: bool = False) -> tuple[str, int]:
+    """The rig's user sends an offer via the bot into a group (or their own chat with the bot): its
+    inline_message_id and that chat's id."""
     friend = rig.telegram.create_user("Bob")
     group = rig.telegram.create_group("Friends", [rig.user_id, friend.id])
-    query = rig.telegram.send_inline_query(rig.user_id, "a red fox", chat_id=group.id)
+    chat_id = rig.user_id if own_chat else group.id
+    query = rig.telegram.send_inline_query(rig.user_id, "a red fox", chat_id=chat_id)
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("Generate", callback_data="il:x")]])
     result = InlineQueryResultArticle("r", "A fox", InputTextMessageContent("A fox"), reply_markup=markup)
     rig.telegram.bot().inline_queries[query.payload["id"]].answer = {"results": [result.to_dict()]}
     message = rig.telegram.choose_inline_result(rig.user_id, query.payload["id"], "r")
-    return str(message.internal["inline_message_id"]), group.id
+    return str(message.internal["inline_message_id"]), chat_id
 
 
 def _shown(rig: Rig, group_id: int) -> Message:
     return rig.telegram.chat_messages(group_id)[-1]
 
 
-async def _finished(rig: Rig, inline_message_id: str, *, fail: bool = False) -> uuid.UUID:
-    job = await rig.new_job(inline_message_id=inline_message_id)
+async def _finished(
+    rig: Rig, inline_message_id: str, *, fail: bool = False, own_chat: bool = False
+) -> uuid.UUID:
+    job = await rig.new_job(inline_message_id=inline_message_id, own_chat=own_chat)
     await rig.submitter.submit_ready()
     task = await _task_of(rig, job.id)
     rig.kie_state.fail_task(task) if fail else rig.kie_state.complete_task(task)
@@ -100,3 +104,28 @@ class TestInlineDelivery:
         shown = _shown(rig, group)
         assert shown.text is not None and shown.text != "A fox" and shown.edit_count == 1
         assert rig.replies() == [], "told where the user asked, not in the private chat"
+
+    async def test_in_the_own_chat_the_url_goes_in_and_no_copy_repeats_it(self, rig: Rig) -> None:
+        inline_id, chat = await _inline_message(rig, own_chat=True)
+        job_id = await _finished(rig, inline_id, own_chat=True)
+        assert await rig.finisher.confirm(await rig.job(job_id))
+        done = await rig.job(job_id)
+        assert done.state is JobState.SUCCEEDED
+        assert await _ledger_kinds(rig, job_id) == ["hold", "capture"]
+        assert rig.replies() == [], "no second copy in the chat that already shows it"
+        [shown] = [m for m in rig.telegram.chat_messages(chat) if m.via_bot is not None]
+        assert "photo" in shown.content
+        assert (
+            rig.telegram.calls_of("editMessageMedia", ok=True)[-1].params["media"]["media"]
+            == done.result_urls[0]
+        )
+
+    async def test_in_the_own_chat_a_refused_url_falls_back_to_the_copy(self, rig: Rig) -> None:
+        inline_id, chat = await _inline_message(rig, own_chat=True)
+        job_id = await _finished(rig, inline_id, own_chat=True)
+        rig.telegram.faults.add(FaultRule("editMessageMedia", FaultKind.BAD_REQUEST, count=1))
+        assert await rig.finisher.confirm(await rig.job(job_id))
+        assert (await rig.job(job_id)).state is JobState.SUCCEEDED
+        [private] = rig.replies()
+        [shown] = [m for m in rig.telegram.chat_messages(chat) if m.via_bot is not None]
+        assert shown.content["photo"][0]["file_id"] == private.content["photo"][-1]["file_id"]

@@ -77,7 +77,11 @@ class Rig:
     ledger: Ledger
 
     async def new_job(
-        self, price: int = 5, time_limit: int = 60, inline_message_id: str | None = None
+        self,
+        price: int = 5,
+        time_limit: int = 60,
+        inline_message_id: str | None = None,
+        own_chat: bool = False,
     ) -> Job:
         new = NewJob(
             self.user_id,
@@ -88,6 +92,7 @@ class Rig:
             time_limit,
             10,
             inline_message_id=inline_message_id,
+            inline_own_chat=own_chat,
         )
         return (await self.store.create_job(new)).job
 
