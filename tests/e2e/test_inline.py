@@ -108,6 +108,8 @@ def _walk(telegram: TelegramControl, database_url: str, language: Language) -> N
         return found[0] if found and "photo" in found[0] else None
 
     picture = wait_until(shown, 60, "the picture edited into the inline message")
+    # the capture commits just after the edit, in the same lock: wait for it rather than race it
+    wait_until(lambda: _jobs(database_url, ann)[0][2] == "succeeded", 30, "the job to be captured")
     [(price, job_inline_id, state)] = _jobs(database_url, ann)
     assert (job_inline_id, state) == (inline_id, "succeeded")
     assert TEXTS.credits(price, language) in offer["title"]
