@@ -34,8 +34,9 @@ with ``X-Telegram-Bot-Api-Secret-Token`` and re-sent (backoff 0.1 s doubling to 
 Without one they wait for getUpdates (409 for a second concurrent poller or while a webhook is set).
 
 Python simulation API (on ``BotApiState``): ``create_user``, ``create_group``, ``send_text``,
-``send_photo``, ``press_button`` (by callback_data or button_text), ``pay_invoice`` (then an ok
-answerPreCheckoutQuery makes the successful_payment message follow); inline mode:
+``send_photo``, ``press_button`` (by callback_data or button_text), ``pay_invoice`` and
+``pay_forwarded_invoice`` (then an ok answerPreCheckoutQuery makes the successful_payment message
+follow); inline mode:
 ``send_inline_query`` (``@bot query`` typed in a chat; the bot's answerInlineQuery is validated and
 kept), ``choose_inline_result`` (the result is sent "via @bot" into that chat with an
 inline_message_id; a chosen_inline_result follows only with ``bot.inline_feedback`` on, Telegram's
@@ -62,6 +63,8 @@ Control API (JSON; answers ``{"ok": true, "result": ...}`` or 400 ``{"ok": false
                                       answers the message sent via the bot (emulator.inline_message_id)
     POST   /_emulator/inline_feedback {enabled, token?}   chosen_inline_result updates on/off
     GET    /_emulator/inline_queries  ?token=&user_id=  inline queries with the bot's answers
+    POST   /_emulator/pay_forwarded_invoice  {user_id, from_chat_id, message_id, token?}  pay an
+                                      invoice forwarded from another chat (no start_parameter)
     GET    /_emulator/calls           ?method=&token=&since=  recorded Bot API calls
                                       (seq, method, params, status, response)
     GET    /_emulator/chats/{chat_id}/messages   ?token=&include_deleted=1

@@ -90,6 +90,7 @@ class ControlApi:
             ("POST", "/_emulator/choose_inline_result", self.choose_inline_result),
             ("GET", "/_emulator/inline_queries", self.list_inline_queries),
             ("POST", "/_emulator/inline_feedback", self.set_inline_feedback),
+            ("POST", "/_emulator/pay_forwarded_invoice", self.pay_forwarded_invoice),
             ("GET", "/_emulator/calls", self.list_calls),
             ("GET", "/_emulator/chats/{chat_id}/messages", self.list_messages),
             ("GET", "/_emulator/updates", self.list_updates),
@@ -191,6 +192,17 @@ class ControlApi:
             _int(data, "user_id") or 0,
             _int(data, "message_id") or 0,
             chat_id=_int(data, "chat_id", required=False),
+            token=data.get("token"),
+        )
+        return _update(update)
+
+    async def pay_forwarded_invoice(self, request: web.Request) -> dict[str, Any]:
+        """Body: user_id, from_chat_id, message_id (of the invoice there), token?."""
+        data = await _body(request)
+        update = self._state.pay_forwarded_invoice(
+            _int(data, "user_id") or 0,
+            _int(data, "from_chat_id") or 0,
+            _int(data, "message_id") or 0,
             token=data.get("token"),
         )
         return _update(update)

@@ -238,10 +238,41 @@ class BotApiState(StateStore):
         When the bot answers ok, the successful_payment message follows (see `complete_checkout`).
         """
         bot, user, chat = self._actor(user_id, chat_id, token)
-        message = bot.message(chat.id, message_id)
+        return self._checkout(bot, user, chat, chat.id, message_id)
+
+    def pay_forwarded_invoice(
+        self, user_id: int, from_chat_id: int, message_id: int, *, token: str | None = None
+    ) -> Update:
+        """The user pays an invoice someone forwarded them from `from_chat_id` (a chat they need not be in).
+
+        Bot API, sendInvoice `start_parameter`: "If left empty, forwarded copies of the sent message
+        will have a Pay button, allowing multiple users to pay directly from the forwarded message,
+        using the same invoice. If non-empty, forwarded copies of the sent message will have a URL
+        button with a deep link to the bot (instead of a Pay button)". The query carries the original
+        invoice (its payload and price) and comes from the payer; the payment lands in the payer's chat
+        with the bot.
+        """
+        bot, user, chat = self._actor(user_id, None, token)
+        return self._checkout(bot, user, chat, from_chat_id, message_id, forwarded=True)
+
+    def _checkout(
+        self,
+        bot: BotState,
+        user: User,
+        chat: Chat,
+        invoice_chat_id: int,
+        message_id: int,
+        *,
+        forwarded: bool = False,
+    ) -> Update:
+        message = bot.message(invoice_chat_id, message_id)
         invoice = message.content.get("invoice") if message else None
         if message is None or invoice is None:
-            raise EmulatorError(f"no invoice message {message_id} in chat {chat.id}")
+            raise EmulatorError(f"no invoice message {message_id} in chat {invoice_chat_id}")
+        if forwarded and invoice.get("start_parameter"):
+            raise EmulatorError(
+                "a forwarded invoice with a start_parameter has a deep link, not a Pay button"
+            )
         record = CheckoutRecord(
             id=self._next_query_id(bot),
             user_id=user.id,

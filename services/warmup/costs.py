@@ -23,7 +23,7 @@ import structlog
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from redis.exceptions import RedisError
 
-from shared.catalog import CatalogError
+from shared.catalog import CatalogError, Registry
 from shared.catalog.cost_floors import CostFloors, Floor, floor_for
 from shared.catalog.store import SnapshotStore
 from shared.keys import Keys
@@ -110,7 +110,7 @@ class CostWatch:
             await self._redis.set(self._keys.catalog_cost_watch, newest.isoformat())
         return raised
 
-    def _floor(self, registry: Any, seen: Observation) -> Floor | None:
+    def _floor(self, registry: Registry, seen: Observation) -> Floor | None:
         try:
             return floor_for(registry.get(seen.model_id), seen.params, seen.consumed)
         except CatalogError:  # the model left the catalogue, or its parameters no longer price

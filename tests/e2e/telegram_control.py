@@ -107,6 +107,15 @@ class TelegramControl:
         }
         return str(self._request("POST", "press_button", body)["callback_query"]["id"])
 
+    def pay_forwarded_invoice(self, user_id: int, from_chat_id: int, message_id: int) -> dict[str, Any]:
+        """The user pays an invoice forwarded to them from another chat: a pre_checkout_query follows."""
+        body = {"user_id": user_id, "from_chat_id": from_chat_id, "message_id": message_id}
+        return dict(self._request("POST", "pay_forwarded_invoice", body))
+
+    def checkouts(self) -> list[dict[str, Any]]:
+        """Every pre_checkout_query with the bot's answer (ok, error_message)."""
+        return list(self._request("GET", "payments")["checkouts"])
+
     def updates(self) -> list[dict[str, Any]]:
         """Every update the emulator made, as the Bot API renders them (plus delivered and attempts)."""
         return list(self._request("GET", "updates"))

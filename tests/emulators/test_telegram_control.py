@@ -147,6 +147,39 @@ class TestStarsPayment:
         again = await bot_call(http, emulator, "refundStarPayment", **refund)
         assert again["description"] == "Bad Request: CHARGE_ALREADY_REFUNDED"
 
+    async def test_a_forwarded_invoice_is_paid_by_another_user_unless_it_has_a_start_parameter(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """Without start_parameter a forwarded invoice keeps its Pay button: another user's checkout
+        carries the original payload and price, and the payment lands in the payer's chat."""
+        owner, payer = state.create_user(), state.create_user()
+        invoice: dict[str, object] = {
+            "title": "100 credits",
+            "description": "pack",
+            "payload": "pack:100:for-owner",
+        }
+        invoice |= {"currency": "XTR", "prices": [{"label": "100 credits", "amount": 50}]}
+        sent = await bot_call(http, emulator, "sendInvoice", chat_id=owner.id, **invoice)
+        pay = {"user_id": payer.id, "from_chat_id": owner.id, "message_id": sent["result"]["message_id"]}
+        pre = await control(http, emulator, "POST", "pay_forwarded_invoice", **pay)
+        query = pre["pre_checkout_query"]
+        assert (query["from"]["id"], query["invoice_payload"], query["total_amount"]) == (
+            payer.id,
+            "pack:100:for-owner",
+            50,
+        )
+        answer = {"pre_checkout_query_id": query["id"], "ok": True}
+        assert (await bot_call(http, emulator, "answerPreCheckoutQuery", **answer))["ok"]
+        paid = state.bot().updates[-1].to_api()["message"]
+        assert paid["chat"]["id"] == payer.id and paid["successful_payment"]["total_amount"] == 50
+
+        linked = await bot_call(
+            http, emulator, "sendInvoice", chat_id=owner.id, start_parameter="x", **invoice
+        )
+        pay["message_id"] = linked["result"]["message_id"]
+        async with http.post(f"{emulator.url}/_emulator/pay_forwarded_invoice", json=pay) as resp:
+            assert resp.status == 400 and "start_parameter" in (await resp.json())["description"]
+
 
 class TestCommandLine:
     async def test_module_prints_ready_line_and_serves(

@@ -16,6 +16,11 @@ INSERT INTO jobs (id, user_id, chat_id, model_id, params, price_credits, state, 
                   typical_seconds, time_limit_seconds, deadline, kie_credits_consumed)
 VALUES (%s, 1, 1, %s, '{}', %s, %s, %s, 10, 60, now(), %s)
 """
+_UNCOSTED_JOB = """
+INSERT INTO jobs (id, user_id, chat_id, model_id, params, price_credits, state, settlement, error_code,
+                  typical_seconds, time_limit_seconds, deadline, kie_task_id)
+VALUES (%s, 1, 1, 'V5', '{}', 18, %s, %s, %s, 10, 60, now(), %s)
+"""
 
 
 def _seed(url: str) -> dict[str, uuid.UUID]:
@@ -50,6 +55,30 @@ class TestMoneyReport:
         }
         text = render(report)
         assert "TOTAL" in text and "FLAG charged nothing" in text
+
+    def test_a_family_whose_records_carry_no_cost_is_counted_and_its_refund_after_success_flagged(
+        self, private_database_url: str
+    ) -> None:
+        """Suno's records state no creditsConsumed: its jobs count as "no cost", not as free, and one
+        refunded after KIE produced the tracks (Telegram refused them) is flagged; a KIE failure is not."""
+        _seed(private_database_url)
+        uncosted = {
+            "suno_paid": ("succeeded", "captured", None),
+            "suno_undeliverable": ("failed", "refunded", "undeliverable"),
+            "suno_failed_at_kie": ("failed", "refunded", "generation_failed"),
+        }
+        ids = {name: uuid.uuid4() for name in uncosted}
+        with psycopg.connect(private_database_url, autocommit=True) as conn:
+            for name, (state, settlement, reason) in uncosted.items():
+                conn.execute(_UNCOSTED_JOB, (ids[name], state, settlement, reason, f"task-{name}"))
+        report = collect(private_database_url)
+        suno = next(line for line in report.lines if line.model_id == "V5")
+        assert (suno.jobs, suno.captured, suno.kie_consumed, suno.cost_unknown) == (3, 18, Decimal(0), 3)
+        assert report.total.cost_unknown == 3
+        flagged = {f.job_id: f.why for f in report.flagged}
+        assert flagged[str(ids["suno_undeliverable"])] == "charged nothing, KIE cost unknown"
+        assert str(ids["suno_failed_at_kie"]) not in flagged and str(ids["suno_paid"]) not in flagged
+        assert "KIE used unknown, user paid 0" in render(report)
 
     def test_command_exits_1_when_something_is_flagged(
         self, private_database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
