@@ -59,7 +59,14 @@ _CHAT_PATHS = (
     ("chat_member", "chat"),
     ("chat_join_request", "chat"),
 )
-_USER_PATHS = ("callback_query", "inline_query", "pre_checkout_query", "shipping_query", "poll_answer")
+_USER_PATHS = (
+    "callback_query",
+    "inline_query",
+    "chosen_inline_result",
+    "pre_checkout_query",
+    "shipping_query",
+    "poll_answer",
+)
 
 
 def chat_key_of(update: dict[str, Any]) -> str:

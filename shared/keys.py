@@ -159,6 +159,10 @@ class Keys:
         """The topic of the support ticket a user was asked to write to (their next text goes there)."""
         return f"{self.prefix}support-waiting:{user_id}"
 
+    def inline_draft(self, draft_id: str) -> str:
+        """JSON of one inline offer (user, prompt, model, params, price) until its Generate is pressed."""
+        return f"{self.prefix}inline-draft:{draft_id}"
+
     def user_draft(self, user_id: int) -> str:
         """Text a user typed at the menu, waiting for them to pick what to make of it."""
         return f"{self.prefix}user-draft:{user_id}"

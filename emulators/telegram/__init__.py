@@ -21,6 +21,7 @@ In process::
 Bot API methods: getMe, setWebhook, deleteWebhook, getWebhookInfo, getUpdates, sendMessage,
 editMessageText, editMessageCaption, editMessageReplyMarkup, deleteMessage, answerCallbackQuery,
 sendChatAction, sendPhoto, sendVideo, sendAudio, sendVoice, sendDocument, sendMediaGroup, getFile,
+editMessageMedia, answerInlineQuery,
 sendInvoice, answerPreCheckoutQuery, refundStarPayment, setMyCommands, getMyCommands, deleteMyCommands,
 setChatMenuButton, getChatMenuButton.
 Unknown token: 401 "Unauthorized"; unknown method: 404 "Not Found"; invalid input: 400 with Telegram's
@@ -34,8 +35,14 @@ Without one they wait for getUpdates (409 for a second concurrent poller or whil
 
 Python simulation API (on ``BotApiState``): ``create_user``, ``create_group``, ``send_text``,
 ``send_photo``, ``press_button`` (by callback_data or button_text), ``pay_invoice`` and
-``pay_forwarded_invoice`` (then an ok
-answerPreCheckoutQuery makes the successful_payment message follow); inspection: ``calls_of``,
+``pay_forwarded_invoice`` (then an ok answerPreCheckoutQuery makes the successful_payment message
+follow); inline mode:
+``send_inline_query`` (``@bot query`` typed in a chat; the bot's answerInlineQuery is validated and
+kept), ``choose_inline_result`` (the result is sent "via @bot" into that chat with an
+inline_message_id; a chosen_inline_result follows only with ``bot.inline_feedback`` on, Telegram's
+default being off), ``press_inline_button`` (a callback_query with inline_message_id and no message;
+edits by inline_message_id answer True; editMessageMedia of an inline message refuses a new upload,
+taking only a file_id or an HTTP URL, as Telegram does); inspection: ``calls_of``,
 ``chat_messages``, ``bot_replies``, ``bot(token).updates``, ``bot(token).webhook_stats``,
 ``faults.add(FaultRule(...))``; ``changes`` is a signal that fires on every visible change.
 
@@ -51,6 +58,11 @@ Control API (JSON; answers ``{"ok": true, "result": ...}`` or 400 ``{"ok": false
     POST   /_emulator/send_photo      multipart (user_id, caption?, chat_id?, token?, one file part)
                                       or JSON {user_id, data_base64, caption?, file_name?}
     POST   /_emulator/pay_invoice     {user_id, message_id, chat_id?, token?}
+    POST   /_emulator/inline_query    {user_id, query, chat_id?, offset?, token?}
+    POST   /_emulator/choose_inline_result  {user_id, inline_query_id, result_id, token?}
+                                      answers the message sent via the bot (emulator.inline_message_id)
+    POST   /_emulator/inline_feedback {enabled, token?}   chosen_inline_result updates on/off
+    GET    /_emulator/inline_queries  ?token=&user_id=  inline queries with the bot's answers
     POST   /_emulator/pay_forwarded_invoice  {user_id, from_chat_id, message_id, token?}  pay an
                                       invoice forwarded from another chat (no start_parameter)
     GET    /_emulator/calls           ?method=&token=&since=  recorded Bot API calls

@@ -26,6 +26,7 @@ from .errors import (
 )
 from .faults import FaultKind
 from .methods_core import CORE_METHODS
+from .methods_inline import INLINE_METHODS
 from .methods_media import MEDIA_METHODS
 from .methods_messages import MESSAGE_METHODS
 from .methods_payments import PAYMENT_METHODS
@@ -126,4 +127,6 @@ def _answer(body: dict[str, Any], status: int) -> web.Response:
 
 def default_routes() -> BotApiRoutes:
     """The routes with every implemented method."""
-    return BotApiRoutes(method_table(CORE_METHODS, MESSAGE_METHODS, MEDIA_METHODS, PAYMENT_METHODS))
+    return BotApiRoutes(
+        method_table(CORE_METHODS, MESSAGE_METHODS, MEDIA_METHODS, PAYMENT_METHODS, INLINE_METHODS)
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Callable
 from typing import Any
 
 from .model import Chat, Message, Update, UpdateKind, User, WebhookConfig, WebhookStats
-from .records import CallbackRecord, CheckoutRecord, PaymentRecord
+from .records import CallbackRecord, CheckoutRecord, InlineQueryRecord, PaymentRecord
 from .signals import ChangeSignal
 
 __all__ = ["DEFAULT_ALLOWED_UPDATES_EXCLUDED", "BotState"]
@@ -39,6 +40,11 @@ class BotState:
         self.callback_queries: dict[str, CallbackRecord] = {}
         self.checkouts: dict[str, CheckoutRecord] = {}
         self.payments: dict[str, PaymentRecord] = {}
+        self.inline_queries: dict[str, InlineQueryRecord] = {}
+        # inline_message_id -> (chat_id, message_id) of a message a user sent via this bot
+        self.inline_messages: dict[str, tuple[int, int]] = {}
+        # chosen_inline_result updates are sent only with inline feedback on (@BotFather /setinlinefeedback)
+        self.inline_feedback = False
         self.poll_generation = 0
         self.update_signal = ChangeSignal()
         self._clock = clock
@@ -113,6 +119,19 @@ class BotState:
         """The chat's messages in order."""
         found = self._messages.get(chat_id, {}).values()
         return [m for m in found if include_deleted or not m.deleted]
+
+    def inline_message(self, inline_message_id: str) -> Message | None:
+        """The message a user sent via this bot, by its inline_message_id."""
+        place = self.inline_messages.get(inline_message_id)
+        return None if place is None else self.message(*place)
+
+    def add_inline_message(self, message: Message) -> str:
+        """Give a message sent via this bot its inline_message_id."""
+        digest = hashlib.sha256(f"{self.token}:{message.chat.id}:{message.message_id}".encode()).hexdigest()
+        inline_id = f"EMUINL{len(self.inline_messages) + 1:06d}{digest[:20]}"
+        self.inline_messages[inline_id] = (message.chat.id, message.message_id)
+        message.internal["inline_message_id"] = inline_id
+        return inline_id
 
     def new_media_group_id(self) -> str:
         """A fresh media_group_id."""

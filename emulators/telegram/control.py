@@ -86,6 +86,10 @@ class ControlApi:
             ("POST", "/_emulator/press_button", self.press_button),
             ("POST", "/_emulator/send_photo", self.send_photo),
             ("POST", "/_emulator/pay_invoice", self.pay_invoice),
+            ("POST", "/_emulator/inline_query", self.inline_query),
+            ("POST", "/_emulator/choose_inline_result", self.choose_inline_result),
+            ("GET", "/_emulator/inline_queries", self.list_inline_queries),
+            ("POST", "/_emulator/inline_feedback", self.set_inline_feedback),
             ("POST", "/_emulator/pay_forwarded_invoice", self.pay_forwarded_invoice),
             ("GET", "/_emulator/calls", self.list_calls),
             ("GET", "/_emulator/chats/{chat_id}/messages", self.list_messages),
@@ -203,7 +207,42 @@ class ControlApi:
         )
         return _update(update)
 
+    async def inline_query(self, request: web.Request) -> dict[str, Any]:
+        """Body: user_id, query, chat_id?, offset?, token?: the user types ``@bot query`` in a chat."""
+        data = await _body(request)
+        update = self._state.send_inline_query(
+            _int(data, "user_id") or 0,
+            str(data.get("query") or ""),
+            chat_id=_int(data, "chat_id", required=False),
+            offset=str(data.get("offset") or ""),
+            token=data.get("token"),
+        )
+        return _update(update)
+
+    async def choose_inline_result(self, request: web.Request) -> dict[str, Any]:
+        """Body: user_id, inline_query_id, result_id, token?: the chosen result is sent via the bot."""
+        data = await _body(request)
+        message = self._state.choose_inline_result(
+            _int(data, "user_id") or 0,
+            str(data.get("inline_query_id") or ""),
+            str(data.get("result_id") or ""),
+            token=data.get("token"),
+        )
+        return message.snapshot()
+
+    async def set_inline_feedback(self, request: web.Request) -> bool:
+        """Body: enabled, token?: whether chosen_inline_result updates are sent (off by default)."""
+        data = await _body(request)
+        self._state.bot(data.get("token")).inline_feedback = bool(data.get("enabled"))
+        return True
+
     # -- inspection ------------------------------------------------------------------------------
+
+    async def list_inline_queries(self, request: web.Request) -> list[dict[str, Any]]:
+        """Query: token?, user_id?: inline queries typed, with the bot's answers (results)."""
+        bot = self._state.bot(request.query.get("token"))
+        user_id = _int(dict(request.query), "user_id", required=False)
+        return [r.to_api() for r in bot.inline_queries.values() if user_id is None or r.user_id == user_id]
 
     async def list_calls(self, request: web.Request) -> list[dict[str, Any]]:
         """Query: method?, token?, since? (seq): recorded Bot API calls, oldest first."""
@@ -235,6 +274,7 @@ class ControlApi:
                 "chat_id": r.chat_id,
                 "message_id": r.message_id,
                 "data": r.data,
+                "inline_message_id": r.inline_message_id,
                 "answer": r.answer,
             }
             for r in bot.callback_queries.values()

@@ -14,7 +14,7 @@ from .call import MethodCall, MethodTable
 from .errors import BadRequest
 from .files import MediaKind, StoredFile, media_payload
 from .formatting import format_text
-from .methods_messages import reply_target, send_and_render
+from .methods_messages import apply_edit, editable_message, is_inline, reply_target, send_and_render
 from .params import Upload
 from .validation import check_caption, check_reply_markup
 
@@ -23,6 +23,8 @@ __all__ = ["MEDIA_METHODS"]
 _MAX_URL_BYTES = 50 * 1024 * 1024
 _URL_FAILED = "failed to get HTTP URL content"
 _GROUP_KINDS = frozenset({"photo", "video", "audio", "document"})
+_EDIT_KINDS = frozenset({"photo", "video", "animation", "audio", "document"})
+_INLINE_UPLOAD = "a new file can't be uploaded when an inline message is edited: use a file_id or an HTTP URL"
 
 
 async def resolve_file(
@@ -174,6 +176,37 @@ async def _group_item(
     return kind, stored, caption, entities
 
 
+async def edit_message_media(call: MethodCall) -> dict[str, Any] | bool:
+    """editMessageMedia: a media message (or a text message, which gains the media) gets new media.
+
+    An inline message (sent via the bot) cannot take a new upload, only a file_id or an HTTP URL.
+    """
+    message = editable_message(call)
+    item = call.params.get_json("media")
+    if not isinstance(item, dict) or item.get("type") not in _EDIT_KINDS:
+        raise BadRequest("can't parse InputMedia: unsupported media type")
+    value = item.get("media")
+    if is_inline(message) and (call.params.uploads or str(value).startswith("attach://")):
+        raise BadRequest(_INLINE_UPLOAD)
+    kind = "video" if item["type"] == "animation" else str(item["type"])
+    stored = await resolve_file(call, value, kind)
+    caption = check_caption(item.get("caption"))
+    entities = item.get("caption_entities")
+    if caption is not None:
+        caption, entities = format_text(caption, item.get("parse_mode"), entities)
+    markup = check_reply_markup(call.params.get_json("reply_markup"), inline_only=True)
+    return apply_edit(
+        call,
+        message,
+        text=None,
+        entities=None,
+        caption=caption,
+        caption_entities=entities,
+        content={kind: media_payload(stored, kind)},
+        reply_markup=markup,
+    )
+
+
 async def get_file(call: MethodCall) -> dict[str, Any]:
     """getFile: the File with the path to download it from."""
     file_id = call.params.get_str("file_id", required=True) or ""
@@ -190,5 +223,6 @@ MEDIA_METHODS: MethodTable = {
     "sendVoice": send_voice,
     "sendDocument": send_document,
     "sendMediaGroup": send_media_group,
+    "editMessageMedia": edit_message_media,
     "getFile": get_file,
 }

@@ -10,7 +10,14 @@ from .formatting import format_text
 from .model import Message
 from .validation import check_caption, check_reply_markup, check_text
 
-__all__ = ["MESSAGE_METHODS", "editable_message", "reply_target", "send_and_render"]
+__all__ = [
+    "MESSAGE_METHODS",
+    "apply_edit",
+    "editable_message",
+    "is_inline",
+    "reply_target",
+    "send_and_render",
+]
 
 _CHAT_ACTIONS = frozenset(
     {
@@ -79,9 +86,17 @@ async def send_message(call: MethodCall) -> dict[str, Any]:
 
 
 def editable_message(call: MethodCall) -> Message:
-    """The bot message an edit names, or Telegram's 'message to edit not found'."""
-    if call.params.has("inline_message_id"):
-        raise BadRequest("MESSAGE_ID_INVALID")
+    """The bot message an edit names, or Telegram's 'message to edit not found'.
+
+    With ``inline_message_id`` it is the message a user sent via this bot (`MESSAGE_ID_INVALID` when
+    there is none); otherwise chat_id and message_id name one of the bot's own messages.
+    """
+    inline_id = call.params.get_str("inline_message_id")
+    if inline_id is not None:
+        inline = call.bot.inline_message(inline_id)
+        if inline is None:
+            raise BadRequest("MESSAGE_ID_INVALID")
+        return inline
     chat = call.chat()
     message_id = call.params.get_int("message_id", required=True) or 0
     message = call.bot.message(chat.id, message_id)
@@ -92,18 +107,27 @@ def editable_message(call: MethodCall) -> Message:
     return message
 
 
-def _apply_edit(call: MethodCall, message: Message, **changes: Any) -> dict[str, Any]:
-    """Apply changes in place, refusing an edit that changes nothing."""
+def apply_edit(call: MethodCall, message: Message, **changes: Any) -> dict[str, Any] | bool:
+    """Apply changes in place, refusing an edit that changes nothing.
+
+    The edited Message is the answer, except for an inline message (sent via the bot), answered True.
+    """
     if all(getattr(message, name) == value for name, value in changes.items()):
         raise BadRequest(_NOT_MODIFIED)
     for name, value in changes.items():
         setattr(message, name, value)
     message.edit_date = call.now()
     message.edit_count += 1
-    return send_and_render(call, message)
+    rendered = send_and_render(call, message)
+    return True if is_inline(message) else rendered
 
 
-async def edit_message_text(call: MethodCall) -> dict[str, Any]:
+def is_inline(message: Message) -> bool:
+    """Whether the message was sent by a user via the bot (an inline message)."""
+    return "inline_message_id" in message.internal
+
+
+async def edit_message_text(call: MethodCall) -> dict[str, Any] | bool:
     """editMessageText: without reply_markup the inline keyboard is removed, as in Telegram."""
     message = editable_message(call)
     params = call.params
@@ -112,10 +136,10 @@ async def edit_message_text(call: MethodCall) -> dict[str, Any]:
         raise BadRequest("there is no text in the message to edit")
     text, entities = format_text(raw_text, params.get_str("parse_mode"), params.get_json("entities"))
     markup = check_reply_markup(params.get_json("reply_markup"), inline_only=True)
-    return _apply_edit(call, message, text=check_text(text), entities=entities, reply_markup=markup)
+    return apply_edit(call, message, text=check_text(text), entities=entities, reply_markup=markup)
 
 
-async def edit_message_caption(call: MethodCall) -> dict[str, Any]:
+async def edit_message_caption(call: MethodCall) -> dict[str, Any] | bool:
     """editMessageCaption (media messages only)."""
     message = editable_message(call)
     if message.text is not None:
@@ -127,14 +151,14 @@ async def edit_message_caption(call: MethodCall) -> dict[str, Any]:
         mode = params.get_str("parse_mode")
         caption, entities = format_text(caption, mode, params.get_json("caption_entities"))
     markup = check_reply_markup(params.get_json("reply_markup"), inline_only=True)
-    return _apply_edit(call, message, caption=caption, caption_entities=entities, reply_markup=markup)
+    return apply_edit(call, message, caption=caption, caption_entities=entities, reply_markup=markup)
 
 
-async def edit_message_reply_markup(call: MethodCall) -> dict[str, Any]:
+async def edit_message_reply_markup(call: MethodCall) -> dict[str, Any] | bool:
     """editMessageReplyMarkup: omitting reply_markup removes the keyboard."""
     message = editable_message(call)
     markup = check_reply_markup(call.params.get_json("reply_markup"), inline_only=True)
-    return _apply_edit(call, message, reply_markup=markup)
+    return apply_edit(call, message, reply_markup=markup)
 
 
 async def delete_message(call: MethodCall) -> bool:

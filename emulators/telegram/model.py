@@ -111,6 +111,7 @@ class Message:
     content: JsonObject = field(default_factory=dict)
     internal: JsonObject = field(default_factory=dict)
     reply_to_message_id: int | None = None
+    via_bot: User | None = None  # the bot whose inline result the user sent
     edit_date: int | None = None
     edit_count: int = 0
     deleted: bool = False
@@ -126,6 +127,7 @@ class Message:
             "message_id": self.message_id,
             "from": self.sender.to_api(),
             "chat": self.chat.to_api(),
+            "via_bot": self.via_bot.to_api() if self.via_bot is not None else None,
             "date": self.date,
             "edit_date": self.edit_date,
             "text": self.text,
@@ -167,6 +169,8 @@ class UpdateKind(StrEnum):
     MESSAGE = "message"
     EDITED_MESSAGE = "edited_message"
     CALLBACK_QUERY = "callback_query"
+    INLINE_QUERY = "inline_query"
+    CHOSEN_INLINE_RESULT = "chosen_inline_result"
     PRE_CHECKOUT_QUERY = "pre_checkout_query"
 
 

@@ -14,8 +14,9 @@ from typing import Any
 from .bot import BotState
 from .errors import EmulatorError
 from .files import media_payload
-from .model import Chat, Message, Update, UpdateKind, User
-from .records import CallbackRecord, CheckoutRecord, PaymentRecord
+from .formatting import format_text
+from .model import Chat, ChatType, Message, Update, UpdateKind, User
+from .records import CallbackRecord, CheckoutRecord, InlineQueryRecord, PaymentRecord
 from .store import DEFAULT_TOKEN, StateStore
 
 __all__ = ["DEFAULT_TOKEN", "BotApiState", "utf16_len"]
@@ -89,24 +90,145 @@ class BotApiState(StateStore):
         chat_id: int | None = None,
         token: str | None = None,
     ) -> Update:
-        """The user presses an inline button (by callback_data or label) on one of the bot's messages."""
+        """The user presses an inline button (by callback_data or label) on one of the bot's messages.
+
+        On a message sent via the bot (an inline message) the callback_query carries its
+        inline_message_id instead of the message, as in Telegram.
+        """
         bot, user, chat = self._actor(user_id, chat_id, token)
         message = bot.message(chat.id, message_id)
-        if message is None or not message.from_bot:
+        via_this_bot = (
+            message is not None and message.via_bot is not None and message.via_bot.id == bot.user.id
+        )
+        if message is None or not (message.from_bot or via_this_bot):
             raise EmulatorError(f"no bot message {message_id} in chat {chat.id}")
         data = _find_callback_data(message, callback_data, button_text)
+        inline_id = message.internal.get("inline_message_id") if via_this_bot else None
         record = CallbackRecord(
-            id=self._next_query_id(bot), user_id=user.id, chat_id=chat.id, message_id=message_id, data=data
+            id=self._next_query_id(bot),
+            user_id=user.id,
+            chat_id=chat.id,
+            message_id=message_id,
+            data=data,
+            inline_message_id=inline_id,
         )
         bot.callback_queries[record.id] = record
+        payload: dict[str, Any] = {"id": record.id, "from": user.to_api()}
+        if inline_id is not None:
+            payload["inline_message_id"] = inline_id
+        else:
+            payload["message"] = message.to_api()
+        payload.update(chat_instance=str(abs(chat.id) * 31 + bot.user.id), data=data)
+        return self._emit(bot, UpdateKind.CALLBACK_QUERY, payload, chat.id)
+
+    def press_inline_button(
+        self,
+        user_id: int,
+        inline_message_id: str,
+        *,
+        callback_data: str | None = None,
+        button_text: str | None = None,
+        token: str | None = None,
+    ) -> Update:
+        """The user presses a button on a message sent via the bot, named by its inline_message_id."""
+        bot = self.bot(token)
+        message = bot.inline_message(inline_message_id)
+        if message is None:
+            raise EmulatorError(f"no inline message {inline_message_id}")
+        return self.press_button(
+            user_id,
+            message.message_id,
+            callback_data=callback_data,
+            button_text=button_text,
+            chat_id=message.chat.id,
+            token=token,
+        )
+
+    def send_inline_query(
+        self,
+        user_id: int,
+        query: str,
+        *,
+        chat_id: int | None = None,
+        offset: str = "",
+        token: str | None = None,
+    ) -> Update:
+        """The user types ``@bot query`` in a chat: the bot gets an inline_query to answer."""
+        if len(query) > 256:
+            raise EmulatorError("an inline query is at most 256 characters")
+        bot, user, chat = self._actor(user_id, chat_id, token)
+        record = InlineQueryRecord(
+            id=self._next_query_id(bot),
+            user_id=user.id,
+            chat_id=chat.id,
+            query=query,
+            offset=offset,
+            chat_type=_inline_chat_type(chat, user),
+        )
+        bot.inline_queries[record.id] = record
         payload = {
             "id": record.id,
             "from": user.to_api(),
-            "message": message.to_api(),
-            "chat_instance": str(abs(chat.id) * 31 + bot.user.id),
-            "data": data,
+            "query": query,
+            "offset": offset,
+            "chat_type": record.chat_type,
         }
-        return self._emit(bot, UpdateKind.CALLBACK_QUERY, payload, chat.id)
+        return self._emit(bot, UpdateKind.INLINE_QUERY, payload, user.id)
+
+    def choose_inline_result(
+        self, user_id: int, inline_query_id: str, result_id: str, *, token: str | None = None
+    ) -> Message:
+        """The user picks one of the answered results: it is sent "via @bot" into the query's chat.
+
+        The message gets an inline_message_id (the bot edits it by that id). When the chat is one the
+        bot is in (the user's chat with it, a group) the bot also gets the message; with inline
+        feedback on it gets a chosen_inline_result.
+        """
+        bot = self.bot(token)
+        record = bot.inline_queries.get(inline_query_id)
+        if record is None or record.user_id != user_id:
+            raise EmulatorError(f"user {user_id} typed no inline query {inline_query_id}")
+        result = record.result(result_id)
+        if result is None:
+            raise EmulatorError(f"inline query {inline_query_id} has no result {result_id!r}")
+        message = self._post_via_bot(bot, record, result)
+        inline_id = bot.add_inline_message(message)
+        self._emit_message(bot, message)
+        if bot.inline_feedback:
+            chosen = {
+                "result_id": result_id,
+                "from": self.user(user_id).to_api(),
+                "query": record.query,
+                "inline_message_id": inline_id if message.reply_markup else None,
+            }
+            chosen = {key: value for key, value in chosen.items() if value is not None}
+            self._emit(bot, UpdateKind.CHOSEN_INLINE_RESULT, chosen, user_id)
+        return message
+
+    def _post_via_bot(self, bot: BotState, record: InlineQueryRecord, result: dict[str, Any]) -> Message:
+        """The message a chosen result makes, from the user, via the bot."""
+        chat, user = self.chats[record.chat_id], self.user(record.user_id)
+        markup = result.get("reply_markup")
+        content = result.get("input_message_content")
+        if isinstance(content, dict):
+            text, entities = format_text(
+                str(content["message_text"]), content.get("parse_mode"), content.get("entities")
+            )
+            return bot.add_message(
+                chat, user, text=text, entities=entities, reply_markup=markup, via_bot=bot.user
+            )
+        file_id = result.get("photo_file_id")
+        stored = self.files.find(str(file_id)) if file_id else None
+        if stored is None:
+            raise EmulatorError("choosing a photo result is emulated only with a known photo_file_id")
+        return bot.add_message(
+            chat,
+            user,
+            caption=result.get("caption"),
+            reply_markup=markup,
+            via_bot=bot.user,
+            content={"photo": media_payload(stored, "photo")},
+        )
 
     def pay_invoice(
         self, user_id: int, message_id: int, *, chat_id: int | None = None, token: str | None = None
@@ -225,6 +347,13 @@ class BotApiState(StateStore):
         update = bot.enqueue(kind, payload, chat_key)
         self.changes.notify()
         return update
+
+
+def _inline_chat_type(chat: Chat, user: User) -> str:
+    """chat_type of an inline query: "sender" in the user's own chat with the bot, else the chat's type."""
+    if chat.type is ChatType.PRIVATE and chat.id == user.id:
+        return "sender"
+    return chat.type.value
 
 
 def _find_callback_data(message: Message, callback_data: str | None, button_text: str | None) -> str:

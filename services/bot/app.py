@@ -15,6 +15,7 @@ from telegram.ext import Application
 from services.bot.consumer import ConsumerConfig, InboxConsumer
 from services.bot.dispatch import UpdateDispatcher
 from services.bot.handlers import BotDeps, register
+from services.bot.inline_drafts import InlineDrafts
 from services.bot.media import MediaIntake
 from services.bot.money.deps import MoneyDeps
 from services.bot.money.registry import register_money
@@ -78,6 +79,7 @@ def build_deps(
         media=media,
         file_ids=FileIdCache(runtime.redis, runtime.keys),
         starter_credits=runtime.settings.STARTER_CREDITS,
+        inline=InlineDrafts(runtime.redis, runtime.keys),
     )
 
 

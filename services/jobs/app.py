@@ -28,6 +28,7 @@ from shared.catalog import DEFAULT_REGISTRY_PATH, Registry, load_registry
 from shared.chat.delivery import TelegramSender
 from shared.chat.download import Downloader, DownloadPolicy, guarded_session
 from shared.chat.file_ids import FileIdCache
+from shared.chat.inline_delivery import InlineEditor
 from shared.chat.presentation import ResultPresenter
 from shared.chat.result_links import ResultLinks
 from shared.db import open_pool
@@ -127,12 +128,15 @@ def _assemble(
     base_url = public_base_url(settings)
     if settings.PUBLIC_BASE_URL is None:
         log.warning("jobs_public_base_url_defaulted", url=base_url)
+    file_ids = FileIdCache(runtime.redis, runtime.keys)
+    sender = TelegramSender(bot, file_ids)
     notifier = Notifier(
         tracking,
         downloader,
-        TelegramSender(bot, FileIdCache(runtime.redis, runtime.keys)),
+        sender,
         ResultPresenter(registry),
         ResultLinks(require_callback_secret(settings), base_url),
+        InlineEditor(bot, sender, file_ids),
     )
     finisher = Finisher(store, kie, downloader, notifier, routes=registry.route_of)
     submitter = Submitter(

@@ -29,6 +29,7 @@ from shared.chat.delivery import (
     Undeliverable,
     Unreachable,
 )
+from shared.chat.inline_delivery import InlineEditor
 from shared.chat.presentation import ResultPresenter
 from shared.chat.result_links import ResultLinks
 from shared.jobs import Job, JobState, JobTracking
@@ -48,7 +49,9 @@ class Notifier:
         sender: TelegramSender,
         presenter: ResultPresenter,
         links: ResultLinks,
+        inline: InlineEditor | None = None,
     ) -> None:
+        self._inline = inline
         self._presenter = presenter
         self._links = links
         self._tracking = tracking
@@ -74,7 +77,9 @@ class Notifier:
         log.info("job_notified", job_id=str(job_id), state=job.state.value, delivered=delivered)
         return True
 
-    async def _send(self, job: Job, language: str, media: Sequence[Media]) -> int:
+    async def _send(self, job: Job, language: str, media: Sequence[Media]) -> int | None:
+        if job.state is not JobState.SUCCEEDED and job.inline_message_id is not None:
+            return await self._tell_inline(job, job.inline_message_id, language)
         if job.state is not JobState.SUCCEEDED:
             failure, markup = (
                 self._presenter.failure(job, language),
@@ -83,13 +88,17 @@ class Notifier:
             return await self._sender.send_text(job.chat_id, failure, markup)
         return await self.send_result(job, language, media)
 
-    async def send_result(self, job: Job, language: str, media: Sequence[Media]) -> int:
+    async def send_result(self, job: Job, language: str, media: Sequence[Media]) -> int | None:
         """Send the job's result (downloading it again when `media` is empty); the first message's id.
 
-        Raises Undeliverable (refused in every form), Unreachable or SendRetryLater.
+        A job started from an inline message is delivered by editing that message (None: no message
+        of the private chat holds it). Raises Undeliverable (refused in every form), Unreachable or
+        SendRetryLater.
         """
         caption, markup = self._presenter.caption(job, language), self._presenter.keyboard(job, language)
         files = list(media) or await self._fetch(job)
+        if job.inline_message_id is not None and files:
+            return await self._deliver_inline(job, job.inline_message_id, files[0], caption, markup)
         if not files:
             return await self._sender.send_text(job.chat_id, "\n".join([caption, *job.result_urls]), markup)
         first: int | None = None
@@ -116,6 +125,26 @@ class Notifier:
             return await self._sender.send_text(job.chat_id, text, markup)
         except Refused as exc:
             raise Undeliverable(f"{refused}; the link was refused too: {exc}") from exc
+
+    async def _deliver_inline(
+        self, job: Job, inline_message_id: str, item: Media, caption: str, markup: InlineKeyboardMarkup
+    ) -> int | None:
+        if self._inline is None:
+            raise Undeliverable("inline messages cannot be edited by this notifier")
+        return await self._inline.deliver(
+            inline_message_id, job.chat_id, item, caption, markup, own_chat=job.inline_own_chat
+        )
+
+    async def _tell_inline(self, job: Job, inline_message_id: str, language: str) -> int | None:
+        """A failure said in the inline message; in the sender's chat when that edit is refused."""
+        failure = self._presenter.failure(job, language)
+        if self._inline is not None:
+            try:
+                await self._inline.tell(inline_message_id, failure)
+                return None
+            except Refused as exc:
+                log.info("inline_failure_edit_refused", job_id=str(job.id), reason=str(exc))
+        return await self._sender.send_text(job.chat_id, failure)
 
     async def _fetch(self, job: Job) -> list[Media]:
         """Download the results again (a notify after a restart); [] when they are gone."""

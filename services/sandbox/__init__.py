@@ -21,6 +21,9 @@ Web chat JSON API (under ``/api``)::
     POST /api/press                  {user_id, message_id, callback_data}
     POST /api/photo                  multipart: user_id, caption?, one file part
     POST /api/pay                    {user_id, message_id}  pay an invoice with test Stars
+    POST /api/inline                 {user_id, query}  ``@bot query`` typed in the composer → {query_id}
+    GET  /api/inline/{query_id}      {answered, results: [{id, title, description}], button}
+    POST /api/inline/choose          {user_id, query_id, result_id}  sent "via @bot" into the chat
     GET  /api/files/{file_id}        a file's bytes (photos, clips, sounds the bot sent)
     GET  /api/status/{user_id}       {balance (from the ledger), health (the webhook's /health)}
 """

@@ -23,7 +23,7 @@ from emulators.telegram.uploads import read_multipart_file
 
 from .status import StatusReader
 from .users import TestUser
-from .views import chat_view
+from .views import chat_view, inline_view
 
 __all__ = ["STATIC_DIR", "ChatApi", "create_chat_app"]
 
@@ -101,6 +101,9 @@ class ChatApi:
             ("POST", "/api/press", self.press),
             ("POST", "/api/photo", self.photo),
             ("POST", "/api/pay", self.pay),
+            ("POST", "/api/inline", self.inline_query),
+            ("GET", "/api/inline/{query_id}", self.inline_results),
+            ("POST", "/api/inline/choose", self.choose),
             ("GET", "/api/status/{user_id}", self.status),
         ):
             app.router.add_route(method, path, _json_route(handler))
@@ -155,6 +158,27 @@ class ChatApi:
         """The user pays an invoice with test Stars; the bot's pre-checkout answer decides the rest."""
         data = await _body(request)
         return _sent(self._state.pay_invoice(_int(data, "user_id"), _int(data, "message_id")))
+
+    async def inline_query(self, request: web.Request) -> dict[str, Any]:
+        """The user types ``@bot query`` in the composer: the bot gets an inline query."""
+        data = await _body(request)
+        update = self._state.send_inline_query(_int(data, "user_id"), str(data.get("query") or ""))
+        return {"update_id": update.update_id, "query_id": update.payload["id"]}
+
+    async def inline_results(self, request: web.Request) -> dict[str, Any]:
+        """The bot's answer to an inline query (``answered`` false until it came)."""
+        record = self._state.bot().inline_queries.get(request.match_info["query_id"])
+        if record is None:
+            raise EmulatorError("no such inline query")
+        return inline_view(record)
+
+    async def choose(self, request: web.Request) -> dict[str, Any]:
+        """The user picks an inline result: it is sent via the bot into the chat."""
+        data = await _body(request)
+        message = self._state.choose_inline_result(
+            _int(data, "user_id"), str(data.get("query_id") or ""), str(data.get("result_id") or "")
+        )
+        return {"message_id": message.message_id}
 
     async def photo(self, request: web.Request) -> dict[str, Any]:
         """The user sends a photo (multipart: user_id, caption?, file)."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from emulators.telegram import BotApiState, Message
+from emulators.telegram.records import InlineQueryRecord
 
 from .render import entities_to_html
 
-__all__ = ["MEDIA_KINDS", "chat_view", "message_view"]
+__all__ = ["MEDIA_KINDS", "chat_view", "inline_view", "message_view"]
 
 MEDIA_KINDS = ("photo", "video", "animation", "audio", "voice", "video_note", "document", "sticker")
 """Message fields that carry a file, in the order the page looks for them."""
@@ -74,6 +75,7 @@ def message_view(state: BotApiState, message: Message) -> dict[str, Any]:
     return {
         "id": message.message_id,
         "from_bot": message.from_bot,
+        "via_bot": message.via_bot.username if message.via_bot is not None else None,
         "date": message.date,
         "edited": message.edit_count > 0,
         "html": entities_to_html(text or "", entities),
@@ -82,6 +84,17 @@ def message_view(state: BotApiState, message: Message) -> dict[str, Any]:
         "invoice": _invoice(state, message),
         "payment": paid,
     }
+
+
+def inline_view(record: InlineQueryRecord) -> dict[str, Any]:
+    """An inline query's results as the page lists them above the composer (Telegram's result list)."""
+    answer = record.answer or {}
+    results = [
+        {"id": r.get("id"), "title": r.get("title") or "", "description": r.get("description") or ""}
+        for r in answer.get("results", [])
+    ]
+    button = answer.get("button")
+    return {"answered": record.answered, "results": results, "button": button}
 
 
 def _reply_keyboard(messages: list[Message]) -> dict[str, Any] | None:

@@ -21,7 +21,14 @@ __all__ = ["ALLOWED_UPDATES", "Poller", "WebhookRegistrar"]
 log = structlog.get_logger()
 
 # The update types the bot's handlers use; Telegram sends nothing else.
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "pre_checkout_query", "my_chat_member"]
+ALLOWED_UPDATES = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "inline_query",
+    "pre_checkout_query",
+    "my_chat_member",
+]
 
 # A failed registration is retried soon (the Bot API may still be starting), then less often.
 _FIRST_RETRY_SECONDS = 1.0

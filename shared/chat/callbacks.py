@@ -60,6 +60,7 @@ class Op(StrEnum):
     BUY = "by"
     DRAFT = "d"
     PHOTO = "p"
+    INLINE = "il"
     FOLLOW = "f"
 
 

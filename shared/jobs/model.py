@@ -77,6 +77,8 @@ class Job:
     delivered_at: datetime | None
     notified_at: datetime | None
     stop_waiting_at: datetime | None = None  # Cancel pressed after KIE accepted the task
+    inline_message_id: str | None = None  # started from an inline message: delivered by editing it
+    inline_own_chat: bool = False  # that inline message is in the user's own chat with the bot
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Job:
@@ -106,6 +108,8 @@ class Job:
             delivered_at=row["delivered_at"],
             notified_at=row["notified_at"],
             stop_waiting_at=row.get("stop_waiting_at"),
+            inline_message_id=row.get("inline_message_id"),
+            inline_own_chat=bool(row.get("inline_own_chat")),
         )
 
 
@@ -127,6 +131,8 @@ class NewJob:
     typical_seconds: int
     job_id: UUID = field(default_factory=uuid4)
     progress_message_id: int | None = None
+    inline_message_id: str | None = None
+    inline_own_chat: bool = False
 
     def __post_init__(self) -> None:
         if self.price_credits <= 0:
@@ -146,6 +152,8 @@ class NewJob:
         price_credits: int | None = None,
         job_id: UUID | None = None,
         progress_message_id: int | None = None,
+        inline_message_id: str | None = None,
+        inline_own_chat: bool = False,
     ) -> NewJob:
         """A request for `model_id` with `params` validated (InputError) and timed from the registry.
 
@@ -163,6 +171,8 @@ class NewJob:
             typical_seconds=model.typical_seconds,
             job_id=job_id or uuid4(),
             progress_message_id=progress_message_id,
+            inline_message_id=inline_message_id,
+            inline_own_chat=inline_own_chat,
         )
 
 

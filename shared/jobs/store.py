@@ -29,9 +29,11 @@ __all__ = ["JobStore", "Settling", "lock_job"]
 
 _INSERT = """
 INSERT INTO jobs (id, user_id, chat_id, model_id, params, price_credits, typical_seconds,
-                  time_limit_seconds, deadline, progress_message_id)
+                  time_limit_seconds, deadline, progress_message_id, inline_message_id,
+                  inline_own_chat)
 VALUES (%(id)s, %(user_id)s, %(chat_id)s, %(model_id)s, %(params)s, %(price)s, %(typical)s,
-        %(limit)s, now() + make_interval(secs => %(limit)s), %(progress)s)
+        %(limit)s, now() + make_interval(secs => %(limit)s), %(progress)s, %(inline)s,
+        %(own_chat)s)
 RETURNING *
 """
 _SETTLE = """
@@ -72,8 +74,9 @@ class Settling:
     store: JobStore
     banned: bool = False  # an admin banned the user: nothing more is delivered to them
 
-    async def captured(self, result_urls: Sequence[str], message_id: int) -> Job:
-        """The result is in the chat as `message_id`: capture, succeed, and record it delivered."""
+    async def captured(self, result_urls: Sequence[str], message_id: int | None) -> Job:
+        """The result is in the chat as `message_id` (None: only in an inline message): capture, succeed,
+        and record it delivered."""
         await self.store._move(self.conn, self.job, MovementKind.CAPTURE, 0, "generation delivered")
         await _settle(self.conn, self.job, JobState.SUCCEEDED, "captured", urls=result_urls)
         async with self.conn.cursor(row_factory=dict_row) as cur:
@@ -309,4 +312,6 @@ def _insert_params(new: NewJob) -> dict[str, Any]:
         "typical": new.typical_seconds,
         "limit": new.time_limit_seconds,
         "progress": new.progress_message_id,
+        "inline": new.inline_message_id,
+        "own_chat": new.inline_own_chat,
     }

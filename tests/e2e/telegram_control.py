@@ -79,6 +79,34 @@ class TelegramControl:
         """The user pays the invoice message: a pre_checkout_query reaches the bot."""
         return dict(self._request("POST", "pay_invoice", {"user_id": user_id, "message_id": message_id}))
 
+    def create_group(self, title: str, member_ids: list[int]) -> int:
+        return int(self._request("POST", "groups", {"title": title, "member_ids": member_ids})["id"])
+
+    def inline_query(self, user_id: int, query: str, chat_id: int | None = None) -> str:
+        """The user types ``@bot query`` in a chat; the inline query's id."""
+        body: dict[str, Any] = {"user_id": user_id, "query": query, "chat_id": chat_id}
+        return str(self._request("POST", "inline_query", body)["inline_query"]["id"])
+
+    def inline_answer(self, query_id: str) -> dict[str, Any] | None:
+        """The bot's answerInlineQuery for that query (None until it answered)."""
+        found = [q for q in self._request("GET", "inline_queries") if q["id"] == query_id]
+        return dict(found[0]["answer"]) if found and found[0]["answer"] else None
+
+    def choose_inline_result(self, user_id: int, query_id: str, result_id: str) -> dict[str, Any]:
+        """The user picks a result: the message sent via the bot (its inline_message_id in "emulator")."""
+        body = {"user_id": user_id, "inline_query_id": query_id, "result_id": result_id}
+        return dict(self._request("POST", "choose_inline_result", body))
+
+    def press_in_chat(self, user_id: int, chat_id: int, message_id: int, callback_data: str) -> str:
+        """Press a button on a message of another chat (a group); the callback query's id."""
+        body = {
+            "user_id": user_id,
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "callback_data": callback_data,
+        }
+        return str(self._request("POST", "press_button", body)["callback_query"]["id"])
+
     def pay_forwarded_invoice(self, user_id: int, from_chat_id: int, message_id: int) -> dict[str, Any]:
         """The user pays an invoice forwarded to them from another chat: a pre_checkout_query follows."""
         body = {"user_id": user_id, "from_chat_id": from_chat_id, "message_id": message_id}

@@ -1,4 +1,5 @@
-"""The sandbox's web chat in headless Chromium: /start, a text-to-image generation, a Stars payment.
+"""The sandbox's web chat in headless Chromium: /start, a text-to-image generation, a Stars payment,
+then inline mode (``@bot <prompt>`` in the composer, a result chosen, its Generate edited into the picture).
 
 The whole system runs under supervisord in sandbox mode (every program plus `sandbox`); the test only
 uses the page, as a person would, and saves a screenshot of each step under var/screenshots/.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +21,13 @@ from services.sandbox.database import claim_database
 from tests.conftest import fresh_database
 from tests.e2e.browser import Browser, Page
 from tests.e2e.sandbox import free_port_run, prepare_sandbox_home, sandbox_variables
-from tests.e2e.system import FORBIDDEN_LOG_TEXT, ROOT, System, migrate, start, system_env
+from tests.e2e.system import FORBIDDEN_LOG_TEXT, ROOT, System, migrate, start, system_env, wait_until
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = ROOT / "var" / "screenshots"
 PROMPT = "a lighthouse at dusk, in the sandbox"
+INLINE_PROMPT = "a paper boat on a puddle"
 
 # The bot's current screen: the last bot message with an inline keyboard.
 SCREEN_JS = """(() => {
@@ -56,7 +59,16 @@ def _sandbox(xprocess: Any, tmp_path: Path, key_prefix: str) -> Iterator[System]
 
 
 def _chat_url(system: System) -> str:
-    return f"http://127.0.0.1:{system.env['SANDBOX_PORT']}"
+    """The web chat's address, once it answers: supervisord calls the sandbox RUNNING after 2 s, but on a
+    loaded machine its imports can take longer than that, and a page opened too early stays an error."""
+    url = f"http://127.0.0.1:{system.env['SANDBOX_PORT']}"
+
+    def answers() -> bool:
+        with urllib.request.urlopen(f"{url}/api/config", timeout=5) as response:
+            return bool(response.status == 200)
+
+    wait_until(answers, 90, "the sandbox web chat to answer")
+    return url
 
 
 async def _screen(page: Page) -> dict[str, Any] | None:
@@ -143,10 +155,31 @@ class TestSandboxWebChat:
             await page.screenshot(SCREENSHOTS / "04-image.png")
             assert 0 <= spent < start_balance
 
-            await self._pay_for_a_pack(page, int(spent))
+            paid = await self._pay_for_a_pack(page, int(spent))
+            await self._inline_picture(page, paid)
         self._check_logs(sandbox)
 
-    async def _pay_for_a_pack(self, page: Page, before: int) -> None:
+    async def _inline_picture(self, page: Page, before: int) -> None:
+        """``@bot prompt`` lists the offer; choosing it posts "via @bot"; its Generate becomes the picture."""
+        await page.evaluate(
+            "(() => { const box = document.getElementById('text'); "
+            f"box.value = '@' + view.bot.username + ' ' + {json.dumps(INLINE_PROMPT)}; "
+            "box.dispatchEvent(new Event('input')); return true; })()"
+        )
+        await page.wait_for("!!document.querySelector('.inline-result')", seconds=20, what="the inline offer")
+        await page.screenshot(SCREENSHOTS / "07-inline-offer.png")
+        await page.evaluate("document.querySelector('.inline-result').click()")
+        via = "[...document.querySelectorAll('.msg.me')].filter(m => m.querySelector('.via')).pop()"
+        await page.wait_for(f"!!({via}) && !!({via}).querySelector('.inline-keyboard button')", seconds=20)
+        await page.screenshot(SCREENSHOTS / "08-inline-message.png")
+        await page.evaluate(f"({via}).querySelector('.inline-keyboard button').click()")
+        await page.wait_for(
+            f"!!({via}).querySelector('img')", seconds=60, what="the picture in the inline message"
+        )
+        await page.wait_for(f"({BALANCE_JS}) < {before}", seconds=20, what="the price charged to the sender")
+        await page.screenshot(SCREENSHOTS / "09-inline-picture.png")
+
+    async def _pay_for_a_pack(self, page: Page, before: int) -> int:
         """/buy, pick the first pack, pay its invoice with test Stars; the balance rises."""
         screen = await _screen(page)
         await _send(page, "/buy")
@@ -165,6 +198,7 @@ class TestSandboxWebChat:
         await page.wait_for("!!document.querySelector('.msg .payment')", seconds=20, what="the payment")
         await page.wait_for(f"({BALANCE_JS}) > {before}", seconds=20, what="the balance to rise")
         await page.screenshot(SCREENSHOTS / "06-paid.png")
+        return await _balance(page)
 
     def _check_logs(self, system: System) -> None:
         for name, text in system.logs().items():

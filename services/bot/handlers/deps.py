@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from services.bot.inline_drafts import InlineDrafts
 from services.bot.media import MediaIntake
 from services.bot.prefs import Preferences
 from services.bot.wizard.store import WizardStore
@@ -38,3 +39,4 @@ class BotDeps:
     starter_credits: int
     media: MediaIntake | None
     file_ids: FileIdCache | None = None
+    inline: InlineDrafts | None = None  # inline mode's offers; None: inline queries get no offer

@@ -44,6 +44,8 @@ class Gate:
             log.info("update_from_banned_user")
             await self._tell(update, "banned", "money_banned", self._money.ban_notice_seconds)
             raise ApplicationHandlerStop
+        if update.inline_query is not None:  # one per keystroke, and answering costs nothing
+            return
         kind = RateKind.BUTTON if update.callback_query is not None else RateKind.MESSAGE
         if not await self._money.limiter.allow(user.id, kind, update.update_id):
             log.info("rate_limited", kind=kind.value)

@@ -11,11 +11,22 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from services.bot.handlers import account, commands, follow_up, inputs, navigation, photo, quick, wizard
+from services.bot.handlers import (
+    account,
+    commands,
+    follow_up,
+    inline,
+    inputs,
+    navigation,
+    photo,
+    quick,
+    wizard,
+)
 from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.turn import Stale, Turn, begin_turn
 from services.bot.views.menu import main_menu
@@ -96,6 +107,16 @@ class _Router:
             raise
         await turn.answer(notice)
 
+    async def inline_query(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``@bot <prompt>`` typed in any chat."""
+        if update.inline_query is not None:
+            await inline.on_inline_query(self._deps, update.inline_query)
+
+    async def inline_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button on a message sent via the bot (no chat of ours: it carries an inline_message_id)."""
+        if update.callback_query is not None:
+            await inline.on_inline_press(self._deps, update.callback_query, context.bot)
+
     async def message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Texts and files: into the wizard, or help."""
         turn = await begin_turn(self._deps, update, context.bot)
@@ -129,8 +150,11 @@ def register(application: Application, deps: BotDeps) -> None:  # type: ignore[t
     """Add the bot's handlers to ``application``."""
     router = _Router(deps)
     application.add_handler(MessageHandler(filters.COMMAND, router.command))
+    application.add_handler(InlineQueryHandler(router.inline_query))
+    application.add_handler(CallbackQueryHandler(router.inline_press, pattern=f"^{Op.INLINE.value}:"))
     application.add_handler(CallbackQueryHandler(router.button))
     media = (
         filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.AUDIO | filters.VOICE
     )
-    application.add_handler(MessageHandler(media & ~filters.COMMAND, router.message))
+    # A message the user sent via the bot (an inline offer) is not something typed to the bot.
+    application.add_handler(MessageHandler(media & ~filters.COMMAND & ~filters.VIA_BOT, router.message))

@@ -24,12 +24,14 @@ from telegram.ext import (
     filters,
 )
 
+from services.bot.handlers import commands
 from services.bot.handlers.admin import ADMIN_COMMANDS, run_admin
 from services.bot.handlers.deps import BotDeps
 from services.bot.handlers.gate import Gate
 from services.bot.handlers.turn import Stale, Turn, begin_turn
 from services.bot.money import payments, referrals, support
 from services.bot.money.deps import MoneyDeps
+from services.bot.views.inline import BUY_START
 from shared.chat.callbacks import Op, decode
 from shared.money import Topic
 
@@ -103,6 +105,10 @@ class _MoneyRouter:
         name, argument = command
         if name == "start":
             await referrals.note_referral(turn, self._money, argument or None)
+            if argument == BUY_START:  # the Buy credits link of an inline message short of credits
+                await commands.on_start(turn, None)
+                await payments.send_packs(turn, self._money)
+                raise ApplicationHandlerStop
             return
         if name in ADMIN_COMMANDS and self._money.is_admin(turn.user_id):
             await run_admin(turn, self._money, name, argument.split())
@@ -163,5 +169,6 @@ def register_money(application: Application, deps: BotDeps, money: MoneyDeps) ->
         CallbackQueryHandler(router.button, pattern=f"^{Op.BUY.value}:"), group=MONEY_GROUP
     )
     application.add_handler(PreCheckoutQueryHandler(router.checkout), group=MONEY_GROUP)
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, router.text), group=MONEY_GROUP)
+    text = filters.TEXT & ~filters.COMMAND & ~filters.VIA_BOT  # an inline offer is not typed to the bot
+    application.add_handler(MessageHandler(text, router.text), group=MONEY_GROUP)
     application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, router.paid), group=MONEY_GROUP)

@@ -1,7 +1,7 @@
 // TRT sandbox web chat: acts as a test user through /api, follows the emulator's change feed.
 "use strict";
 
-const view = { users: [], user: null, generation: null, rendered: new Map(), stick: true };
+const view = { users: [], user: null, generation: null, rendered: new Map(), stick: true, bot: null, inline: { timer: null, asked: null } };
 const $ = (id) => document.getElementById(id);
 
 async function api(path, options) {
@@ -76,6 +76,7 @@ function messageNode(message) {
   const payment = message.payment
     ? el("div", { class: "payment", text: `You paid ${message.payment.total_amount} ⭐` }) : null;
   return el("div", { class: "msg " + (message.from_bot ? "bot" : "me"), "data-id": message.id }, [
+    message.via_bot ? el("div", { class: "via", text: `via @${message.via_bot}` }) : null,
     ...message.media.map(mediaNode),
     message.html ? el("div", { class: "text", html: message.html }) : null,
     payment,
@@ -113,6 +114,56 @@ function renderReplyKeyboard(keyboard) {
   if (!keyboard) return;
   keyboard.rows.forEach((row) => box.appendChild(el("div", { class: "row" }, row.map((label) =>
     el("button", { type: "button", text: label, onclick: () => sendText(label) })))));
+}
+
+// Inline mode: "@bot query" in the composer asks the bot, as Telegram's clients do while you type.
+function inlineQueryOf(text) {
+  const match = /^@(\w+)\s([\s\S]*)$/.exec(text);
+  if (!match || !view.bot || match[1].toLowerCase() !== view.bot.username.toLowerCase()) return null;
+  return match[2];
+}
+
+function hideInline() {
+  clearTimeout(view.inline.timer);
+  view.inline.asked = null;
+  const box = $("inline-results");
+  box.replaceChildren();
+  box.hidden = true;
+}
+
+function onComposerInput() {
+  const query = inlineQueryOf($("text").value);
+  clearTimeout(view.inline.timer);
+  if (query === null) { hideInline(); return; }
+  view.inline.timer = setTimeout(() => askInline(query), 350);
+}
+
+async function askInline(query) {
+  const box = $("inline-results");
+  box.hidden = false;
+  box.replaceChildren(el("div", { class: "waiting", text: "…" }));
+  const asked = await post("/api/inline", { user_id: view.user, query });
+  view.inline.asked = asked.query_id;
+  for (let i = 0; i < 50 && view.inline.asked === asked.query_id; i += 1) {
+    const answer = await api(`/api/inline/${asked.query_id}`);
+    if (answer.answered) { if (view.inline.asked === asked.query_id) renderInline(asked.query_id, answer); return; }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function renderInline(queryId, answer) {
+  const box = $("inline-results");
+  const nodes = [];
+  if (answer.button) {
+    nodes.push(el("button", { type: "button", class: "switch", text: answer.button.text,
+      onclick: () => { hideInline(); $("text").value = ""; sendText(`/start ${answer.button.start_parameter || ""}`.trim()); } }));
+  }
+  answer.results.forEach((result) => nodes.push(el("button", {
+    type: "button", class: "inline-result", "data-result-id": result.id,
+    onclick: () => { hideInline(); $("text").value = ""; act(() => post("/api/inline/choose", { user_id: view.user, query_id: queryId, result_id: result.id })); },
+  }, [el("div", { class: "title", text: result.title }), el("div", { class: "description", text: result.description })])));
+  box.replaceChildren(...nodes);
+  box.hidden = !nodes.length;
 }
 
 async function refreshChat() {
@@ -165,6 +216,7 @@ async function sendPhoto(file) {
 
 async function selectUser(id) {
   view.user = id;
+  hideInline();
   view.rendered.clear();
   $("messages").replaceChildren();
   document.querySelectorAll(".user-tab").forEach((tab) => tab.classList.toggle("active", Number(tab.dataset.userId) === id));
@@ -193,6 +245,7 @@ async function follow() {
 async function start() {
   const config = await api("/api/config");
   view.users = config.users;
+  view.bot = config.bot;
   $("users").replaceChildren(...config.users.map((user) => el("button", {
     type: "button", class: "user-tab", "data-user-id": user.id, onclick: () => selectUser(user.id),
   }, [document.createTextNode(user.first_name), user.admin ? el("span", { class: "badge", text: "admin" }) : null])));
@@ -202,7 +255,9 @@ async function start() {
     event.preventDefault();
     sendText($("text").value);
     $("text").value = "";
+    hideInline();
   });
+  $("text").addEventListener("input", onComposerInput);
   $("photo").addEventListener("change", (event) => { const file = event.target.files[0]; if (file) sendPhoto(file); event.target.value = ""; });
   $("messages").addEventListener("click", (event) => {
     const target = event.target;

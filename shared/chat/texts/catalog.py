@@ -12,6 +12,8 @@ from shared.chat.texts.edges_ru import MESSAGES as RU_EDGES
 from shared.chat.texts.en import MESSAGES as EN_MESSAGES
 from shared.chat.texts.follow_ups_en import MESSAGES as EN_FOLLOW_UPS
 from shared.chat.texts.follow_ups_ru import MESSAGES as RU_FOLLOW_UPS
+from shared.chat.texts.inline_en import MESSAGES as EN_INLINE
+from shared.chat.texts.inline_ru import MESSAGES as RU_INLINE
 from shared.chat.texts.jobs_en import MESSAGES as EN_JOBS
 from shared.chat.texts.jobs_ru import MESSAGES as RU_JOBS
 from shared.chat.texts.labels_en import MESSAGES as EN_LABELS
@@ -58,6 +60,7 @@ _CATALOGS: Mapping[Language, Mapping[str, str]] = {
         **EN_LABELS,
         **EN_SUPPORT,
         **EN_EDGES,
+        **EN_INLINE,
         **EN_FOLLOW_UPS,
     },
     Language.RU: {
@@ -69,6 +72,7 @@ _CATALOGS: Mapping[Language, Mapping[str, str]] = {
         **RU_LABELS,
         **RU_SUPPORT,
         **RU_EDGES,
+        **RU_INLINE,
         **RU_FOLLOW_UPS,
     },
 }

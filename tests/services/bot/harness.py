@@ -24,6 +24,7 @@ from emulators.telegram import run_emulator as run_telegram
 from emulators.telegram.model import Update as EmulatedUpdate
 from services.bot.dispatch import UpdateDispatcher
 from services.bot.handlers import BotDeps, register
+from services.bot.inline_drafts import InlineDrafts
 from services.bot.media import MediaIntake
 from services.bot.prefs import Preferences
 from services.bot.wizard.store import WizardStore
@@ -154,6 +155,7 @@ async def running_bot(
                 media=MediaIntake(client),
                 file_ids=FileIdCache(redis, keys),
                 starter_credits=settings.STARTER_CREDITS,
+                inline=InlineDrafts(redis, keys),
             )
             application = build_application(settings, redis)
             register(application, deps)

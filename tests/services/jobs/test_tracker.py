@@ -31,6 +31,8 @@ from shared.backoff import Backoff
 from shared.catalog import load_registry
 from shared.chat.delivery import TelegramSender
 from shared.chat.download import Downloader, DownloadPolicy
+from shared.chat.file_ids import FileIdCache
+from shared.chat.inline_delivery import InlineEditor
 from shared.chat.presentation import ResultPresenter
 from shared.chat.result_links import ResultLinks
 from shared.jobs import CallbackEntry, FailureReason, Job, JobState, JobStore, JobTracking, NewJob
@@ -78,8 +80,24 @@ class Rig:
     user_id: int
     ledger: Ledger
 
-    async def new_job(self, price: int = 5, time_limit: int = 60) -> Job:
-        new = NewJob(self.user_id, self.user_id, "z-image", PARAMS, price, time_limit, 10)
+    async def new_job(
+        self,
+        price: int = 5,
+        time_limit: int = 60,
+        inline_message_id: str | None = None,
+        own_chat: bool = False,
+    ) -> Job:
+        new = NewJob(
+            self.user_id,
+            self.user_id,
+            "z-image",
+            PARAMS,
+            price,
+            time_limit,
+            10,
+            inline_message_id=inline_message_id,
+            inline_own_chat=own_chat,
+        )
         return (await self.store.create_job(new)).job
 
     async def job(self, job_id: uuid.UUID) -> Job:
@@ -141,12 +159,15 @@ async def _rig(
         store, tracking = JobStore(pool), JobTracking(pool, callback_grace_seconds=0)
         downloader = Downloader(session, download_policy)
         registry = load_registry()
+        file_ids = FileIdCache(redis_client, keys)
+        sender = TelegramSender(bot, file_ids)
         notifier = Notifier(
             tracking,
             downloader,
-            TelegramSender(bot),
+            sender,
             ResultPresenter(registry),
             ResultLinks(LINK_KEY, LINK_BASE),
+            InlineEditor(bot, sender, file_ids),
         )
         finisher = Finisher(store, kie, downloader, notifier, routes=registry.route_of)
         submitter = Submitter(

@@ -63,6 +63,36 @@ class TestChatApi:
         view = await chat.get(f"/api/chats/{ADA}")
         assert view["messages"][0]["html"].startswith('<span class="command" data-command="/start">')
 
+    async def test_inline_query_lists_results_and_the_choice_posts_via_the_bot(self, chat: Chat) -> None:
+        """/api/inline asks the bot; once it answered, /api/inline/choose sends the result into the chat."""
+        status, asked = await chat.post("/api/inline", {"user_id": ADA, "query": "a cat"})
+        assert status == 200
+        assert (await chat.get(f"/api/inline/{asked['query_id']}"))["answered"] is False
+        keyboard = {"inline_keyboard": [[{"text": "Generate", "callback_data": "il:x"}]]}
+        result = {
+            "type": "article",
+            "id": "r1",
+            "title": "A cat · 8 credits",
+            "description": "a cat",
+            "input_message_content": {"message_text": "A cat, soon"},
+            "reply_markup": keyboard,
+        }
+        chat.state.bot().inline_queries[asked["query_id"]].answer = {"results": [result], "button": None}
+        listed = await chat.get(f"/api/inline/{asked['query_id']}")
+        assert listed["results"] == [{"id": "r1", "title": "A cat · 8 credits", "description": "a cat"}]
+        body = {"user_id": ADA, "query_id": asked["query_id"], "result_id": "r1"}
+        status, chosen = await chat.post("/api/inline/choose", body)
+        assert status == 200
+        [shown] = (await chat.get(f"/api/chats/{ADA}"))["messages"]
+        assert shown["id"] == chosen["message_id"] and shown["via_bot"] == chat.state.bot().user.username
+        assert shown["inline_keyboard"][0][0]["callback_data"] == "il:x" and not shown["from_bot"]
+        status, _ = await chat.post(
+            "/api/press", {"user_id": ADA, "message_id": shown["id"], "callback_data": "il:x"}
+        )
+        assert status == 200
+        [press] = chat.state.bot().callback_queries.values()
+        assert press.inline_message_id is not None
+
     async def test_changes_long_poll_wakes_on_an_action(self, chat: Chat) -> None:
         """A waiting /api/changes answers as soon as something happens."""
         generation = (await chat.get("/api/changes?after=-1"))["generation"]

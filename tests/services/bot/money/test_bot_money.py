@@ -67,6 +67,16 @@ class TestStarsPurchase:
         assert await _balance(harness, user) == start + 100
         assert "Payment received" in harness.last(user).text
 
+    async def test_start_buy_link_welcomes_then_shows_the_packs(self, bot: Bot) -> None:
+        """t.me/<bot>?start=buy (an inline message's Buy credits): the welcome, then the packs to press."""
+        harness, _ = bot
+        user = harness.new_user()
+        await harness.text(user, "/start buy")
+        welcome, packs = harness.replies(user)[-2:]
+        assert welcome.text is not None and welcome.text.startswith(_t("welcome", name="Ann", balance="")[:8])
+        assert button_data(packs, "by:100")
+        assert await _balance(harness, user) > 0, "the welcome gift came with it"
+
     async def test_repeated_and_concurrent_delivery_credits_once(self, bot: Bot) -> None:
         """The same successful_payment handled again, and twice at once, adds the credits once."""
         harness, _ = bot
