@@ -44,7 +44,7 @@ from bench._support import (
     spread,
     venv_path,
 )
-from bench.startup import ROOT, _all_up
+from bench.startup import ROOT, all_up
 
 RESULTS = Path(__file__).parent / "results" / "reply.json"
 TRT_TOKEN = "123456:bench-trt"
@@ -187,7 +187,7 @@ def _whole_system(env: dict[str, str], home: Path, port: int) -> Iterator[None]:
     )
     try:
         deadline = time.monotonic() + 120
-        while not _all_up(home, port):
+        while not all_up(home, port):
             if time.monotonic() > deadline:
                 raise RuntimeError("the system did not come up within 120 s")
             time.sleep(0.1)

@@ -26,6 +26,7 @@ import tempfile
 import time
 import urllib.request
 import xmlrpc.client
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,28 +62,45 @@ def _process_infos(home: Path) -> list[dict[str, Any]]:
         rpc("close")()
 
 
-def _all_up(home: Path, port: int) -> bool:
-    """Every program RUNNING in supervisord and listed by ``/health``."""
-    try:
-        infos = _process_infos(home)
-        if not infos or any(info["statename"] != "RUNNING" for info in infos):
-            return False
-        health = _health(port)
-    except (OSError, xmlrpc.client.Error, http.client.HTTPException):
-        return False
-    workers = [i for i in infos if i["name"] != "crashguard"]
-    return len(health["programs"]) >= len(workers)
+@dataclass(frozen=True, slots=True)
+class _Look:
+    """One poll: supervisord's process states and /health's program states (empty when unreadable)."""
+
+    supervised: tuple[str, ...]
+    workers: int
+    heartbeats: tuple[str, ...]
+
+    @property
+    def serving(self) -> bool:
+        """Every program but the crash guard has a heartbeat, each one ``running``."""
+        states = self.heartbeats
+        return bool(self.supervised) and len(states) >= self.workers and all(s == "running" for s in states)
+
+    @property
+    def up(self) -> bool:
+        """Every program RUNNING in supervisord and listed by ``/health``."""
+        running = bool(self.supervised) and all(s == "RUNNING" for s in self.supervised)
+        return running and len(self.heartbeats) >= self.workers
 
 
-def _all_serving(home: Path, port: int) -> bool:
-    """``/health`` shows a heartbeat of every program supervisord runs, each in state ``running``."""
+def _look(home: Path, port: int) -> _Look:
+    """One XML-RPC call and one /health request (a faster poll would slow the start it measures)."""
     try:
         infos = _process_infos(home)
-        states = [p["state"] for p in _health(port)["programs"].values()]
-    except (OSError, xmlrpc.client.Error, http.client.HTTPException, ValueError):
-        return False
-    workers = [i for i in infos if i["name"] != "crashguard"]
-    return bool(infos) and len(states) >= len(workers) and all(state == "running" for state in states)
+    except (OSError, xmlrpc.client.Error):
+        return _Look((), 0, ())
+    workers = sum(1 for info in infos if info["name"] != "crashguard")
+    supervised = tuple(str(info["statename"]) for info in infos)
+    try:
+        heartbeats = tuple(str(p["state"]) for p in _health(port)["programs"].values())
+    except (OSError, http.client.HTTPException, ValueError):
+        heartbeats = ()
+    return _Look(supervised, workers, heartbeats)
+
+
+def all_up(home: Path, port: int) -> bool:
+    """Every program RUNNING in supervisord and listed by ``/health`` (also the reply bench's start)."""
+    return _look(home, port).up
 
 
 def _health(port: int) -> dict[str, Any]:
@@ -104,11 +122,12 @@ def _measure(home: Path, env: dict[str, str], port: int) -> dict[str, Any]:
     try:
         serving_s, ready_s = None, None
         while ready_s is None and time.monotonic() - started < 120:
-            if serving_s is None and _all_serving(home, port):
+            look = _look(home, port)
+            if serving_s is None and look.serving:
                 serving_s = time.monotonic() - started
-            if _all_up(home, port):
+            if look.up:
                 ready_s = time.monotonic() - started
-            time.sleep(0.02)
+            time.sleep(0.05)
         if serving_s is None or ready_s is None:
             raise RuntimeError("the system did not come up within 120 s")
         time.sleep(2.0)  # let every program finish its start-up work before reading memory
