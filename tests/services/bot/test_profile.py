@@ -72,6 +72,6 @@ class TestProfilePublisher:
         await asyncio.sleep(0.5)
         assert not duty.done()
         duty.cancel()
-        await asyncio.gather(duty, return_exceptions=True)
+        await asyncio.wait_for(asyncio.gather(duty, return_exceptions=True), 10)  # a cancelled duty ends
         assert len(setup.telegram.calls_of("setMyCommands")) >= 3
         assert await setup.redis.get(setup.keys.bot_profile) is None
