@@ -7,6 +7,7 @@ cleared in the same step, so a second press of the same Generate button is answe
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import structlog
 
@@ -83,19 +84,7 @@ async def start_job(turn: Turn, jobs: JobStore, model: Model, new: NewJob, job_i
     refused: too few credits, or a per-user limit."""
     progress = await turn.send(progress_screen(turn, model, job_id))
     try:
-        await jobs.create_job(
-            NewJob(
-                user_id=new.user_id,
-                chat_id=new.chat_id,
-                model_id=new.model_id,
-                params=new.params,
-                price_credits=new.price_credits,
-                time_limit_seconds=new.time_limit_seconds,
-                typical_seconds=new.typical_seconds,
-                job_id=job_id,
-                progress_message_id=progress.message_id,
-            )
-        )
+        await jobs.create_job(replace(new, job_id=job_id, progress_message_id=progress.message_id))
     except InsufficientCredits as exc:
         await _insufficient(turn, exc.needed, exc.balance, progress.message_id)
         return False
