@@ -12,6 +12,11 @@ Figures written (every count is over this run only):
 - ``hostile_inputs``: hostile requests sent (fixed corpus + hypothesis + slow clients);
   ``hostile_state_changes``: how many of them changed the state snapshot (``state.StateProbe``);
 - ``max_chat_stall_s``: the longest time from sending an update to its first reply;
+- ``partition_seconds``: how long the leading host was cut off from Redis, PostgreSQL and everything
+  else (``tests.chaos.partition``); ``partition_epochs`` the cut-off term and the one that followed;
+  ``partition_acted_after_term``: leader writes of the cut-off term later than a TTL into the cut;
+  ``partition_late_writes_refused``: cut-off terms whose leader duty, replayed after the cut, the fence
+  refused; ``partition_leases_lost``: ``lease_lost`` lines in the cut-off host's lock keeper log;
 - ``duration_s``: wall time from the first update of the load to the end of the checks.
 
 Also written, and checked by the test: ``hostile_unclear_answers`` (a hostile request answered with
@@ -42,7 +47,9 @@ from tests.chaos.invariants import money_figures, update_figures
 from tests.chaos.kills import kill_each
 from tests.chaos.leader import pause_leader
 from tests.chaos.load import ChatLoad, JobLoad, fund, kie_faults
+from tests.chaos.network import HostNetwork
 from tests.chaos.outages import restart_postgres, restart_redis
+from tests.chaos.partition import PartitionResult, partition_leader
 from tests.chaos.servers import DurableRedis, PrivatePostgres
 from tests.chaos.state import StateProbe
 from tests.chaos.timeline import Timeline
@@ -57,13 +64,17 @@ RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "chaos.jso
 CHATS = 12
 JOB_USERS = 8
 DRAIN_SECONDS = 240
+PARTITION_SECONDS = 12.0
 
 
 @dataclass
 class ChaosWorld:
-    """Everything the run acts on: the system, both emulators, and the private servers under it."""
+    """Everything the run acts on: both hosts, both emulators, the private servers under them, and the
+    network that can cut the second host off."""
 
     system: System
+    second: System
+    network: HostNetwork
     telegram: TelegramControl
     kie_url: str
     redis: DurableRedis
@@ -73,6 +84,12 @@ class ChaosWorld:
     callback_key: bytes
     lease_ttl: float
     phases: dict[str, float] = field(default_factory=dict)
+    partitions: list[PartitionResult] = field(default_factory=list)
+
+    @property
+    def hosts(self) -> dict[str, System]:
+        """Both hosts by host id, this namespace's first."""
+        return {system.env["HOST_ID"]: system for system in (self.system, self.second)}
 
 
 def run_chaos(world: ChaosWorld, rate: float = 20.0, job_interval: float = 0.4) -> dict[str, Any]:
@@ -115,7 +132,21 @@ def _phases(
         ("restart postgres", lambda: restart_postgres(world.postgres, timeline)),
         (
             "pause leader",
-            lambda: epochs.extend(pause_leader(world.system, world.postgres.url, world.lease_ttl, timeline)),
+            lambda: epochs.extend(pause_leader(world.hosts, world.postgres.url, world.lease_ttl, timeline)),
+        ),
+        (
+            "partition the leader's host",
+            lambda: world.partitions.append(
+                partition_leader(
+                    world.system,
+                    world.second,
+                    world.network,
+                    world.postgres.url,
+                    timeline,
+                    PARTITION_SECONDS,
+                    world.lease_ttl,
+                )
+            ),
         ),
         ("duplicate updates", lambda: flood.updates(world.telegram, {s.update_id for s in load.sent})),
         ("duplicate callbacks", flood.callbacks),
@@ -181,10 +212,11 @@ FORBIDDEN = tuple(text for text in FORBIDDEN_LOG_TEXT if not text.startswith("Tr
 TRACEBACK = "Traceback (most recent call last)"
 
 
-def _log_hits(system: System, needles: tuple[str, ...]) -> dict[str, list[str]]:
-    """Per log file, up to three lines containing one of ``needles``, each with its cause."""
+def _log_hits(world: ChaosWorld, needles: tuple[str, ...]) -> dict[str, list[str]]:
+    """Per log file of either host, up to three lines containing one of ``needles``, each with its cause."""
+    logs = {**world.system.logs(), **{f"b/{name}": text for name, text in world.second.logs().items()}}
     found: dict[str, list[str]] = {}
-    for name, content in system.logs().items():
+    for name, content in logs.items():
         lines = content.splitlines()
         hits = [i for i, line in enumerate(lines) if any(t in line for t in needles)]
         if hits:
@@ -233,8 +265,13 @@ def _report(
         "unhandled_update_ids": updates.unhandled[:50],
         "duplicate_update_answers": dict(flood.update_answers),
         "duplicate_callback_answers": {str(k): v for k, v in flood.callback_answers.items()},
-        "forbidden_log_text": _log_hits(world.system, FORBIDDEN),
-        "log_tracebacks": _log_hits(world.system, (TRACEBACK,)),
+        "forbidden_log_text": _log_hits(world, FORBIDDEN),
+        "log_tracebacks": _log_hits(world, (TRACEBACK,)),
+        "partition_seconds": sum(p.seconds for p in world.partitions),
+        "partition_epochs": [[p.epoch_cut_off, p.epoch_after] for p in world.partitions],
+        "partition_leases_lost": sum(p.leases_lost for p in world.partitions),
+        "partition_acted_after_term": [row for p in world.partitions for row in p.acted_after_term],
+        "partition_late_writes_refused": sum(p.late_write_refused for p in world.partitions),
         "faults": timeline.summary(),
         "load_errors": load.errors[:20],
         "phases_s": world.phases,

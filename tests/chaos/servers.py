@@ -37,19 +37,24 @@ def _wait_for_port(port: int, timeout: float, what: str) -> None:
 class DurableRedis:
     """A redis-server with an fsync-always append-only file; ``restart`` keeps every acknowledged write."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, also_on: str | None = None) -> None:
         self.port = free_port()
         self._directory = directory
+        self._addresses = ["127.0.0.1", *([also_on] if also_on else [])]
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return self.url_on("127.0.0.1")
+
+    def url_on(self, address: str) -> str:
+        return f"redis://{address}:{self.port}/0"
 
     def start(self) -> None:
         """Start (or start again) on the same port and data directory."""
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self._directory)]
+        args = [binary, "--port", str(self.port), "--bind", *self._addresses, "--dir", str(self._directory)]
+        args += ["--protected-mode", "no"]  # listens on loopback and the chaos network's address only
         args += ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
         self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_for_port(self.port, 20, "redis-server")
@@ -65,15 +70,20 @@ class DurableRedis:
 class PrivatePostgres:
     """A PostgreSQL cluster of our own (initdb into a temporary directory) on a free port."""
 
-    def __init__(self) -> None:
+    def __init__(self, also_on: str | None = None, clients: str | None = None) -> None:
         self.port = free_port()
+        self._addresses = ",".join(["127.0.0.1", *([also_on] if also_on else [])])
+        self._clients = clients
         self._bin = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))[-1]).parent
         self._data = Path(tempfile.mkdtemp(prefix="trt-chaos-pg-")) / "data"
         self._as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
     @property
     def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        return self.url_on("127.0.0.1")
+
+    def url_on(self, address: str) -> str:
+        return f"postgresql://postgres@{address}:{self.port}/postgres"
 
     def _run(self, tool: str, *args: str) -> None:
         command = [*self._as_postgres, str(self._bin / tool), *args]
@@ -84,10 +94,13 @@ class PrivatePostgres:
         if self._as_postgres:
             shutil.chown(self._data.parent, "postgres", "postgres")
         self._run("initdb", "-D", str(self._data), "-U", "postgres", "-A", "trust", "--no-sync")
+        if self._clients:
+            with (self._data / "pg_hba.conf").open("a") as hba:
+                hba.write(f"host all all {self._clients} trust\n")
 
     def start(self) -> None:
         options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self._data}"
+            f"-p {self.port} -c listen_addresses={self._addresses} -c unix_socket_directories={self._data}"
             " -c fsync=off -c max_connections=200"
         )
         self._run(

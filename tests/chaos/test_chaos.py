@@ -30,3 +30,6 @@ class TestChaos:
         assert report["order_violations"] == [], report["order_violations"]
         assert report["replies_repeated_unexplained"] == [], report["replies_repeated_unexplained"]
         assert report["forbidden_log_text"] == {}, report["forbidden_log_text"]
+        assert report["partition_seconds"] >= 10, report["partition_seconds"]
+        assert report["partition_acted_after_term"] == [], report["partition_acted_after_term"]
+        assert report["partition_late_writes_refused"] == len(report["partition_epochs"]), report

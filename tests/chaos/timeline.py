@@ -14,6 +14,8 @@ __all__ = ["Fault", "Timeline"]
 # away) is made again when the update is handled again; the call may have been sent up to this long
 # before the fault began (an HTTP exchange plus the journal write).
 CUT_MARGIN_SECONDS = 1.5
+# The faults that can cut a Bot API exchange short (a worker or jobs kill, a storage outage, a partition).
+CUTTING_FAULTS = ("kill bot:", "kill jobs", "restart redis", "restart postgres", "partition")
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,8 @@ class Fault:
 
     @property
     def cuts_calls(self) -> bool:
-        """Whether the fault can cut a Bot API exchange short (a worker or jobs kill, a storage outage)."""
-        return self.what.startswith(("kill bot:", "kill jobs", "restart redis", "restart postgres"))
+        """Whether the fault can cut a Bot API exchange short."""
+        return self.what.startswith(CUTTING_FAULTS)
 
 
 @dataclass

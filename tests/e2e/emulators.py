@@ -11,12 +11,13 @@ from xprocess import ProcessStarter
 from tests.conftest import free_port
 
 
-def emulator_process(xprocess: Any, kind: str, options: list[str]) -> Iterator[str]:
-    """Run ``python -m emulators.<kind> --port N <options>`` until the generator closes; yield its URL."""
+def emulator_process(xprocess: Any, kind: str, options: list[str], host: str = "127.0.0.1") -> Iterator[str]:
+    """Run ``python -m emulators.<kind> --host H --port N <options>`` until the generator closes; yield
+    its URL."""
     port = free_port()
 
     class Starter(ProcessStarter):  # type: ignore[misc]
-        args = [sys.executable, "-m", f"emulators.{kind}", "--port", str(port), *options]
+        args = [sys.executable, "-m", f"emulators.{kind}", "--host", host, "--port", str(port), *options]
         pattern = f"{kind} emulator listening"
         timeout = 30
         terminate_on_interrupt = True
@@ -24,7 +25,7 @@ def emulator_process(xprocess: Any, kind: str, options: list[str]) -> Iterator[s
     name = f"{kind}-emulator-{port}"
     xprocess.ensure(name, Starter, restart=True)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{host}:{port}"
     finally:
         xprocess.getinfo(name).terminate()
 

@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.request
 import xmlrpc.client
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,8 +182,11 @@ def start(
     port: int,
     env: dict[str, str],
     ready: Callable[[System], bool] = System.all_running,
+    prefix: Sequence[str] = (),
 ) -> Generator[System]:
     """Run ``supervisord -n -c supervisor.conf`` under pytest-xprocess until the generator closes.
+
+    ``prefix`` runs it through another command first (e.g. ``ip netns exec NAME``, which execs it).
 
     Startup is confirmed over XML-RPC (``ready``: by default every program RUNNING); teardown SIGTERMs
     supervisord and waits, and only then lets xprocess kill whatever is left of the process tree.
@@ -191,7 +194,7 @@ def start(
     system = System(home=home, port=port, env=env)
 
     class Starter(ProcessStarter):  # type: ignore[misc]
-        args = [str(VENV_BIN / "supervisord"), "-n", "-c", str(home / "supervisor.conf")]
+        args = [*prefix, str(VENV_BIN / "supervisord"), "-n", "-c", str(home / "supervisor.conf")]
         popen_kwargs = {"cwd": str(home)}
         timeout = 90
         terminate_on_interrupt = True
