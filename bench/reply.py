@@ -162,6 +162,9 @@ def _system_env(
         "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
         "BOT_WORKERS": "2",
         "KIE_API_KEY": "bench-kie-key",
+        # No generation here: KIE's place is a closed local port, so nothing calls out of the machine.
+        "KIE_API_BASE_URL": "http://127.0.0.1:9",
+        "KIE_UPLOAD_BASE_URL": "http://127.0.0.1:9",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "TELEGRAM_RATE_PER_SECOND": "1000",
         "TELEGRAM_RATE_PER_CHAT_SECOND": "10",

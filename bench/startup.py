@@ -5,7 +5,7 @@ Two moments per start: *serving*, when ``/health`` shows every program's own hea
 inbox); and *RUNNING*, when supervisord also counts every program started, which it does only
 ``startsecs`` (2 s in supervisor.conf) after spawning it, so that figure cannot go below 2 s.
 
-Runs the real supervisor.conf (copied into a temporary home) against the Bot API emulator, a private
+Runs the real supervisor.conf (copied into a temporary home) against the Bot API and KIE emulators, a private
 PostgreSQL database and Redis key prefix, ``BENCH_STARTUP_RUNS`` times (median and range), and records
 each program's memory after start from ``/proc/PID/smaps_rollup``: RSS, and PSS (its share of pages
 shared with other processes, so the PSS of all programs adds up to what the system really uses), and
@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "startup.json"
 SEED_REPORTED_STARTUP_S = 5.0
 TOKEN = "123456:bench-token"
+KIE_KEY = "bench-kie-key"
 RUNS = int(os.environ.get("BENCH_STARTUP_RUNS", "3"))
 
 
@@ -174,7 +175,8 @@ def run() -> dict[str, Any]:
 
 def _one_run() -> dict[str, Any]:
     """Start and stop the whole system once, measuring both and each program's memory."""
-    telegram_port, port = free_port(), free_port()
+    telegram_port, kie_port, port = free_port(), free_port(), free_port()
+    kie_url = f"http://127.0.0.1:{kie_port}"
     home = Path(tempfile.mkdtemp(prefix="trt-bench-"))
     try:
         with private_database() as database_url, private_prefix() as prefix:
@@ -191,22 +193,20 @@ def _one_run() -> dict[str, Any]:
                 "WEBHOOK_SECRET_TOKEN": "bench-secret-of-at-least-32-characters",
                 "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
                 "BOT_WORKERS": "2",
-                "KIE_API_KEY": "bench-kie-key",
+                "KIE_API_KEY": KIE_KEY,
+                "KIE_API_BASE_URL": kie_url,
+                "KIE_UPLOAD_BASE_URL": kie_url,
                 "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
             }
             subprocess.run(
                 [sys.executable, "-m", "shared.migrations"], env=env, check=True, capture_output=True
             )
-            emulator = [
-                sys.executable,
-                "-m",
-                "emulators.telegram",
-                "--port",
-                str(telegram_port),
-                "--token",
-                TOKEN,
-            ]
-            with serving(emulator, telegram_port, dict(os.environ)):
+            telegram = [sys.executable, "-m", "emulators.telegram", "--port", str(telegram_port)]
+            kie = [sys.executable, "-m", "emulators.kie", "--port", str(kie_port)]
+            with (
+                serving([*telegram, "--token", TOKEN], telegram_port, dict(os.environ)),
+                serving([*kie, "--api-key", f"{KIE_KEY}=1000"], kie_port, dict(os.environ)),
+            ):
                 result = _measure(home, env, port)
     finally:
         shutil.rmtree(home, ignore_errors=True)

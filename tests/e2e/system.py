@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 WEBHOOK_SECRET = "e2e-webhook-secret-0123456789abcdef"
 HEALTH_TOKEN = "e2e-health-token-0123456789abcdef"
+CLOSED_LOCAL_URL = "http://127.0.0.1:9"
 
 
 def details_request(port: int) -> urllib.request.Request:
@@ -165,6 +166,11 @@ def system_env(**overrides: str) -> dict[str, str]:
         CATALOG_COST_WATCH_SECONDS="0",
         # `jobs` refuses to start without a KIE key; tests that run jobs point it at the KIE emulator.
         KIE_API_KEY="kie-emulator-key",
+        # Nothing leaves this machine: until a test names an emulator, the real APIs' places are a
+        # closed local port (the discard port), so a forgotten setting fails here instead of calling out.
+        KIE_API_BASE_URL=CLOSED_LOCAL_URL,
+        KIE_UPLOAD_BASE_URL=CLOSED_LOCAL_URL,
+        TELEGRAM_API_BASE_URL=CLOSED_LOCAL_URL,
         # Tests state prices as the registry's KIE prices; money tests set their own markup.
         PRICE_MARKUP="1",
     )
