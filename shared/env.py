@@ -209,9 +209,9 @@ def _check_bounds(value: object, rule: Rule) -> None:
             raise ValueError(f"expected at most {rule.le}")
     if isinstance(value, (str, SecretStr)):
         if rule.min_length is not None and len(value) < rule.min_length:
-            raise ValueError(f"expected at least {rule.min_length} characters")
+            raise ValueError(f"expected {rule.min_length} or more characters")
         if rule.max_length is not None and len(value) > rule.max_length:
-            raise ValueError(f"expected at most {rule.max_length} characters")
+            raise ValueError(f"expected {rule.max_length} or fewer characters")
 
 
 def _describe(name: str, kind: Any, message: str, value: object) -> str:
