@@ -29,7 +29,15 @@ MUST_NOT_LOAD = {
         "shared.money.payments",
         "shared.catalog.registry",
     ],
-    "services.webhook": [*EVERY_PROGRAM, "telegram", "httpx", "tornado"],
+    # /ready reads the catalogue pointer and callbacks are verified, never a model read or KIE called.
+    "services.webhook": [
+        *EVERY_PROGRAM,
+        "telegram",
+        "httpx",
+        "tornado",
+        "shared.catalog.registry",
+        "shared.kie.client",
+    ],
     "services.warmup": [*EVERY_PROGRAM, "telegram", "httpx"],
     # aiohttp too: the crash guard opens its HTTP session at the first admin alert; no program
     # lifecycle either (shared.process brings PostgreSQL and uvloop).
