@@ -15,18 +15,19 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import os
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from shared.errors import ConfigError
 from shared.redaction import mask_url_passwords
 from shared.secret import SecretStr
 
-__all__ = ["Rule", "check_fields", "field_types", "setting"]
+__all__ = ["Rule", "check_fields", "field_types", "from_environ", "setting"]
 
 _TRUE = {"1", "on", "t", "true", "y", "yes"}
 _FALSE = {"0", "off", "f", "false", "n", "no"}
@@ -45,6 +46,8 @@ class Rule:
     parse: Callable[[str], object] | None = None
     check: Callable[[Any], Any] | None = None
 
+
+T = TypeVar("T")
 
 _NO_RULE = Rule()
 _FIELD_TYPES: dict[type, dict[str, Any]] = {}
@@ -68,6 +71,14 @@ def field_types(cls: type) -> dict[str, Any]:
     if kinds is None:
         kinds = _FIELD_TYPES[cls] = get_type_hints(cls)
     return kinds
+
+
+def from_environ(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
+    """Settings of class ``cls`` from the environment (or ``environ``): each field from the variable of
+    its name (case-sensitive), the default where it is unset; any other variable is ignored."""
+    source = os.environ if environ is None else environ
+    values: dict[str, Any] = {name: source[name] for name in field_types(cls) if name in source}
+    return cls(**values)
 
 
 def check_fields(instance: Any) -> None:

@@ -1,22 +1,21 @@
 """Settings: every environment variable TRT reads, validated once at program start.
 
-Nothing else in the project reads ``os.environ``. A bad or missing value raises :class:`ConfigError`
-with one line naming the variable and what is expected.
+Nothing else in the project reads ``os.environ`` (:mod:`shared.env` reads it for these fields and the
+sandbox's one port). A bad or missing value raises :class:`ConfigError` with one line naming the variable
+and what is expected.
 """
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-from shared.env import check_fields, field_types, setting
+from shared.env import check_fields, field_types, from_environ, setting
 from shared.errors import ConfigError
 from shared.money.packs import CreditPack, PackError, parse_packs
 from shared.secret import SecretStr
@@ -237,10 +236,5 @@ class Settings:
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build settings from the environment (or ``environ``), raising ConfigError on the first bad value.
-
-    Variables are matched case-sensitively; any the settings do not name are ignored.
-    """
-    source = os.environ if environ is None else environ
-    values: dict[str, Any] = {name: source[name] for name in field_types(Settings) if name in source}
-    return Settings(**values)
+    """Build settings from the environment (or ``environ``), raising ConfigError on the first bad value."""
+    return from_environ(Settings, environ)
