@@ -26,6 +26,7 @@ from shared.aio import wait_stopped
 from shared.backoff import Backoff
 from shared.db import open_pool
 from shared.errors import ConfigError
+from shared.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_UNAVAILABLE
 from shared.heartbeat import Heartbeat, ProcessState
 from shared.identity import ProcessIdentity
 from shared.keys import Keys
@@ -36,12 +37,6 @@ from shared.redis import create_redis
 from shared.settings import EventLoop, Settings, load_settings
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "EXIT_UNAVAILABLE", "Program", "Runtime", "run"]
-
-EXIT_FAILURE = 1
-# sysexits.h EX_UNAVAILABLE / EX_CONFIG. supervisor.conf lists EXIT_CONFIG in `exitcodes`, so a
-# program that stops for a wrong setting is not restarted in a loop.
-EXIT_UNAVAILABLE = 69
-EXIT_CONFIG = 78
 
 log = structlog.get_logger()
 

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from shared.env import field_types
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 # Set by supervisord for each child, never by an operator.
 SUPERVISOR_PROVIDED = {"SUPERVISOR_PROCESS_NAME", "SUPERVISOR_GROUP_NAME", "SUPERVISOR_SERVER_URL"}
-SETTINGS = sorted(set(Settings.model_fields) - SUPERVISOR_PROVIDED)
+SETTINGS = sorted(set(field_types(Settings)) - SUPERVISOR_PROVIDED)
 
 
 class TestDocs:

@@ -9,14 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 from services.listener.explain import find_config_reason
+from shared.env import field_types
 from shared.errors import ConfigError
+from shared.secret import SecretStr
 from shared.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET_FIELDS = sorted(name for name, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation))
+SECRET_FIELDS = sorted(name for name, kind in field_types(Settings).items() if "SecretStr" in str(kind))
 CANARIES = {name: f"CANARY{index:02d}_{'x' * 30}" for index, name in enumerate(SECRET_FIELDS)}
 DB_PASSWORD = "CANARYdbpassword"
 REDIS_PASSWORD = "CANARYredispassword"

@@ -12,9 +12,9 @@ import sys
 from services.listener.protocol import ListenerProtocol
 from services.listener.runner import serve
 from shared.errors import ConfigError
+from shared.exitcodes import EXIT_CONFIG
 from shared.identity import ProcessIdentity
 from shared.logging import configure_logging
-from shared.process import EXIT_CONFIG
 from shared.settings import load_settings
 
 

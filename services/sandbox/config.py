@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
+from shared.env import check_fields, from_environ, setting
 from shared.errors import ConfigError
 from shared.settings import BotMode, Settings
 
@@ -20,12 +18,14 @@ __all__ = ["SandboxConfig", "SandboxSettings", "load_sandbox_config", "local_por
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
 
-class SandboxSettings(BaseSettings):
+@dataclass(frozen=True, slots=True)
+class SandboxSettings:
     """The sandbox program's own environment: the web chat's port."""
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=True)
+    SANDBOX_PORT: int = setting(default=8080, ge=1, le=65535)
 
-    SANDBOX_PORT: int = Field(default=8080, ge=1, le=65535)
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +60,7 @@ def local_port(variable: str, url: str) -> int:
 
 
 def _sandbox_settings() -> SandboxSettings:
-    try:
-        return SandboxSettings()
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise ConfigError(f"SANDBOX_PORT: {error['msg']} (got {error.get('input')!r})") from None
+    return from_environ(SandboxSettings)
 
 
 def load_sandbox_config(settings: Settings) -> SandboxConfig:

@@ -17,7 +17,7 @@ from psycopg import conninfo, sql
 from psycopg_pool import AsyncConnectionPool
 
 from shared.errors import ConfigError
-from shared.process import EXIT_CONFIG, EXIT_UNAVAILABLE
+from shared.exitcodes import EXIT_CONFIG, EXIT_UNAVAILABLE
 from shared.redaction import mask_url_passwords
 from shared.settings import load_settings
 

@@ -18,7 +18,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 
-from shared.catalog.store import SnapshotStore
+from shared.catalog.pointer import published_version
 from shared.heartbeat import read_heartbeats
 from shared.lease.backend import read_leader
 from shared.ops.health import host_details
@@ -137,6 +137,6 @@ async def _leader_known(runtime: Runtime) -> bool:
 async def _catalog_published(runtime: Runtime) -> bool:
     """Whether warmup has a catalogue snapshot in service (the pointer names a stored snapshot)."""
     try:
-        return await SnapshotStore(runtime.redis, runtime.keys).published_version() is not None
+        return await published_version(runtime.redis, runtime.keys) is not None
     except (RedisError, OSError):
         return False

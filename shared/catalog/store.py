@@ -30,6 +30,7 @@ from enum import StrEnum
 import redis.asyncio as aioredis
 import structlog
 
+from shared.catalog import pointer
 from shared.catalog.cost_floors import CostFloors, apply_floors
 from shared.catalog.errors import RegistryError
 from shared.catalog.registry import Registry
@@ -112,15 +113,11 @@ class SnapshotStore:
 
     async def current_version(self) -> str | None:
         """The version the pointer names, or None when nothing was ever published."""
-        raw = await self._redis.get(self._keys.catalog_current)
-        return None if raw is None else _text(raw)
+        return await pointer.current_version(self._redis, self._keys)
 
     async def published_version(self) -> str | None:
         """The version in service if its snapshot key exists (cheap: no parsing), else None."""
-        version = await self.current_version()
-        if version is None or not await self._redis.exists(self._keys.catalog_snapshot(version)):
-            return None
-        return version
+        return await pointer.published_version(self._redis, self._keys)
 
     async def read(self, version: str) -> Snapshot | None:
         """The snapshot of ``version``, validated (in a worker thread); None when its key is gone.

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from shared.catalog import Registry
+if TYPE_CHECKING:  # only NewJob.for_model reads a registry: the webhook reads job states, not models
+    from shared.catalog import Registry
 
 __all__ = ["FailureReason", "Job", "JobState", "NewJob", "Outcome"]
 

@@ -1,6 +1,11 @@
 """KIE.ai integration: the HTTP client and its API families, typed errors and records, the shared
 create budget, and callback verification. Import from here; the submodules are the implementation.
+
+The client, its retry policy and the create budget load on first use (they bring aiohttp and every API
+family): the webhook verifies callbacks here and never calls KIE.
 """
+
+from typing import TYPE_CHECKING
 
 from shared.kie.callback import (
     CallbackEvent,
@@ -10,7 +15,6 @@ from shared.kie.callback import (
     verify_webhook_signature,
     webhook_signature,
 )
-from shared.kie.client import KieClient
 from shared.kie.errors import (
     KieApiError,
     KieAuthError,
@@ -40,9 +44,13 @@ from shared.kie.errors import (
     KieValidationError,
     RejectReason,
 )
-from shared.kie.policy import KieTimeouts, RetryPolicy
-from shared.kie.ratelimit import RateLimiter, RedisWindowLimiter
 from shared.kie.records import ResultItem, TaskRecord, TaskState, UploadedFile
+from shared.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from shared.kie.client import KieClient
+    from shared.kie.policy import KieTimeouts, RetryPolicy
+    from shared.kie.ratelimit import RateLimiter, RedisWindowLimiter
 
 __all__ = [
     "CallbackEvent",
@@ -88,3 +96,12 @@ __all__ = [
     "verify_webhook_signature",
     "webhook_signature",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "client": ("KieClient",),
+        "policy": ("KieTimeouts", "RetryPolicy"),
+        "ratelimit": ("RateLimiter", "RedisWindowLimiter"),
+    },
+)

@@ -8,9 +8,9 @@ import psycopg
 import structlog
 
 from shared.errors import ConfigError
+from shared.exitcodes import EXIT_CONFIG, EXIT_UNAVAILABLE
 from shared.logging import configure_logging
 from shared.migrations.runner import apply_migrations
-from shared.process import EXIT_CONFIG, EXIT_UNAVAILABLE
 from shared.settings import load_settings
 
 

@@ -18,12 +18,12 @@ from typing import cast
 
 import redis.asyncio as aioredis
 
+from shared.exitcodes import EXIT_CONFIG
 from shared.keys import Keys
 
 __all__ = ["CONFIG_EXIT_STATUS", "Alert", "AlertKind", "AlertLog"]
 
-# shared.process.EXIT_CONFIG, repeated here so that reading alerts never imports the program lifecycle.
-CONFIG_EXIT_STATUS = 78
+CONFIG_EXIT_STATUS = EXIT_CONFIG
 # Bounds on the records: a restart storm must not fill Redis.
 ALERTS_MAXLEN = 10_000
 RESTARTS_KEEP_SECONDS = 24 * 3600

@@ -8,6 +8,7 @@ get an ``ExtBot`` (``build_bot``); the light programs that make a few raw calls 
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
@@ -20,10 +21,12 @@ from shared.settings import Settings
 from shared.telegram.botapi import BotApi
 
 if TYPE_CHECKING:  # PTB is heavy: only the programs that build its objects import it
+    import ssl
     from collections.abc import Callable
 
     import aiohttp
     from telegram.ext import Application, ExtBot
+    from telegram.request import HTTPXRequest
 
     from shared.telegram.limits import TelegramLimits
 
@@ -45,12 +48,16 @@ def build_application(settings: Settings, redis: aioredis.Redis) -> Application:
     keys = Keys(settings.REDIS_KEY_PREFIX)
     limiter = JournaledLimiter(RedisRateLimiter(redis, keys, telegram_limits(settings)), redis, keys)
     api, files = _base_urls(settings)
+    # ApplicationBuilder's own defaults (256 connections for calls, 1 for getUpdates), one TLS context.
+    calls, get_updates = _request(256), _request(1)
     return (
         ApplicationBuilder()
         .token(_token(settings))
         .base_url(api)
         .base_file_url(files)
         .updater(None)
+        .request(calls)
+        .get_updates_request(get_updates)
         .rate_limiter(limiter)
         .build()
     )
@@ -59,7 +66,6 @@ def build_application(settings: Settings, redis: aioredis.Redis) -> Application:
 def build_bot(settings: Settings, redis: aioredis.Redis, *, connections: int) -> ExtBot[None]:
     """A sending-only bot behind the shared rate limiter, with ``connections`` pooled HTTP connections."""
     from telegram.ext import ExtBot
-    from telegram.request import HTTPXRequest
 
     from shared.telegram.limits import RedisRateLimiter
 
@@ -69,9 +75,28 @@ def build_bot(settings: Settings, redis: aioredis.Redis, *, connections: int) ->
         _token(settings),
         base_url=api,
         base_file_url=files,
-        request=HTTPXRequest(connection_pool_size=connections, pool_timeout=10.0),
+        request=_request(connections, pool_timeout=10.0),
+        get_updates_request=_request(1),  # never used; PTB's default, on the shared context
         rate_limiter=limiter,
     )
+
+
+def _request(connections: int, *, pool_timeout: float = 1.0) -> HTTPXRequest:
+    """A PTB HTTP client on the process's one TLS context. Left alone, httpx loads certifi's bundle into
+    a context of its own for every client (PTB builds two per bot): about 0.4 MiB each."""
+    from telegram.request import HTTPXRequest
+
+    return HTTPXRequest(
+        connection_pool_size=connections, pool_timeout=pool_timeout, httpx_kwargs={"verify": _tls_context()}
+    )
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The context httpx would build for each client (certifi's bundle, or SSL_CERT_FILE/SSL_CERT_DIR)."""
+    import httpx
+
+    return httpx.create_ssl_context()
 
 
 def build_botapi(

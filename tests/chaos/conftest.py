@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from shared.jobs.callback_url import callback_secret
 from shared.keys import Keys
+from shared.secret import SecretStr
 from shared.settings import Settings
 from tests.chaos.network import HostNetwork
 from tests.chaos.runner import ChaosWorld

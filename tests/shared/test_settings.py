@@ -122,3 +122,30 @@ class TestKieKey:
             and path.name != "settings.py"
         ]
         assert offenders == []
+
+
+class TestFieldsWithoutPydantic:
+    """shared/env.py reads each variable by its field's type; values given in code pass the same checks."""
+
+    def test_values_from_code_are_checked_too(self) -> None:
+        """A wrong value given to the constructor is refused like the same text in the environment."""
+        from shared.settings import Settings
+
+        with pytest.raises(ConfigError, match=r"^PORT: expected at least 1"):
+            Settings(PORT=0)
+        assert Settings(KIE_API_KEY="k-1").kie_api_key() == "k-1"  # type: ignore[arg-type]  # text is read
+
+    @pytest.mark.parametrize(
+        ("text", "expected"), [("yes", True), ("0", False), ("TRUE", True), ("off", False)]
+    )
+    def test_booleans_read_as_words(self, text: str, expected: bool) -> None:
+        assert load_settings({"ALLOW_UNVERIFIED_PRICES": text}).ALLOW_UNVERIFIED_PRICES is expected
+
+    def test_secrets_never_show_in_the_settings_repr(self) -> None:
+        """A settings object in a log line or a traceback shows no token."""
+        settings = load_settings({"TELEGRAM_BOT_TOKEN": "111:token-value", "KIE_API_KEY": "kie-key-value"})
+        assert "token-value" not in repr(settings) and "kie-key-value" not in repr(settings)
+
+    def test_blank_optional_values_read_as_unset(self) -> None:
+        settings = load_settings({"DAILY_SPEND_CAP_CREDITS": " ", "CATALOG_REGISTRY_PATH": ""})
+        assert settings.DAILY_SPEND_CAP_CREDITS is None and settings.CATALOG_REGISTRY_PATH is None

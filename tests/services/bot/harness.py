@@ -14,7 +14,6 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from psycopg_pool import AsyncConnectionPool
-from pydantic import SecretStr
 from telegram.ext import Application
 
 from emulators.kie import EmulatorConfig, KieState
@@ -36,6 +35,7 @@ from shared.jobs import JobStore
 from shared.keys import Keys
 from shared.kie import KieClient
 from shared.ledger import Ledger
+from shared.secret import SecretStr
 from shared.settings import Settings
 from shared.telegram.client import build_application
 from tests.conftest import free_port

@@ -8,13 +8,13 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from pydantic import SecretStr
 
 from services.webhook import health
 from shared.heartbeat import Heartbeat, ProcessState
 from shared.identity import ProcessIdentity
 from shared.keys import Keys
 from shared.process import Runtime
+from shared.secret import SecretStr
 from shared.settings import Settings
 from tests.conftest import PrivateRedis
 from tests.shared.test_heartbeat import fill_unrelated

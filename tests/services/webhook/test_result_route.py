@@ -9,7 +9,6 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from pydantic import SecretStr
 
 from services.webhook import result_route
 from shared.chat.result_links import ResultLinks
@@ -18,6 +17,7 @@ from shared.identity import ProcessIdentity
 from shared.jobs.callback_url import callback_secret
 from shared.keys import Keys
 from shared.process import Runtime
+from shared.secret import SecretStr
 from shared.settings import Settings
 
 FILE = "https://tempfile.kie.ai/result/abc.mp4"
