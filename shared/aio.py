@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable
+from typing import TypeVar
 
-__all__ = ["first_of", "wait_stopped"]
+__all__ = ["first_of", "unless_stopped", "wait_stopped"]
+
+T = TypeVar("T")
 
 
 async def wait_stopped(stop: asyncio.Event, seconds: float) -> bool:
@@ -25,3 +28,21 @@ async def first_of(*awaitables: Awaitable[object]) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def unless_stopped(awaitable: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """The result of ``awaitable``, or None as soon as ``stop`` is set (the awaitable is then cancelled).
+
+    For blocking reads (a stream read with BLOCK, a pub/sub wait): a stop does not wait out their
+    timeout. A result that is ready when ``stop`` is set is still returned, never dropped.
+    """
+    task = asyncio.ensure_future(awaitable)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait((task, stopping), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.wait((task,))
+    return None if task.cancelled() else task.result()

@@ -23,7 +23,7 @@ from services.listener.notify import AlertBatcher, TelegramNotifier
 from services.listener.protocol import SupervisorEvent
 from services.listener.recorder import AlertRecorder
 from services.listener.relay import AlertRelay
-from shared.aio import wait_stopped
+from shared.aio import unless_stopped, wait_stopped
 from shared.metrics import ALERTS, CRASHGUARD_STOPS, PROGRAM_EXITS
 from shared.ops.alerts import Alert, AlertKind
 from shared.ops.supervisor import SupervisorClient, SupervisorUnavailable
@@ -126,11 +126,7 @@ class Crashguard:
             CRASHGUARD_STOPS.labels(program=alert.program).inc()
 
     async def _consume(self, events: asyncio.Queue[SupervisorEvent], stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                event = await asyncio.wait_for(events.get(), TICK_SECONDS)
-            except TimeoutError:
-                continue
+        while (event := await unless_stopped(events.get(), stop)) is not None:
             await self.handle(event)
 
     async def _flush_loop(self, stop: asyncio.Event) -> None:

@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from shared.aio import wait_stopped
+from shared.aio import unless_stopped, wait_stopped
 from shared.keys import Keys
 from shared.ops.alerts import Alert, AlertKind
 
@@ -48,9 +48,8 @@ class AlertRelay:
             try:
                 if last is None:
                     last = await self._latest_id()
-                rows = cast(
-                    _Rows, await self._redis.xread({self._stream: last}, count=100, block=self._block_ms)
-                )
+                read = self._redis.xread({self._stream: last}, count=100, block=self._block_ms)
+                rows = cast(_Rows | None, await unless_stopped(read, stop)) or []
             except (RedisError, OSError) as exc:
                 log.warning("alert_relay_read_failed", reason=str(exc))
                 await wait_stopped(stop, 1.0)

@@ -33,7 +33,7 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from shared.aio import wait_stopped
+from shared.aio import unless_stopped, wait_stopped
 from shared.catalog.errors import CatalogError, RegistryError
 from shared.catalog.loader import load_registry
 from shared.catalog.registry import Registry
@@ -149,7 +149,7 @@ class CatalogCache:
             await self.refresh()
             checked = time.monotonic()
             while not stop.is_set():
-                message = await pubsub.get_message(timeout=min(1.0, self._recheck))
+                message = await unless_stopped(pubsub.get_message(timeout=min(1.0, self._recheck)), stop)
                 due = time.monotonic() - checked >= self._recheck
                 if due or (message is not None and message.get("type") == "message"):
                     await self.refresh()

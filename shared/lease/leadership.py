@@ -30,7 +30,7 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from shared.aio import wait_stopped
+from shared.aio import unless_stopped, wait_stopped
 from shared.keys import Keys
 from shared.lease.backend import LeaderInfo, read_leader
 
@@ -112,7 +112,7 @@ class LeaderWatch:
             await self._refresh()
             refreshed = time.monotonic()
             while not stop.is_set():
-                message = await pubsub.get_message(timeout=1.0)
+                message = await unless_stopped(pubsub.get_message(timeout=1.0), stop)
                 if message is not None and message.get("type") == "message":
                     self._apply(LeaderInfo.from_json(message["data"]))
                 if time.monotonic() - refreshed >= _REFRESH_SECONDS:

@@ -39,7 +39,7 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from shared.aio import first_of, wait_stopped
+from shared.aio import first_of, unless_stopped, wait_stopped
 from shared.backoff import Backoff
 from shared.streams.commands import Entry, Fields, claim, ensure_group, pending_idle, read_group, touch
 from shared.streams.dead_letter import DeadLetters
@@ -154,7 +154,7 @@ class StreamConsumer(Generic[M]):
                 continue
             try:
                 block = None if start_id == "0" else self._config.block_ms
-                entries = await read_group(
+                read = read_group(
                     self._redis,
                     self._source.group,
                     self._name,
@@ -163,10 +163,13 @@ class StreamConsumer(Generic[M]):
                     count=self._free_slots(),
                     block_ms=block,
                 )
+                entries = await unless_stopped(read, stop)
             except (RedisError, OSError) as exc:
                 log.warning("stream_read_failed", stream=self._source.stream, reason=str(exc))
                 await wait_stopped(stop, 1.0)
                 continue
+            if entries is None:
+                return
             for entry in entries:
                 self._start(entry, stop, deliveries=1)
             if start_id == "0":
