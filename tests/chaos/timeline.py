@@ -27,7 +27,7 @@ class Fault:
     @property
     def cuts_calls(self) -> bool:
         """Whether the fault can cut a Bot API exchange short (a worker or jobs kill, a storage outage)."""
-        return self.what.startswith(("kill bot:", "kill jobs", "restart redis", "restart postgres"))
+        return self.what.startswith(("kill bot:", "kill jobs", "restart ", "sigkill "))
 
 
 @dataclass
