@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from shared.jobs.callback_url import callback_secret
 from shared.keys import Keys
 from shared.settings import Settings
+from tests.chaos.botapi import refuse_profile
 from tests.chaos.runner import ChaosWorld
 from tests.chaos.servers import DurableRedis, PrivatePostgres
 from tests.chaos.state import StateProbe
@@ -97,8 +98,12 @@ def _chaos_world(
         RESTART_INTENSITY="100",
         RATE_LIMIT_MESSAGES_PER_MINUTE="10000",
         RATE_LIMIT_BUTTONS_PER_MINUTE="10000",
+        # Replies to 100 updates a second: above Telegram's 30/s broadcast limit, which the shared rate
+        # limiter would otherwise hold every worker to (the emulator does not enforce it).
+        TELEGRAM_RATE_PER_SECOND="300",
     )
     migrate(env)
+    refuse_profile(TelegramControl(telegram_url))
     home = Path(tempfile.mkdtemp(prefix="trt-chaos-"))
     try:
         for system in start(xprocess, prepare_home(home), port, env):

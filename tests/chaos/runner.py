@@ -35,14 +35,15 @@ from typing import Any
 import psycopg
 import structlog
 
+from tests.chaos.botapi import faults_answered, misbehave
 from tests.chaos.corpus import Targets
 from tests.chaos.duplicates import DuplicateFlood
 from tests.chaos.hostile import HostileInput
 from tests.chaos.invariants import money_figures, update_figures
 from tests.chaos.kills import kill_each
 from tests.chaos.leader import pause_leader
-from tests.chaos.load import ChatLoad, JobLoad, fund, kie_faults
-from tests.chaos.outages import restart_postgres, restart_redis
+from tests.chaos.load import ChatLoad, Sent, WizardLoad, fund, jobs_of, kie_faults
+from tests.chaos.outages import restart_postgres, restart_redis, sigkill_postgres, sigkill_redis
 from tests.chaos.servers import DurableRedis, PrivatePostgres
 from tests.chaos.state import StateProbe
 from tests.chaos.timeline import Timeline
@@ -54,8 +55,8 @@ __all__ = ["ChaosWorld", "run_chaos"]
 log = structlog.get_logger()
 
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "chaos.json"
-CHATS = 12
-JOB_USERS = 8
+CHATS = 120  # at 100 updates/s, under one reply a second per chat (Telegram's per-chat limit)
+JOB_USERS = 12
 DRAIN_SECONDS = 240
 
 
@@ -75,15 +76,16 @@ class ChaosWorld:
     phases: dict[str, float] = field(default_factory=dict)
 
 
-def run_chaos(world: ChaosWorld, rate: float = 20.0, job_interval: float = 0.4) -> dict[str, Any]:
+def run_chaos(world: ChaosWorld, rate: float = 100.0) -> dict[str, Any]:
     """Run the whole suite and return (and write) the figures."""
     telegram, timeline = world.telegram, Timeline()
     chats, welcome = _start_chats(telegram)
     job_users = [telegram.create_user(f"payer{n}") for n in range(JOB_USERS)]
     asyncio.run(fund(world.postgres.url, job_users))
     kie_faults(world.kie_url)
+    misbehave(telegram)
     load = ChatLoad(telegram, chats, welcome, rate)
-    jobs = JobLoad(world.postgres.url, job_users, job_interval)
+    jobs = WizardLoad(telegram, job_users)
     started = time.time()
     load.start()
     jobs.start()
@@ -96,10 +98,11 @@ def run_chaos(world: ChaosWorld, rate: float = 20.0, job_interval: float = 0.4) 
         time.sleep(3)
     load.stop()
     jobs.stop()
-    _timed(world, "drain", lambda: _drain(world, load, jobs.created))
+    job_ids = jobs_of(world.postgres.url, job_users, started)
+    _timed(world, "drain", lambda: _drain(world, [*load.sent, *jobs.sent], job_ids))
     hostile = HostileInput(world.system.port, _targets(world), world.probe)
     _timed(world, "hostile input", hostile.run)
-    report = _report(world, load, jobs, job_users, timeline, flood, hostile, started)
+    report = _report(world, load, jobs, job_ids, job_users, timeline, flood, hostile, started)
     report["leader_epochs"] = epochs
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     return report
@@ -113,6 +116,8 @@ def _phases(
         ("sigkill each program", lambda: kill_each(world.system, timeline)),
         ("restart redis", lambda: restart_redis(world.redis, timeline)),
         ("restart postgres", lambda: restart_postgres(world.postgres, timeline)),
+        ("sigkill redis", lambda: sigkill_redis(world.redis, timeline)),
+        ("sigkill postgres", lambda: sigkill_postgres(world.postgres, timeline)),
         (
             "pause leader",
             lambda: epochs.extend(pause_leader(world.system, world.postgres.url, world.lease_ttl, timeline)),
@@ -141,12 +146,12 @@ def _start_chats(telegram: TelegramControl) -> tuple[list[int], dict[int, int]]:
     return chats, welcome
 
 
-def _drain(world: ChaosWorld, load: ChatLoad, job_ids: list[uuid.UUID]) -> None:
+def _drain(world: ChaosWorld, sent: list[Sent], job_ids: list[uuid.UUID]) -> None:
     """Wait until every update is answered and every job finished and told (or the drain time is up)."""
     deadline = time.monotonic() + DRAIN_SECONDS
 
     def settled() -> bool:
-        figures = update_figures(load.sent, world.telegram.calls(), Timeline())
+        figures = update_figures(sent, world.telegram.calls(), Timeline())
         if figures.unhandled:
             return False
         with psycopg.connect(world.postgres.url) as conn:
@@ -201,22 +206,36 @@ def _with_cause(lines: list[str], index: int) -> str:
 def _report(
     world: ChaosWorld,
     load: ChatLoad,
-    jobs: JobLoad,
+    jobs: WizardLoad,
+    job_ids: list[uuid.UUID],
     job_users: list[int],
     timeline: Timeline,
     flood: DuplicateFlood,
     hostile: HostileInput,
     started: float,
 ) -> dict[str, Any]:
-    updates = update_figures(load.sent, world.telegram.calls(), timeline)
-    money = money_figures(world.postgres.url, jobs.created, job_users)
+    sent = [*load.sent, *jobs.sent]
+    calls = world.telegram.calls()
+    updates = update_figures(sent, calls, timeline)
+    money = money_figures(world.postgres.url, job_ids, job_users)
+    faults = faults_answered(calls)
+    load_seconds = load.stopped_at - load.started_at
     return {
-        "updates_sent": len(load.sent),
-        "updates_accepted": world.probe.claimed([s.update_id for s in load.sent]),
+        "updates_sent": len(sent),
+        "updates_accepted": world.probe.claimed([s.update_id for s in sent]),
         "updates_handled": updates.handled,
+        "updates_lost": world.probe.claimed(updates.unhandled),
+        "updates_per_s": round((len(sent) + len(jobs.texts)) / load_seconds, 1),
+        "replies": updates.replies,
+        "redis_sigkills": timeline.summary().get("sigkill redis", 0),
+        "postgres_sigkills": timeline.summary().get("sigkill postgres", 0),
+        "botapi_faults": sum(faults.values()),
+        "botapi_faults_by_kind": faults,
+        "jobs_via_bot": len(job_ids),
+        "wizard_generates": jobs.generates,
+        "wizard_restarts": jobs.restarts,
         "duplicates_applied": money.duplicates_applied + flood.update_answers["stored"],
         "ledger_difference": money.ledger_difference,
-        "jobs_created": len(jobs.created),
         "jobs_unfinished": money.jobs_unfinished,
         "jobs_unnotified": money.jobs_unnotified,
         "jobs_badly_settled": money.jobs_badly_settled,

@@ -189,4 +189,3 @@ def _adopting_orphans() -> Iterator[None]:
 
 
 _PR_SET_CHILD_SUBREAPER = 36
-
