@@ -51,6 +51,7 @@ class UpdateFigures:
     max_stall_s: float = 0.0
     unhandled: list[int] = field(default_factory=list)
     replies: dict[str, int] = field(default_factory=dict)
+    last_reply_at: float = 0.0  # when the last update got its first reply
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ def _match_chat(
         if update.marker in first_at:
             figures.handled += 1
             figures.max_stall_s = max(figures.max_stall_s, first_at[update.marker] - update.at)
+            figures.last_reply_at = max(figures.last_reply_at, first_at[update.marker])
         else:
             figures.unhandled.append(update.update_id)
 
@@ -144,6 +146,7 @@ def _match_press(press: Sent, answered: list[_Reply], timeline: Timeline, figure
     figures.handled += 1
     first = answered[0]
     figures.max_stall_s = max(figures.max_stall_s, first.at - press.at)
+    figures.last_reply_at = max(figures.last_reply_at, first.at)
     for again in answered[1:]:
         figures.repeated += 1
         if not (any(a.late for a in answered) or timeline.explains_repeat(first.at)):

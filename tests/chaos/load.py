@@ -221,7 +221,7 @@ class WizardLoad(threading.Thread):
                 for data in (str(b.get("callback_data", "")) for row in rows for b in row):
                     if wanted(data):
                         return int(message["message_id"]), data
-            time.sleep(0.3)
+            time.sleep(0.5)
         return None
 
     def stop(self) -> None:

@@ -1,11 +1,28 @@
 """The chaos run: steady load, the faults in turn, the invariants, and ``bench/results/chaos.json``.
 
+The load is 100 updates a second over 120 chats (``load.ChatLoad``) plus funded users making pictures
+through the bot's wizard (``load.WizardLoad``). The faults, in turn: SIGKILLs of every program, a clean
+restart of Redis and of PostgreSQL, three SIGKILLs of Redis and two of the whole PostgreSQL cluster
+(shipped durability: fsync-always append-only file, WAL with fsync), a paused leader, duplicate floods;
+throughout, the Bot API misbehaves (``botapi``: 429, 5xx, answers past the bot's timeout, dropped
+connections, a refused profile) and KIE loses, duplicates and fails tasks.
+
 Figures written (every count is over this run only):
 
-- ``updates_sent``: updates the load made in the Bot API emulator (texts and button presses);
+- ``updates_sent``: updates the load made in the Bot API emulator (texts and button presses of the chat
+  load, button presses of the wizard users; their typed texts are only counted in ``updates_per_s``);
 - ``updates_accepted``: of those, how many the webhook accepted (their update_id is claimed in Redis,
   which the webhook does in the same script that appends the update to the inbox, before answering 200);
 - ``updates_handled``: of those, how many were answered (see ``invariants``);
+- ``updates_lost``: accepted (claimed) but never answered; ``replies``: every reply call in the
+  emulator's record, attributed to its update, by outcome (``ok``, ``refused``, ``unattributed``);
+- ``updates_per_s``: every update the load and the wizard users sent / seconds the load ran;
+- ``redis_sigkills``, ``postgres_sigkills``: crashes made (from the fault timeline);
+- ``botapi_faults``: Bot API calls the emulator answered with an injected fault, counted from its
+  record of calls (``botapi_faults_by_kind`` per kind);
+- ``jobs_via_bot``: jobs in PostgreSQL that the wizard users created during the run (every money
+  figure is over these); ``wizard_generates`` / ``wizard_restarts``: Generate presses, and loops that
+  timed out on a step and began again;
 - ``duplicates_applied``: state effects applied twice: ledger rows beyond one hold and one settlement per
   job, plus duplicate-flood updates the webhook stored as new;
 - ``ledger_difference``, ``jobs_unfinished``: see ``invariants``;
@@ -56,7 +73,7 @@ log = structlog.get_logger()
 
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "chaos.json"
 CHATS = 120  # at 100 updates/s, under one reply a second per chat (Telegram's per-chat limit)
-JOB_USERS = 12
+JOB_USERS = 20
 DRAIN_SECONDS = 240
 
 
@@ -99,11 +116,13 @@ def run_chaos(world: ChaosWorld, rate: float = 100.0) -> dict[str, Any]:
     load.stop()
     jobs.stop()
     job_ids = jobs_of(world.postgres.url, job_users, started)
-    _timed(world, "drain", lambda: _drain(world, [*load.sent, *jobs.sent], job_ids))
+    waits: list[dict[str, float]] = []
+    _timed(world, "drain", lambda: _drain(world, [*load.sent, *jobs.sent], job_ids, waits))
     hostile = HostileInput(world.system.port, _targets(world), world.probe)
     _timed(world, "hostile input", hostile.run)
     report = _report(world, load, jobs, job_ids, job_users, timeline, flood, hostile, started)
     report["leader_epochs"] = epochs
+    report["drain_waits"] = waits[:3] + waits[-3:]
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     return report
 
@@ -146,19 +165,28 @@ def _start_chats(telegram: TelegramControl) -> tuple[list[int], dict[int, int]]:
     return chats, welcome
 
 
-def _drain(world: ChaosWorld, sent: list[Sent], job_ids: list[uuid.UUID]) -> None:
-    """Wait until every update is answered and every job finished and told (or the drain time is up)."""
-    deadline = time.monotonic() + DRAIN_SECONDS
+def _drain(
+    world: ChaosWorld, sent: list[Sent], job_ids: list[uuid.UUID], waits: list[dict[str, float]]
+) -> None:
+    """Wait until every update is answered and every job finished and told (or the drain time is up).
+
+    Each check that finds the run unsettled is noted in ``waits``: its second, unanswered updates,
+    untold jobs.
+    """
+    began = time.monotonic()
+    deadline = began + DRAIN_SECONDS
 
     def settled() -> bool:
-        figures = update_figures(sent, world.telegram.calls(), Timeline())
-        if figures.unhandled:
-            return False
+        unanswered = len(update_figures(sent, world.telegram.calls(), Timeline()).unhandled)
         with psycopg.connect(world.postgres.url) as conn:
             row = conn.execute(
                 "SELECT count(*) FROM jobs WHERE id = ANY(%s) AND notified_at IS NULL", (job_ids,)
             ).fetchone()
-        return row is not None and row[0] == 0
+        untold = row[0] if row is not None else -1
+        if unanswered or untold:
+            at = round(time.monotonic() - began, 1)
+            waits.append({"at_s": at, "unanswered": unanswered, "untold_jobs": untold})
+        return not (unanswered or untold)
 
     while time.monotonic() < deadline and not _quietly(settled):
         time.sleep(2)
@@ -226,6 +254,7 @@ def _report(
         "updates_handled": updates.handled,
         "updates_lost": world.probe.claimed(updates.unhandled),
         "updates_per_s": round((len(sent) + len(jobs.texts)) / load_seconds, 1),
+        "last_reply_after_load_s": round(updates.last_reply_at - load.stopped_at, 1),
         "replies": updates.replies,
         "redis_sigkills": timeline.summary().get("sigkill redis", 0),
         "postgres_sigkills": timeline.summary().get("sigkill postgres", 0),
