@@ -73,7 +73,7 @@ log = structlog.get_logger()
 
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "chaos.json"
 CHATS = 120  # at 100 updates/s, under one reply a second per chat (Telegram's per-chat limit)
-JOB_USERS = 20
+JOB_USERS = 30
 DRAIN_SECONDS = 240
 
 

@@ -298,4 +298,3 @@ class TestFaults:
         statuses = [(await call(http, emulator, "getMe"))[0] for _ in range(2)]
         assert statuses == [429, 200]
         assert [c.fault for c in state.calls_of("getMe")] == ["slow,429", ""]
-
