@@ -115,9 +115,10 @@ def run_chaos(world: ChaosWorld, rate: float = 100.0) -> dict[str, Any]:
         time.sleep(3)
     load.stop()
     jobs.stop()
-    job_ids = jobs_of(world.postgres.url, job_users, started)
+    run_jobs = partial(jobs_of, world.postgres.url, job_users, started)
     waits: list[dict[str, float]] = []
-    _timed(world, "drain", lambda: _drain(world, [*load.sent, *jobs.sent], job_ids, waits))
+    _timed(world, "drain", lambda: _drain(world, [*load.sent, *jobs.sent], run_jobs, waits))
+    job_ids = run_jobs()  # after the drain: a Generate pressed as the load stopped makes its job later
     hostile = HostileInput(world.system.port, _targets(world), world.probe)
     _timed(world, "hostile input", hostile.run)
     report = _report(world, load, jobs, job_ids, job_users, timeline, flood, hostile, started)
@@ -166,7 +167,10 @@ def _start_chats(telegram: TelegramControl) -> tuple[list[int], dict[int, int]]:
 
 
 def _drain(
-    world: ChaosWorld, sent: list[Sent], job_ids: list[uuid.UUID], waits: list[dict[str, float]]
+    world: ChaosWorld,
+    sent: list[Sent],
+    run_jobs: Callable[[], list[uuid.UUID]],
+    waits: list[dict[str, float]],
 ) -> None:
     """Wait until every update is answered and every job finished and told (or the drain time is up).
 
@@ -180,7 +184,7 @@ def _drain(
         unanswered = len(update_figures(sent, world.telegram.calls(), Timeline()).unhandled)
         with psycopg.connect(world.postgres.url) as conn:
             row = conn.execute(
-                "SELECT count(*) FROM jobs WHERE id = ANY(%s) AND notified_at IS NULL", (job_ids,)
+                "SELECT count(*) FROM jobs WHERE id = ANY(%s) AND notified_at IS NULL", (run_jobs(),)
             ).fetchone()
         untold = row[0] if row is not None else -1
         if unanswered or untold:
