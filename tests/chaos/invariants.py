@@ -121,7 +121,10 @@ def _match_chat(
             figures.repeated += 1
             adjacent = index > 0 and replies[index - 1].key == marker
             if not (marker in late or (adjacent and timeline.explains_repeat(first_at[marker]))):
-                figures.repeated_unexplained.append(f"chat {chat} {marker} at {reply.at:.3f}")
+                first = first_at[marker]
+                figures.repeated_unexplained.append(
+                    f"chat {chat} {marker} at {reply.at:.3f} (first {first:.3f})"
+                )
             continue
         first_at[marker] = reply.at
         if reply.late:
@@ -150,7 +153,9 @@ def _match_press(press: Sent, answered: list[_Reply], timeline: Timeline, figure
     for again in answered[1:]:
         figures.repeated += 1
         if not (any(a.late for a in answered) or timeline.explains_repeat(first.at)):
-            figures.repeated_unexplained.append(f"callback {press.marker} at {again.at:.3f}")
+            figures.repeated_unexplained.append(
+                f"callback {press.marker} at {again.at:.3f} (first {first.at:.3f})"
+            )
 
 
 @dataclass

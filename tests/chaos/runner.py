@@ -288,6 +288,9 @@ def _report(
         "forbidden_log_text": _log_hits(world.system, FORBIDDEN),
         "log_tracebacks": _log_hits(world.system, (TRACEBACK,)),
         "faults": timeline.summary(),
+        "fault_windows": [
+            [f.what, round(f.start, 3), round(f.end, 3)] for f in timeline.faults if f.cuts_calls
+        ],
         "load_errors": load.errors[:20],
         "phases_s": world.phases,
         "duration_s": round(time.time() - started, 1),

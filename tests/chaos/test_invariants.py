@@ -38,7 +38,9 @@ class TestUpdateFigures:
 
     def test_a_repeat_without_a_fault_is_unexplained(self) -> None:
         calls = [reply("#0# a", 1.0), reply("#1# b", 1.5), reply("#1# b", 2.0), answer("q1", 3)]
-        assert update_figures(SENT, calls, Timeline()).repeated_unexplained == [f"chat {CHAT} #1# at 2.000"]
+        assert update_figures(SENT, calls, Timeline()).repeated_unexplained == [
+            f"chat {CHAT} #1# at 2.000 (first 1.500)"
+        ]
 
     def test_a_repeat_right_after_a_kill_is_explained(self) -> None:
         timeline = Timeline([Fault("kill bot:bot_00", 1.4, 1.6)])
