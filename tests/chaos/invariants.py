@@ -7,8 +7,10 @@ Updates (architecture.md: none lost, effects once, per-chat order):
   every reply call in the record, refused ones included, is attributed to its update (``replies``);
 - *repeated*: a reply made again (same marker, right after itself); *explained* when its first copy was
   made around a fault that can cut a Bot API exchange short (``Timeline.explains_repeat``), or when a
-  copy was answered later than the bot's HTTP timeout (the record names the ``slow`` fault: the bot
-  saw a timeout for a call that took effect), the documented at-least-once edge of outgoing calls;
+  copy was answered later than the bot's HTTP timeout (the record names the ``slow`` fault) or the
+  bot's log shows the update's handler failing on a timeout (``Timeline.explains_update``: on a
+  loaded machine an answer can be late with no fault injected): either way the bot saw a timeout for
+  a call that took effect; the documented at-least-once edge of outgoing calls;
 - *order violation*: a reply whose marker comes before one already answered in that chat;
 - *stall*: from the moment the load sent an update to its first reply; the maximum over all updates.
 
@@ -113,7 +115,8 @@ def _match_chat(
 ) -> None:
     expected = [u.marker for u in texts]
     first_at: dict[str, float] = {}
-    late = {reply.key for reply in replies if reply.late}
+    timed_out = {u.marker for u in texts if timeline.explains_update(u.update_id)}
+    late = {reply.key for reply in replies if reply.late} | timed_out
     position = 0
     for index, reply in enumerate(replies):
         marker = reply.key
@@ -152,7 +155,8 @@ def _match_press(press: Sent, answered: list[_Reply], timeline: Timeline, figure
     figures.last_reply_at = max(figures.last_reply_at, first.at)
     for again in answered[1:]:
         figures.repeated += 1
-        if not (any(a.late for a in answered) or timeline.explains_repeat(first.at)):
+        late = any(a.late for a in answered) or timeline.explains_update(press.update_id)
+        if not (late or timeline.explains_repeat(first.at)):
             figures.repeated_unexplained.append(
                 f"callback {press.marker} at {again.at:.3f} (first {first.at:.3f})"
             )

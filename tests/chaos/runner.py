@@ -40,6 +40,7 @@ anything but its expected 4xx, e.g. a 500), ``order_violations``, ``replies_repe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -229,6 +230,19 @@ def _log_hits(system: System, needles: tuple[str, ...]) -> dict[str, list[str]]:
     return found
 
 
+def _timed_out_updates(system: System) -> set[int]:
+    """Updates whose handler failed on a Bot API timeout, from the bot workers' logs."""
+    found: set[int] = set()
+    for name, content in system.logs().items():
+        if not name.startswith("bot"):
+            continue
+        for line in content.splitlines():
+            if "stream_entry_failed" in line and "TimedOut" in line:
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    found.add(int(json.loads(line)["update_id"]))
+    return found
+
+
 def _with_cause(lines: list[str], index: int) -> str:
     """The hit line (its end) and, for a plain-text traceback, the exception line that closes it."""
     after = (line for line in lines[index + 1 :] if line and not line[0].isspace())
@@ -248,6 +262,7 @@ def _report(
 ) -> dict[str, Any]:
     sent = [*load.sent, *jobs.sent]
     calls = world.telegram.calls()
+    timeline.timed_out.update(_timed_out_updates(world.system))
     updates = update_figures(sent, calls, timeline)
     money = money_figures(world.postgres.url, job_ids, job_users)
     faults = faults_answered(calls)
@@ -279,6 +294,7 @@ def _report(
         "hostile_unclear_answers": hostile.unclear,
         "hostile_state_change_details": hostile.state_changes[:10],
         "max_chat_stall_s": round(updates.max_stall_s, 2),
+        "updates_timed_out": len(timeline.timed_out),
         "replies_repeated": updates.repeated,
         "replies_repeated_unexplained": updates.repeated_unexplained,
         "order_violations": updates.order_violations,

@@ -47,6 +47,12 @@ class TestUpdateFigures:
         calls = [reply("#0# a", 1.0), reply("#1# b", 1.5), reply("#1# b", 2.0), answer("q1", 3)]
         assert update_figures(SENT, calls, timeline).repeated_unexplained == []
 
+    def test_a_repeat_of_an_update_whose_handler_timed_out_is_explained(self) -> None:
+        """No fault injected, but the bot's log shows the update's Bot API call timing out."""
+        timeline = Timeline(timed_out={2})
+        calls = [reply("#0# a", 1.0), reply("#1# b", 1.5), reply("#1# b", 2.0), answer("q1", 3)]
+        assert update_figures(SENT, calls, timeline).repeated_unexplained == []
+
     def test_refused_replies_are_attributed_but_do_not_answer(self) -> None:
         """A 500 or a dropped connection reached nobody: its update stays unanswered until a retry."""
         calls = [reply("#0# a", 1), reply("#1# b", 1.5, 500, "500"), answer("q1", 2, 0), reply("#7# ?", 3)]

@@ -1,4 +1,5 @@
-"""When each fault happened: the windows that explain a repeated Bot API call, and the run's log."""
+"""When each fault happened: the windows (and the timed-out updates) that explain a repeated Bot API
+call, and the run's log."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class Timeline:
     """Thread-safe list of faults in the order they began."""
 
     faults: list[Fault] = field(default_factory=list)
+    timed_out: set[int] = field(default_factory=set)  # updates whose handler saw a Bot API call time out
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @contextmanager
@@ -57,6 +59,13 @@ class Timeline:
                 f.cuts_calls and f.start - CUT_MARGIN_SECONDS <= first_sent_at <= f.end + CUT_MARGIN_SECONDS
                 for f in self.faults
             )
+
+    def explains_update(self, update_id: int) -> bool:
+        """Whether handling this update met a Bot API timeout: a call that may have taken effect unseen.
+
+        The bot handles such an update again, and the call with it (the journal holds no result for it).
+        """
+        return update_id in self.timed_out
 
     def summary(self) -> dict[str, int]:
         """How many faults of each kind (the first word pair, e.g. ``kill webhook``)."""
