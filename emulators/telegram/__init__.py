@@ -74,8 +74,13 @@ Control API (JSON; answers ``{"ok": true, "result": ...}`` or 400 ``{"ok": false
     GET    /_emulator/payments        ?token=  checkouts with answers, completed payments
     GET    /_emulator/webhook         ?token=  getWebhookInfo plus attempts/failures/delivered counters
     GET    /_emulator/faults          active fault rules
-    POST   /_emulator/faults          {method | "*", kind: "429" | "500" | "slow", count?, fraction?,
-                                       retry_after?, delay?}   (count null = until cleared)
+    POST   /_emulator/faults          {method | "*", kind, count?, fraction?, retry_after?, delay?,
+                                       detail?}   (count null = until cleared); kind: "429" (with
+                                       retry_after), "500", "slow" (answered after delay s), "400",
+                                       "403", "413" (refusals, detail replaces the description) or
+                                       "reset" (the connection is closed with no answer, the method
+                                       not run); each recorded call names the faults behind it in
+                                       ``fault`` (a reset one has status 0)
     DELETE /_emulator/faults          clear all rules
     GET    /_emulator/changes         ?after=N&timeout=S  long-poll until the change generation passes N
     GET    /_emulator/files/{file_id} a stored file's bytes (no bot token needed)

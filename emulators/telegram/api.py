@@ -24,7 +24,7 @@ from .errors import (
     TooManyRequests,
     Unauthorized,
 )
-from .faults import FaultKind
+from .faults import FaultKind, FaultRule
 from .methods_core import CORE_METHODS
 from .methods_inline import INLINE_METHODS
 from .methods_media import MEDIA_METHODS
@@ -71,16 +71,22 @@ class BotApiRoutes:
         requested = request.match_info["method"]
         name, handler = self._methods.get(requested.lower(), (requested, None))
         params = Params()
+        fault = ""
         try:
             params = await read_params(request)
             if handler is None:
                 raise NotFound()
-            await _inject_faults(state, name)
+            rules = state.faults.draw(name)
+            fault = ",".join(rule.kind.value for rule in rules)
+            await _inject_faults(rules)
             call = MethodCall(state=state, bot=bot, params=params, http=request.app.get(HTTP_KEY))
             body, status = _success(await handler(call)), 200
         except BotApiError as exc:
             body, status = exc.envelope(), exc.status
-        state.record_call(token, name, params.recordable(), status, body)
+        except _ConnectionDropped:
+            state.record_call(token, name, params.recordable(), 0, {}, fault)
+            return _drop_connection(request)
+        state.record_call(token, name, params.recordable(), status, body, fault)
         return _answer(body, status)
 
     async def handle_file(self, request: web.Request) -> web.StreamResponse:
@@ -94,11 +100,17 @@ class BotApiRoutes:
         return web.Response(body=stored.data, content_type=stored.mime_type)
 
 
-async def _inject_faults(state: BotApiState, method: str) -> None:
-    """Apply the fault rules that fire for this call."""
-    for rule in state.faults.draw(method):
+class _ConnectionDropped(Exception):
+    """A reset rule fired: the call gets no answer at all."""
+
+
+async def _inject_faults(rules: list[FaultRule]) -> None:
+    """Apply the fault rules that fire for this call (a slow one first, then the failing one)."""
+    for rule in sorted(rules, key=lambda r: r.kind is not FaultKind.SLOW):
         if rule.kind is FaultKind.SLOW:
             await asyncio.sleep(rule.delay)
+        elif rule.kind is FaultKind.RESET:
+            raise _ConnectionDropped
         elif rule.kind is FaultKind.FLOOD:
             raise TooManyRequests(rule.retry_after)
         elif rule.kind in _REFUSALS:
@@ -106,6 +118,13 @@ async def _inject_faults(state: BotApiState, method: str) -> None:
             raise error(rule.detail or default)
         else:
             raise InternalError()
+
+
+def _drop_connection(request: web.Request) -> web.Response:
+    """Close the client's connection without a byte of answer, as a reset between bot and Telegram does."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=204)
 
 
 _REFUSALS: dict[FaultKind, tuple[type[BotApiError], str]] = {

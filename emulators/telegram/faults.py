@@ -1,4 +1,5 @@
-"""Fault injection for Bot API calls: flood control (429), server errors (500), slow answers, and the
+"""Fault injection for Bot API calls: flood control (429), server errors (500), slow answers, dropped
+connections (``reset``: the connection is closed with no answer and the method is not run), and the
 refusals a send can meet: 400 (e.g. ``Bad Request: IMAGE_PROCESS_FAILED`` for a file Telegram cannot
 take as that media type), 403 (``Forbidden: bot was blocked by the user``) and 413 (``Request Entity
 Too Large``). ``detail`` replaces the default description after the prefix.
@@ -28,6 +29,7 @@ class FaultKind(StrEnum):
     BAD_REQUEST = "400"
     FORBIDDEN = "403"
     TOO_LARGE = "413"
+    RESET = "reset"
 
 
 @dataclass

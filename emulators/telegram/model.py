@@ -237,6 +237,7 @@ class RecordedCall:
     at: float
     status: int
     response: JsonObject
+    fault: str = ""  # the injected fault kinds that shaped the answer (e.g. "slow", "429"), comma-separated
 
     @property
     def ok(self) -> bool:
@@ -252,4 +253,5 @@ class RecordedCall:
             "at": self.at,
             "status": self.status,
             "response": self.response,
+            "fault": self.fault,
         }

@@ -151,9 +151,15 @@ class StateStore:
     # -- the record of calls ---------------------------------------------------------------------
 
     def record_call(
-        self, token: str, method: str, params: dict[str, Any], status: int, response: dict[str, Any]
+        self,
+        token: str,
+        method: str,
+        params: dict[str, Any],
+        status: int,
+        response: dict[str, Any],
+        fault: str = "",
     ) -> RecordedCall:
-        """Append one bot call to the record."""
+        """Append one bot call to the record (``fault``: the injected fault kinds, if any)."""
         call = RecordedCall(
             seq=next(self._call_seq),
             token=token,
@@ -162,6 +168,7 @@ class StateStore:
             at=self.clock(),
             status=status,
             response=response,
+            fault=fault,
         )
         self.calls.append(call)
         return call

@@ -1,20 +1,27 @@
 """Private Redis and PostgreSQL servers for the chaos suite, which it stops and starts at will.
 
 Never the shared servers on 6379 and 5432: each is a process of its own on a free port with its data
-in a temporary directory. Redis keeps an append-only file (fsync on every write) so that a restart
-keeps what it acknowledged, as a production Redis holding the inbox must. PostgreSQL is a cluster of
-its own made with the machine's ``initdb``; as root, every PostgreSQL command runs as ``postgres``.
+in a temporary directory. Both run with the durability they ship with here: Redis keeps an
+append-only file (fsync on every write) so that even a SIGKILL keeps what it acknowledged, as a
+production Redis holding the inbox must; PostgreSQL keeps its defaults (fsync, synchronous commit), so
+a SIGKILL of the whole cluster is followed by crash recovery from the WAL at the next start.
+PostgreSQL is a cluster of its own made with the machine's ``initdb``; as root, every PostgreSQL
+command runs as ``postgres``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -66,6 +73,13 @@ class DurableRedis:
             self._process.wait(30)
             self._process = None
 
+    def sigkill(self) -> None:
+        """SIGKILL: a crash; only what the append-only file already holds survives."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(30)
+            self._process = None
+
 
 class PrivatePostgres:
     """A PostgreSQL cluster of our own (initdb into a temporary directory) on a free port."""
@@ -101,16 +115,35 @@ class PrivatePostgres:
     def start(self) -> None:
         options = (
             f"-p {self.port} -c listen_addresses={self._addresses} -c unix_socket_directories={self._data}"
-            " -c fsync=off -c max_connections=200"
+            " -c max_connections=200"
         )
-        self._run(
-            "pg_ctl", "-D", str(self._data), "-o", options, "-l", str(self._data / "log"), "-w", "start"
-        )
+        with _adopting_orphans():  # the postmaster, once pg_ctl exits: ours to reap after a SIGKILL
+            self._run(
+                "pg_ctl", "-D", str(self._data), "-o", options, "-l", str(self._data / "log"), "-w", "start"
+            )
         self._wait_ready()
 
     def stop(self) -> None:
         """A fast shutdown: sessions are cut, the cluster exits cleanly."""
         self._run("pg_ctl", "-D", str(self._data), "-m", "fast", "-w", "stop")
+
+    def sigkill(self) -> None:
+        """SIGKILL the postmaster and every process of the cluster at once, as a machine crash would.
+
+        ``postmaster.pid`` is left behind; the next ``start`` sees its process gone and recovers.
+        """
+        postmaster = int((self._data / "postmaster.pid").read_text().split()[0])
+        cluster = [postmaster, *_children(postmaster)]
+        for pid in cluster:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(postmaster, 0)  # else a zombie postmaster looks alive to the next start
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in cluster):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"PostgreSQL processes {cluster} outlived SIGKILL")
+            time.sleep(0.05)
 
     def destroy(self) -> None:
         """Stop if running and remove the cluster's files."""
@@ -131,3 +164,41 @@ class PrivatePostgres:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/{pid}/stat after the command name: state, ppid, ...; empty once the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _alive(pid: int) -> bool:
+    """Running still (a zombie waiting to be reaped has died)."""
+    fields = _stat(pid)
+    return bool(fields) and fields[0] != "Z"
+
+
+def _children(parent: int) -> list[int]:
+    """The pids whose parent is ``parent``."""
+    pids = (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    return [pid for pid in pids if _stat(pid)[1:2] == [str(parent)]]
+
+
+@contextlib.contextmanager
+def _adopting_orphans() -> Iterator[None]:
+    """Make this process the reaper of descendants orphaned inside the block (Linux child subreaper).
+
+    Where PID 1 does not reap (a container's init may not), a SIGKILLed postmaster would otherwise stay
+    a zombie, and PostgreSQL refuses to start while the PID in ``postmaster.pid`` exists.
+    """
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    try:
+        yield
+    finally:
+        prctl(_PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+
+
+_PR_SET_CHILD_SUBREAPER = 36

@@ -30,6 +30,11 @@ class TestChaos:
         assert report["order_violations"] == [], report["order_violations"]
         assert report["replies_repeated_unexplained"] == [], report["replies_repeated_unexplained"]
         assert report["forbidden_log_text"] == {}, report["forbidden_log_text"]
+        assert report["updates_lost"] == 0, report["unhandled_update_ids"]
+        assert report["redis_sigkills"] >= 3 and report["postgres_sigkills"] >= 1, report["faults"]
+        assert report["botapi_faults"] >= 100, report["botapi_faults_by_kind"]
+        assert report["updates_per_s"] >= 100, report["updates_per_s"]
+        assert report["jobs_via_bot"] >= 100, report["jobs_via_bot"]
         assert report["partition_seconds"] >= 10, report["partition_seconds"]
         assert report["partition_acted_after_term"] == [], report["partition_acted_after_term"]
         assert report["partition_late_writes_refused"] == len(report["partition_epochs"]), report

@@ -1,4 +1,5 @@
-"""When each fault happened: the windows that explain a repeated Bot API call, and the run's log."""
+"""When each fault happened: the windows (and the timed-out updates) that explain a repeated Bot API
+call, and the run's log."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ __all__ = ["Fault", "Timeline"]
 # away) is made again when the update is handled again; the call may have been sent up to this long
 # before the fault began (an HTTP exchange plus the journal write).
 CUT_MARGIN_SECONDS = 1.5
-# The faults that can cut a Bot API exchange short (a worker or jobs kill, a storage outage, a partition).
-CUTTING_FAULTS = ("kill bot:", "kill jobs", "restart redis", "restart postgres", "partition")
+# The faults that can cut a Bot API exchange short: a worker or jobs kill, a storage outage, a partition.
+CUTTING_FAULTS = ("kill bot:", "kill jobs", "restart ", "sigkill ", "partition")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Timeline:
     """Thread-safe list of faults in the order they began."""
 
     faults: list[Fault] = field(default_factory=list)
+    timed_out: set[int] = field(default_factory=set)  # updates whose handler saw a Bot API call time out
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @contextmanager
@@ -59,6 +61,13 @@ class Timeline:
                 f.cuts_calls and f.start - CUT_MARGIN_SECONDS <= first_sent_at <= f.end + CUT_MARGIN_SECONDS
                 for f in self.faults
             )
+
+    def explains_update(self, update_id: int) -> bool:
+        """Whether handling this update met a Bot API timeout: a call that may have taken effect unseen.
+
+        The bot handles such an update again, and the call with it (the journal holds no result for it).
+        """
+        return update_id in self.timed_out
 
     def summary(self) -> dict[str, int]:
         """How many faults of each kind (the first word pair, e.g. ``kill webhook``)."""

@@ -275,3 +275,26 @@ class TestFaults:
         status, _ = await call(http, emulator, "getMe")
         assert status == 200
         assert loop.time() - started >= 0.3
+
+    async def test_reset_drops_the_connection_without_running_the_method(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """A reset rule closes the connection with no answer; nothing is sent; the record marks it."""
+        user = state.create_user()
+        state.faults.add(FaultRule("sendMessage", FaultKind.RESET))
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await call(http, emulator, "sendMessage", chat_id=user.id, text="x")
+        assert state.chat_messages(user.id) == []
+        assert (await call(http, emulator, "sendMessage", chat_id=user.id, text="y"))[0] == 200
+        recorded = state.calls_of("sendMessage")
+        assert [(c.status, c.fault) for c in recorded] == [(0, "reset"), (200, "")]
+
+    async def test_record_names_the_fault_behind_each_answer(
+        self, state: BotApiState, emulator: RunningEmulator, http: aiohttp.ClientSession
+    ) -> None:
+        """Every faulted call in the record carries its fault kinds: slow and 429 together, or none."""
+        state.faults.add(FaultRule("getMe", FaultKind.SLOW, delay=0.01))
+        state.faults.add(FaultRule("getMe", FaultKind.FLOOD))
+        statuses = [(await call(http, emulator, "getMe"))[0] for _ in range(2)]
+        assert statuses == [429, 200]
+        assert [c.fault for c in state.calls_of("getMe")] == ["slow,429", ""]
