@@ -47,6 +47,18 @@ class TestUpdateFigures:
         calls = [reply("#0# a", 1.0), reply("#1# b", 1.5), reply("#1# b", 2.0), answer("q1", 3)]
         assert update_figures(SENT, calls, timeline).repeated_unexplained == []
 
+    def test_a_repeat_within_the_claim_idle_time_after_a_storage_crash_is_explained(self) -> None:
+        """A run that waited on Redis resumes when another worker claims its entry (it looked idle)."""
+
+        def repeat_at(first: float) -> list[dict[str, Any]]:
+            return [reply("#0# a", 1.0), reply("#1# b", first), reply("#1# b", first + 0.1), answer("q1", 9)]
+
+        crash = Timeline([Fault("sigkill redis", 0.5, 1.5)])
+        assert update_figures(SENT, repeat_at(4.0), crash).repeated_unexplained == []
+        assert update_figures(SENT, repeat_at(7.0), crash).repeated_unexplained != []
+        worker_kill = Timeline([Fault("kill bot:bot_00", 0.5, 1.5)])
+        assert update_figures(SENT, repeat_at(4.0), worker_kill).repeated_unexplained != []
+
     def test_a_repeat_of_an_update_whose_handler_timed_out_is_explained(self) -> None:
         """No fault injected, but the bot's log shows the update's Bot API call timing out."""
         timeline = Timeline(timed_out={2})

@@ -15,6 +15,11 @@ __all__ = ["Fault", "Timeline"]
 # away) is made again when the update is handled again; the call may have been sent up to this long
 # before the fault began (an HTTP exchange plus the journal write).
 CUT_MARGIN_SECONDS = 1.5
+# After a storage crash, a run that was waiting on Redis resumes while its entry looks idle (its owner
+# could not touch it during the outage), so another worker may claim and run it too: the repeat comes
+# up to the suite's claim-idle time (``INBOX_CLAIM_IDLE_SECONDS``) after the restart.
+STORAGE_FAULTS = ("restart ", "sigkill ")
+CLAIM_IDLE_SECONDS = 3.0
 # The faults that can cut a Bot API exchange short: a worker or jobs kill, a storage outage, a partition.
 CUTTING_FAULTS = ("kill bot:", "kill jobs", "restart ", "sigkill ", "partition")
 
@@ -31,6 +36,12 @@ class Fault:
     def cuts_calls(self) -> bool:
         """Whether the fault can cut a Bot API exchange short."""
         return self.what.startswith(CUTTING_FAULTS)
+
+    @property
+    def after_margin(self) -> float:
+        """How long after its end a fault can still make a call happen twice."""
+        storage = self.what.startswith(STORAGE_FAULTS)
+        return CUT_MARGIN_SECONDS + (CLAIM_IDLE_SECONDS if storage else 0.0)
 
 
 @dataclass
@@ -58,7 +69,7 @@ class Timeline:
         """Whether a call first made at ``first_sent_at`` may have been cut short by some fault."""
         with self._lock:
             return any(
-                f.cuts_calls and f.start - CUT_MARGIN_SECONDS <= first_sent_at <= f.end + CUT_MARGIN_SECONDS
+                f.cuts_calls and f.start - CUT_MARGIN_SECONDS <= first_sent_at <= f.end + f.after_margin
                 for f in self.faults
             )
 
