@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import socket
+import struct
 from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
@@ -36,6 +38,12 @@ log = structlog.get_logger()
 
 GET_ME_RETRY_SECONDS = 2.0
 """getMe at start is retried this often while the Bot API is unreachable, instead of crash-looping."""
+
+ABORT_ON_CLOSE = (socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+"""A connection closed with a request still unsent (a call that timed out or was cancelled) is reset
+and its unsent bytes dropped. Without it the kernel keeps retransmitting them after the close, and a
+call given up during a network partition reaches Telegram when the partition heals, after the update
+was handled again: a reply sent twice, the second out of order (seen in ``make chaos``)."""
 
 
 def build_application(settings: Settings, redis: aioredis.Redis) -> Application:  # type: ignore[type-arg]
@@ -87,7 +95,10 @@ def _request(connections: int, *, pool_timeout: float = 1.0) -> HTTPXRequest:
     from telegram.request import HTTPXRequest
 
     return HTTPXRequest(
-        connection_pool_size=connections, pool_timeout=pool_timeout, httpx_kwargs={"verify": _tls_context()}
+        connection_pool_size=connections,
+        pool_timeout=pool_timeout,
+        socket_options=[ABORT_ON_CLOSE],
+        httpx_kwargs={"verify": _tls_context()},
     )
 
 
