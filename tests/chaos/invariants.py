@@ -123,7 +123,7 @@ def _match_chat(
         if marker in first_at:
             figures.repeated += 1
             adjacent = index > 0 and replies[index - 1].key == marker
-            if not (marker in late or (adjacent and timeline.explains_repeat(first_at[marker]))):
+            if not (marker in late or timeline.explains_repeat(first_at[marker], adjacent)):
                 first = first_at[marker]
                 figures.repeated_unexplained.append(
                     f"chat {chat} {marker} at {reply.at:.3f} (first {first:.3f})"

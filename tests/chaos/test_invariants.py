@@ -59,6 +59,16 @@ class TestUpdateFigures:
         worker_kill = Timeline([Fault("kill bot:bot_00", 0.5, 1.5)])
         assert update_figures(SENT, repeat_at(4.0), worker_kill).repeated_unexplained != []
 
+    def test_a_repeat_behind_the_next_reply_is_explained_by_a_storage_crash_only(self) -> None:
+        """The claimer answered #1# and went on to #2#; the resumed run answers #1# again."""
+        sent = [*SENT[:2], Sent(4, CHAT, "text", "#2#", 0.0), SENT[2]]
+        calls = [reply("#0# a", 1.0), reply("#1# b", 2.0), reply("#2# c", 2.1), reply("#1# b", 2.2)]
+        calls.append(answer("q1", 3))
+        crash = Timeline([Fault("sigkill redis", 0.5, 1.5)])
+        assert update_figures(sent, calls, crash).repeated_unexplained == []
+        worker_kill = Timeline([Fault("kill bot:bot_00", 1.4, 1.6)])
+        assert update_figures(sent, calls, worker_kill).repeated_unexplained != []
+
     def test_a_repeat_of_an_update_whose_handler_timed_out_is_explained(self) -> None:
         """No fault injected, but the bot's log shows the update's Bot API call timing out."""
         timeline = Timeline(timed_out={2})

@@ -17,7 +17,8 @@ __all__ = ["Fault", "Timeline"]
 CUT_MARGIN_SECONDS = 1.5
 # After a storage crash, a run that was waiting on Redis resumes while its entry looks idle (its owner
 # could not touch it during the outage), so another worker may claim and run it too: the repeat comes
-# up to the suite's claim-idle time (``INBOX_CLAIM_IDLE_SECONDS``) after the restart.
+# up to the suite's claim-idle time (``INBOX_CLAIM_IDLE_SECONDS``) after the restart, and may come
+# after the claimer has gone on to the chat's next update (a known gap, see README's chaos section).
 STORAGE_FAULTS = ("restart ", "sigkill ")
 CLAIM_IDLE_SECONDS = 3.0
 # The faults that can cut a Bot API exchange short: a worker or jobs kill, a storage outage, a partition.
@@ -38,10 +39,13 @@ class Fault:
         return self.what.startswith(CUTTING_FAULTS)
 
     @property
+    def is_storage_crash(self) -> bool:
+        return self.what.startswith(STORAGE_FAULTS)
+
+    @property
     def after_margin(self) -> float:
         """How long after its end a fault can still make a call happen twice."""
-        storage = self.what.startswith(STORAGE_FAULTS)
-        return CUT_MARGIN_SECONDS + (CLAIM_IDLE_SECONDS if storage else 0.0)
+        return CUT_MARGIN_SECONDS + (CLAIM_IDLE_SECONDS if self.is_storage_crash else 0.0)
 
 
 @dataclass
@@ -65,11 +69,17 @@ class Timeline:
         with self._lock:
             self.faults.append(fault)
 
-    def explains_repeat(self, first_sent_at: float) -> bool:
-        """Whether a call first made at ``first_sent_at`` may have been cut short by some fault."""
+    def explains_repeat(self, first_sent_at: float, adjacent: bool = True) -> bool:
+        """Whether a call first made at ``first_sent_at`` may have been cut short by some fault.
+
+        A repeat that is not adjacent (the chat got another reply in between) is explained only by a
+        storage crash: its two runs went on at once, the resumed one behind its claimer.
+        """
         with self._lock:
             return any(
-                f.cuts_calls and f.start - CUT_MARGIN_SECONDS <= first_sent_at <= f.end + f.after_margin
+                f.cuts_calls
+                and (adjacent or f.is_storage_crash)
+                and f.start - CUT_MARGIN_SECONDS <= first_sent_at <= f.end + f.after_margin
                 for f in self.faults
             )
 
