@@ -8,7 +8,9 @@ No loss: an entry is acknowledged only after its handler returned (or it was dea
 consumers keep the entries they run fresh (XCLAIM JUSTID resets the idle time five times per
 ``claim_idle``), so an entry idle past ``claim_idle`` belongs to a consumer that is gone, or to no
 run of this one, and is claimed. The margin is what keeps one entry from running twice at once: a
-live consumer's entry is claimed only if its event loop stalls for four fifths of ``claim_idle``.
+live consumer's entry is claimed only if its event loop stalls for four fifths of ``claim_idle``. A
+consumer that cannot refresh its entries for that long (Redis gone, its host cut off) cancels its runs
+first, leaving them pending: a run whose entry may have been claimed must not go on sending.
 
 Time limit (optional, ``handle_timeout``): a run that outlasts it is cancelled and its entry
 dead-lettered at once, with a log line and one alert, so a hung handler cannot hold its key's order.
@@ -89,6 +91,12 @@ class ConsumerConfig:
     def touch_interval(self) -> float:
         """Seconds between resets of the idle time of entries in flight: a fifth of ``claim_idle``."""
         return self.claim_idle_ms / 5000
+
+    @property
+    def fence_after(self) -> float:
+        """Seconds without a refresh after which runs are cancelled: four fifths of ``claim_idle``, before
+        any other consumer may claim their entries."""
+        return self.claim_idle_ms * 4 / 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,15 +281,34 @@ class StreamConsumer(Generic[M]):
         await asyncio.shield(self._ack(keys=keys, args=args))
 
     async def _touch_in_flight(self, stop: asyncio.Event) -> None:
-        """Reset the idle time of entries this consumer runs, so nobody mistakes them for abandoned."""
-        while not await wait_stopped(stop, self._config.touch_interval):
+        """Reset the idle time of entries this consumer runs, so nobody mistakes them for abandoned.
+
+        Self-fencing: when the entries could not be refreshed for ``fence_after`` (Redis unreachable,
+        this host cut off), another consumer may claim them at any moment, so every run in flight is
+        cancelled and its entry left pending: it then runs there, not in two places at once.
+        """
+        interval = self._config.touch_interval
+        fresh_until = asyncio.get_running_loop().time() + self._config.fence_after
+        while not await wait_stopped(stop, interval):
+            now = asyncio.get_running_loop().time()
             ids = list(self._in_flight)
             if not ids:
+                fresh_until = now + self._config.fence_after
                 continue
             try:
-                await touch(self._redis, self._source.stream, self._source.group, self._name, ids)
-            except (RedisError, OSError) as exc:
-                log.warning("stream_touch_failed", stream=self._source.stream, reason=str(exc))
+                async with asyncio.timeout(interval / 2):  # a touch that hangs must not hold the fence off
+                    await touch(self._redis, self._source.stream, self._source.group, self._name, ids)
+                fresh_until = now + self._config.fence_after
+            except (RedisError, OSError, TimeoutError) as exc:
+                log.warning("stream_touch_failed", stream=self._source.stream, reason=str(exc) or "timeout")
+                if asyncio.get_running_loop().time() >= fresh_until:
+                    self._fence_runs()
+
+    def _fence_runs(self) -> None:
+        """Cancel every run in flight: this consumer can no longer vouch that its entries are its own."""
+        log.warning("stream_runs_fenced", stream=self._source.stream, runs=len(self._in_flight))
+        for task in self._in_flight.values():
+            task.cancel()
 
     async def _claim_abandoned(self, stop: asyncio.Event) -> None:
         """Take over entries idle longer than ``claim_idle``: no live run holds them."""

@@ -17,6 +17,7 @@ from shared.streams import Fields, append
 from shared.streams.consumer import ConsumerConfig, StreamConsumer, StreamSource
 from shared.streams.dead_letter import DeadLetters, Origin
 from shared.streams.ordering import KeyOrder, Place
+from tests.conftest import PrivateRedis
 
 FAST = ConsumerConfig(block_ms=50, claim_idle_ms=300, max_attempts=3, retry_backoff=Backoff(0.01, 0.02))
 GROUP = "g"
@@ -196,6 +197,35 @@ class TestStreamConsumer:
         stop.set()
         await asyncio.gather(first, second)
         assert len(runs) == 1, f"one entry ran {len(runs)} times at once"
+
+    async def test_runs_are_cancelled_when_their_entries_cannot_be_refreshed(
+        self, private_redis: PrivateRedis
+    ) -> None:
+        """Redis gone past four fifths of ``claim_idle``: another consumer may claim the entry any
+        moment, so this consumer's run is cancelled instead of going on in a second place."""
+        client = aioredis.Redis(port=private_redis.port, socket_connect_timeout=0.2, socket_timeout=0.5)
+        bench = Bench(client, "fence:")
+        await bench.add("k", 1, "1")
+        running, cancelled = asyncio.Event(), asyncio.Event()
+
+        async def handle(note: Note) -> None:
+            running.set()
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+
+        stop = asyncio.Event()
+        consumer = asyncio.create_task(bench.consumer(handle, ordered=False).run(stop))
+        await asyncio.wait_for(running.wait(), 10)
+        private_redis.stop()
+        try:
+            await asyncio.wait_for(cancelled.wait(), FAST.claim_idle_ms / 1000 * 10)
+        finally:
+            stop.set()
+            await consumer
+            await client.aclose()
 
     async def test_hung_run_times_out_and_its_key_moves_on(
         self, redis_client: aioredis.Redis, key_prefix: str
