@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Awaitable
 from typing import TypeVar
 
-__all__ = ["first_of", "unless_stopped", "wait_stopped"]
+__all__ = ["first_of", "raise_if_cancelling", "unless_stopped", "wait_stopped"]
 
 T = TypeVar("T")
 
@@ -46,3 +46,12 @@ async def unless_stopped(awaitable: Awaitable[T], stop: asyncio.Event) -> T | No
             task.cancel()
             await asyncio.wait((task,))
     return None if task.cancelled() else task.result()
+
+
+def raise_if_cancelling() -> None:
+    """Raise CancelledError if the current task is being cancelled. For retry loops: a library may turn
+    the task's cancellation into an error, or swallow it, and the loop must end all the same (seen on
+    Python 3.11, where a cancelled duty went on retrying with its cancel request still pending)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

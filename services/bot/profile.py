@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 import structlog
 
 from services.bot.handlers.registry import BOT_COMMANDS
+from shared.aio import raise_if_cancelling
 from shared.chat.texts import Language, Texts
 from shared.keys import Keys
 from shared.telegram.botapi import BotApi, BotApiError
@@ -87,6 +88,7 @@ class ProfilePublisher:
         while not await self._published():
             if await self._take_turn() and await self._publish(epoch):
                 return
+            raise_if_cancelling()
             await asyncio.sleep(retry)
             retry = min(retry * 2, self._max_retry)
 

@@ -6,10 +6,10 @@ It returns Telegram's ``result`` as plain JSON, which is what the inbox stores, 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from shared.aio import raise_if_cancelling
 from shared.errors import TrtError
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class BotApi:
             ) as response:
                 body = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            _reraise_cancellation()  # a library may turn our task's cancellation into an error
+            raise_if_cancelling()  # a library may turn our task's cancellation into an error
             raise BotApiError(method, 0, type(exc).__name__) from None
         if not isinstance(body, dict) or not body.get("ok"):
             body = body if isinstance(body, dict) else {}
@@ -61,11 +61,3 @@ class BotApi:
                 method, int(body.get("error_code", 0)), str(body.get("description", "")), retry_after
             )
         return body["result"]
-
-
-def _reraise_cancellation() -> None:
-    """Raise CancelledError if the current task is being cancelled: a cancelled duty must end, never
-    retry because its cancellation reached it as a connection error (seen once on Python 3.11)."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
